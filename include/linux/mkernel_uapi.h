@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Copying of the size-versioned ioctl arguments shared by mkchan and mkrep.
+ * The rules are written at the top of <uapi/linux/mkchan.h>.
+ */
+#ifndef _LINUX_MKERNEL_UAPI_H
+#define _LINUX_MKERNEL_UAPI_H
+
+#include <linux/minmax.h>
+#include <linux/types.h>
+#include <linux/uaccess.h>
+
+/**
+ * mk_copy_struct_in() - copy a size-versioned ioctl argument from user space
+ * @dst: the kernel's copy of the struct
+ * @ksize: sizeof(*@dst)
+ * @ver0: size of the first published version of the struct
+ * @src: the user pointer; the struct starts with a __u32 size
+ * @usize: out: the size the caller passed, for mk_copy_struct_out()
+ *
+ * Return: 0, -EFAULT, -EINVAL for a size below @ver0 or above PAGE_SIZE,
+ * or -E2BIG when the caller's struct is larger and its tail is not zero.
+ */
+static inline int mk_copy_struct_in(void *dst, size_t ksize, size_t ver0,
+				    const void __user *src, u32 *usize)
+{
+	if (get_user(*usize, (const u32 __user *)src))
+		return -EFAULT;
+	if (*usize < ver0 || *usize > PAGE_SIZE)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, src, *usize);
+}
+
+/**
+ * mk_copy_struct_out() - copy a size-versioned ioctl argument back
+ * @dst: the user pointer the struct came from
+ * @src: the kernel's copy; its first __u32 is overwritten with @ksize
+ * @ksize: sizeof(*@src)
+ * @usize: the size the caller passed
+ *
+ * Writes min(@usize, @ksize) bytes, so a caller with an older, smaller
+ * struct gets what it knows and learns the kernel's size from the first
+ * field.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static inline int mk_copy_struct_out(void __user *dst, void *src,
+				     size_t ksize, u32 usize)
+{
+	*(u32 *)src = ksize;
+	if (copy_to_user(dst, src, min_t(size_t, usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+#endif /* _LINUX_MKERNEL_UAPI_H */
