@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkrep - replicated objects kept consistent through mkchan messages.
+ *
+ * Module entry points and the character device /dev/mkrep.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mkchan.h>
+#include <linux/mkernel_uapi.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <uapi/linux/mkrep.h>
+
+static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER0);
+
+static long mkrep_ioctl_query(void __user *arg)
+{
+	struct mkchan_query cq = { };
+	struct mkrep_query q;
+	u32 usize;
+	int ret;
+
+	ret = mk_copy_struct_in(&q, sizeof(q), MKREP_QUERY_SIZE_VER0, arg,
+				&usize);
+	if (ret)
+		return ret;
+	if (q.flags || q.__reserved[0] || q.__reserved[1])
+		return -EINVAL;
+
+	ret = mkchan_describe(&cq);
+	if (ret)
+		return ret;
+
+	q.abi_version = MKREP_ABI_VERSION;
+	q.features = MKREP_FEAT_QUERY;
+	q.mkchan_abi_version = cq.abi_version;
+	q.nr_online_cpus = cq.nr_online_cpus;
+	return mk_copy_struct_out(arg, &q, sizeof(q), usize);
+}
+
+static long mkrep_dev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	switch (cmd) {
+	case MKREP_IOC_QUERY:
+		return mkrep_ioctl_query((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mkrep_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= mkrep_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice mkrep_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "mkrep",
+	.fops	= &mkrep_dev_fops,
+	.mode	= 0666,
+};
+
+static int __init mkrep_init(void)
+{
+	struct mkchan_query cq = { };
+	int ret;
+
+	/* Refuse to bind to a channel layer of another ABI. */
+	ret = mkchan_describe(&cq);
+	if (ret)
+		return ret;
+	if (cq.abi_version != MKCHAN_ABI_VERSION) {
+		pr_err("mkchan ABI %u, built for %u\n", cq.abi_version,
+		       MKCHAN_ABI_VERSION);
+		return -EINVAL;
+	}
+
+	ret = misc_register(&mkrep_miscdev);
+	if (ret)
+		pr_err("cannot register /dev/mkrep: %d\n", ret);
+	return ret;
+}
+
+static void __exit mkrep_exit(void)
+{
+	misc_deregister(&mkrep_miscdev);
+}
+
+module_init(mkrep_init);
+module_exit(mkrep_exit);
+
+MODULE_DESCRIPTION("Replicated objects kept consistent through mkchan messages");
+MODULE_AUTHOR("The mkernel developers");
+MODULE_LICENSE("GPL");
