@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Module lifetime: an open file pins its module, mkrep pins mkchan, and
+ * both unload cleanly once released and load again.
+ *
+ * The tests unload the modules and load them again from the directory in
+ * MKERNEL_MODDIR (set by the test runner), so they run in order and leave
+ * both modules loaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/mkchan.h>
+#include <linux/mkrep.h>
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+static int unload(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK) ? errno : 0;
+}
+
+static int load(const char *name)
+{
+	const char *dir = getenv("MKERNEL_MODDIR");
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (!dir)
+		return ENOENT;
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (syscall(__NR_finit_module, fd, "", 0))
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static int loaded(const char *name)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return !stat(path, &st);
+}
+
+TEST(moddir_is_set)
+{
+	ASSERT_NE(NULL, getenv("MKERNEL_MODDIR"))
+		TH_LOG("the runner must set MKERNEL_MODDIR to the .ko directory");
+	ASSERT_TRUE(loaded("mkchan"));
+	ASSERT_TRUE(loaded("mkrep"));
+}
+
+TEST(open_file_pins_module)
+{
+	struct mkrep_query q = { .size = sizeof(q) };
+	int fd = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EWOULDBLOCK, unload("mkrep"));
+	/* Still loaded and working. */
+	EXPECT_TRUE(loaded("mkrep"));
+	EXPECT_EQ(0, ioctl(fd, MKREP_IOC_QUERY, &q));
+	close(fd);
+}
+
+TEST(mkrep_pins_mkchan)
+{
+	EXPECT_EQ(EWOULDBLOCK, unload("mkchan"));
+	EXPECT_TRUE(loaded("mkchan"));
+}
+
+TEST(unload_after_close_and_reload)
+{
+	struct mkchan_query q = { .size = sizeof(q) };
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, unload("mkrep"));
+	EXPECT_FALSE(loaded("mkrep"));
+	EXPECT_EQ(-1, stat("/dev/mkrep", &st));
+	EXPECT_EQ(ENOENT, errno);
+
+	fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(EWOULDBLOCK, unload("mkchan"));
+	close(fd);
+	ASSERT_EQ(0, unload("mkchan"));
+	EXPECT_FALSE(loaded("mkchan"));
+	EXPECT_EQ(-1, stat("/dev/mkchan", &st));
+	EXPECT_EQ(ENOENT, errno);
+
+	/* mkrep cannot load without the symbols of mkchan. */
+	EXPECT_EQ(ENOENT, load("mkrep"));
+
+	ASSERT_EQ(0, load("mkchan"));
+	ASSERT_EQ(0, load("mkrep"));
+	fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, ioctl(fd, MKCHAN_IOC_QUERY, &q));
+	EXPECT_EQ(MKCHAN_ABI_VERSION, q.abi_version);
+	close(fd);
+	EXPECT_EQ(0, stat("/dev/mkrep", &st));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mkernel selftests: reading the kernel's own view
+ * of the machine from sysfs, to check the modules against it.
+ */
+#ifndef _MKERNEL_TEST_H
+#define _MKERNEL_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Read a whole small sysfs file into @buf; return its length or -errno. */
+static inline int mk_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n;
+}
+
+/* Read a sysfs file holding one decimal number; -1 if it cannot. */
+static inline long mk_read_long(const char *path)
+{
+	char buf[64], *end;
+	long v;
+
+	if (mk_read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	v = strtol(buf, &end, 10);
+	return *end ? -1 : v;
+}
+
+/*
+ * Walk a sysfs list such as "0-3,8,10-11": return the number of entries and
+ * store the highest one in *@last (-1 for an empty list).  -1 on a parse
+ * error.
+ */
+static inline int mk_list_count(const char *list, long *last)
+{
+	const char *p = list;
+	int count = 0;
+
+	*last = -1;
+	while (*p) {
+		char *end;
+		long lo, hi;
+
+		lo = strtol(p, &end, 10);
+		if (end == p)
+			return -1;
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (end == p || hi < lo)
+				return -1;
+		}
+		count += hi - lo + 1;
+		*last = hi;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return count;
+}
+
+/* Count the entries of a sysfs list file; -1 if it cannot. */
+static inline int mk_sysfs_list_count(const char *path, long *last)
+{
+	char buf[4096];
+
+	if (mk_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	return mk_list_count(buf, last);
+}
+
+/* Whether @n is in the sysfs list file at @path. */
+static inline int mk_sysfs_list_has(const char *path, long n)
+{
+	char buf[4096], *p = buf;
+
+	if (mk_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	while (*p) {
+		long lo, hi;
+		char *end;
+
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (n >= lo && n <= hi)
+			return 1;
+		p = *end == ',' ? end + 1 : end;
+		if (p == end && *p)
+			return -1;
+	}
+	return 0;
+}
+
+#endif /* _MKERNEL_TEST_H */
