@@ -21,9 +21,10 @@
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
 
+/* Both return 0 or -errno. */
 static int unload(const char *name)
 {
-	return syscall(__NR_delete_module, name, O_NONBLOCK) ? errno : 0;
+	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 static int load(const char *name)
@@ -33,13 +34,13 @@ static int load(const char *name)
 	int fd, ret = 0;
 
 	if (!dir)
-		return ENOENT;
+		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno;
+		return -errno;
 	if (syscall(__NR_finit_module, fd, "", 0))
-		ret = errno;
+		ret = -errno;
 	close(fd);
 	return ret;
 }
@@ -67,7 +68,7 @@ TEST(open_file_pins_module)
 	int fd = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(EWOULDBLOCK, unload("mkrep"));
+	EXPECT_EQ(-EWOULDBLOCK, unload("mkrep"));
 	/* Still loaded and working. */
 	EXPECT_TRUE(loaded("mkrep"));
 	EXPECT_EQ(0, ioctl(fd, MKREP_IOC_QUERY, &q));
@@ -76,7 +77,7 @@ TEST(open_file_pins_module)
 
 TEST(mkrep_pins_mkchan)
 {
-	EXPECT_EQ(EWOULDBLOCK, unload("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
 	EXPECT_TRUE(loaded("mkchan"));
 }
 
@@ -93,7 +94,7 @@ TEST(unload_after_close_and_reload)
 
 	fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(EWOULDBLOCK, unload("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
 	close(fd);
 	ASSERT_EQ(0, unload("mkchan"));
 	EXPECT_FALSE(loaded("mkchan"));
@@ -101,7 +102,7 @@ TEST(unload_after_close_and_reload)
 	EXPECT_EQ(ENOENT, errno);
 
 	/* mkrep cannot load without the symbols of mkchan. */
-	EXPECT_EQ(ENOENT, load("mkrep"));
+	EXPECT_EQ(-ENOENT, load("mkrep"));
 
 	ASSERT_EQ(0, load("mkchan"));
 	ASSERT_EQ(0, load("mkrep"));

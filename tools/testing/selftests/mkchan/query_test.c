@@ -192,7 +192,7 @@ TEST_F(dev, query_size_too_small)
 			  MKCHAN_QUERY_SIZE_VER0 - 1 };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		memset(&q, 0, sizeof(q));
 		q.size = sizes[i];
 		EXPECT_EQ(EINVAL, query(self->fd, &q)) TH_LOG("size %u", sizes[i]);

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages a job needs, and say which.
+#
+#   deps.sh JOB...   with JOB among:
+#     build   compiler, kbuild helpers, Debian's kernel source (for the
+#             kselftest harness and checkpatch.pl)
+#     vm      the kernel of $KFLAVOUR with its headers, QEMU, busybox, cpio
+#     lint    sparse, shellcheck
+#     dkms    dkms and the headers of $KFLAVOUR
+#
+# A second run installs nothing.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+flavour=${KFLAVOUR:-stock}
+
+read -ra kernel < <("$here/kernel.sh" "$flavour" packages)
+want=()
+for job in "$@"; do
+	case $job in
+	build)	want+=(build-essential kmod xz-utils linux-source-6.1) ;;
+	vm)	want+=("${kernel[@]}" qemu-system-x86 busybox-static cpio) ;;
+	lint)	want+=(sparse shellcheck) ;;
+	dkms)	want+=(dkms "${kernel[@]}") ;;
+	*)	echo "deps.sh: unknown job '$job'" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	status=$(dpkg-query -W -f '${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+# Unique, in order.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "mkernel: Debian packages for '$*' are installed"
+	exit 0
+fi
+
+echo "mkernel: installing from Debian: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "mkernel: not root; install them with: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+echo "mkernel: installed ${missing[*]}"

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Pack the test guest's initramfs: busybox, our init, the modules of one
+# kernel release, the selftests and mkdemo.
+#
+#   initramfs.sh OUT.cpio KODIR USERDIR TESTLIST [EXTRA.ko...]
+#
+# KODIR holds mkchan.ko and mkrep.ko; USERDIR is the user-space build
+# directory (mkdemo, selftests/); TESTLIST names the programs under
+# USERDIR/selftests to run, one a line.
+set -eu
+
+out=${1:?usage: initramfs.sh OUT.cpio KODIR USERDIR TESTLIST [EXTRA.ko...]}
+kodir=${2:?}
+userdir=${3:?}
+testlist=${4:?}
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/mkernel,tests}
+
+cp /bin/busybox "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$here/init" "$root/init"
+install -m 0755 "$here/run-tests.sh" "$root/bin/run-tests.sh"
+install -m 0644 "$here/kernel-problems.pat" "$root/bin/kernel-problems.pat"
+install -m 0755 "$userdir/mkdemo" "$root/bin/mkdemo"
+
+for ko in "$kodir/mkchan.ko" "$kodir/mkrep.ko" "$@"; do
+	objcopy --strip-debug "$ko" "$root/lib/mkernel/$(basename "$ko")"
+done
+
+cp "$testlist" "$root/tests/tests.list"
+while read -r t; do
+	mkdir -p "$root/tests/$(dirname "$t")"
+	install -m 0755 "$userdir/selftests/$t" "$root/tests/$t"
+done <"$testlist"
+
+# The kernel opens /dev/console for init before devtmpfs is mounted.
+if [ "$(id -u)" -eq 0 ]; then
+	mknod -m 0600 "$root/dev/console" c 5 1
+fi
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out"

@@ -1,0 +1,19 @@
+WARNING:
+BUG:
+Oops
+Kernel panic
+general protection fault
+Call Trace:
+scheduling while atomic
+possible circular locking dependency
+possible recursive locking
+inconsistent lock state
+lockdep
+UBSAN:
+KASAN:
+KCSAN:
+kmemleak:.*new suspected memory leak
+soft lockup
+hard LOCKUP
+detected stall
+blocked for more than

@@ -1,0 +1,111 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Load the mkernel modules, run every selftest, unload the modules and check
+# the kernel log; print it all as KTAP on stdout.
+#
+# POSIX sh: it runs under busybox in the test guest and under bash or dash
+# on a host that can load modules (make check-host).
+#
+# Environment:
+#   MKERNEL_MODDIR        directory of mkchan.ko and mkrep.ko (required)
+#   MKERNEL_TESTDIR       directory of the test programs and tests.list
+#   MKERNEL_TEST_TIMEOUT  seconds one test program may run (default 300)
+#   MKERNEL_LOG_FROM_NOW  1: check only what the kernel logs from now on
+#                         (on a host), else the whole log (in the guest)
+#   MKERNEL_INJECT        runner self-test only: arguments of mkinject.ko,
+#                         loaded from MKERNEL_MODDIR after the modules
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+moddir=${MKERNEL_MODDIR:?MKERNEL_MODDIR is not set}
+testdir=${MKERNEL_TESTDIR:-/tests}
+timeout=${MKERNEL_TEST_TIMEOUT:-300}
+patterns=$here/kernel-problems.pat
+export MKERNEL_MODDIR
+
+n=0
+failed=0
+result() {	# result RC DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n $2"
+	fi
+}
+indent() { sed 's/^/# /'; }
+
+tests=$(cat "$testdir/tests.list")
+echo "TAP version 13"
+echo "1..$(($(grep -c . "$testdir/tests.list") + 4))"
+echo "# mkernel: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+
+taint_before=$(cat /proc/sys/kernel/tainted)
+log_from=0
+[ "${MKERNEL_LOG_FROM_NOW:-0}" = 1 ] && log_from=$(dmesg | wc -l)
+
+# 1. Load.
+rc=0
+{
+	insmod "$moddir/mkchan.ko" && insmod "$moddir/mkrep.ko" &&
+		[ -c /dev/mkchan ] && [ -c /dev/mkrep ]
+} 2>&1 | indent
+[ -c /dev/mkchan ] && [ -c /dev/mkrep ] || rc=1
+if [ -n "${MKERNEL_INJECT:-}" ]; then
+	echo "# runner self-test: insmod mkinject.ko $MKERNEL_INJECT"
+	# shellcheck disable=SC2086 # word splitting of the arguments is wanted
+	insmod "$moddir/mkinject.ko" $MKERNEL_INJECT 2>&1 | indent
+fi
+result $rc "load modules"
+
+# 2. The selftests, each program one KTAP test holding its own results.
+for t in $tests; do
+	echo "# selftests: $t"
+	rcfile=/tmp/mkernel-rc.$$
+	(
+		cd "$testdir/$(dirname "$t")" || exit 1
+		timeout -s KILL "$timeout" "./$(basename "$t")" 2>&1
+		echo $? >"$rcfile"
+	) | indent
+	rc=$(cat "$rcfile" 2>/dev/null || echo 1)
+	rm -f "$rcfile"
+	case $rc in
+	0)	result 0 "selftests: $t" ;;
+	4)	n=$((n + 1)); echo "ok $n selftests: $t # SKIP" ;;
+	137)	echo "# $t: killed after ${timeout}s"; result 1 "selftests: $t" ;;
+	*)	echo "# $t: exit status $rc"; result 1 "selftests: $t" ;;
+	esac
+done
+
+# 3. Unload: nothing may hold the modules once the tests are done.
+rc=0
+[ -n "${MKERNEL_INJECT:-}" ] && rmmod mkinject 2>/dev/null
+{ rmmod mkrep && rmmod mkchan; } 2>&1 | indent
+if [ -e /sys/module/mkrep ] || [ -e /sys/module/mkchan ] ||
+   [ -e /dev/mkchan ] || [ -e /dev/mkrep ]; then
+	rc=1
+fi
+result $rc "unload modules"
+
+# 4. The kernel log holds no warning, bug, lockdep or sanitizer report.
+problems=$(dmesg | tail -n +$((log_from + 1)) | grep -E -f "$patterns")
+if [ -n "$problems" ]; then
+	echo "$problems" | indent
+	result 1 "kernel log clean"
+else
+	result 0 "kernel log clean"
+fi
+
+# 5. No new taint but that of loading out-of-tree (O), unsigned (E) modules.
+taint_after=$(cat /proc/sys/kernel/tainted)
+new=$(( taint_after & ~taint_before & ~(4096 | 8192) ))
+if [ "$new" -ne 0 ]; then
+	echo "# new kernel taint flags: $new (was $taint_before, now $taint_after)"
+	result 1 "kernel not tainted"
+else
+	result 0 "kernel not tainted"
+fi
+
+[ "$failed" -eq 0 ]

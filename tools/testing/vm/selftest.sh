@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The runner's own tests (make check-runner): make check must fail, and say
+# why, when a selftest fails, when the guest kernel WARNs (with and without
+# panic_on_warn), when it panics, and when the guest hangs.  Each case boots
+# the guest with a test-only fault (MKCHECK_INJECT, see vm.sh).
+set -uo pipefail
+
+vm=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$vm/../../.." && pwd)
+logs=${BUILD:-$top/build}/check-runner
+mkdir -p "$logs"
+
+passed=0
+failed=0
+
+# expect_failure NAME REGEX VAR=VALUE...: make check with the settings must
+# exit non-zero and print a line matching REGEX.
+expect_failure() {
+	local name=$1 regex=$2 log=$logs/$1.log rc=0
+	shift 2
+
+	env "$@" make -C "$top" --no-print-directory check >"$log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "not ok - $name: make check passed ($log)"
+		failed=$((failed + 1))
+	elif ! grep -Eq "$regex" "$log"; then
+		echo "not ok - $name: make check failed (status $rc) without '$regex' ($log)"
+		failed=$((failed + 1))
+	else
+		echo "ok - $name: make check failed (status $rc): $(grep -Em1 "$regex" "$log" | sed 's/^ *//')"
+		passed=$((passed + 1))
+	fi
+}
+
+expect_failure failing-selftest '^  FAILED  selftests: inject/fail_test \(1 passed, 1 failed' \
+	MKCHECK_INJECT=fail
+expect_failure warn-panics '^  FAILED  the guest did not report the end' \
+	MKCHECK_INJECT=warn
+expect_failure warn-in-log '^  FAILED  kernel log clean' \
+	MKCHECK_INJECT=warn MKCHECK_PANIC_ON_WARN=0
+expect_failure kernel-panic 'Kernel panic - not syncing: mkinject: injected panic' \
+	MKCHECK_INJECT=panic
+expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \
+	MKCHECK_INJECT=hang VM_TIMEOUT=45
+
+echo "check-runner: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's kernel in QEMU with the mkernel modules.
+#
+#   vm.sh check   run every selftest; exit non-zero on any failure
+#   vm.sh demo    run mkdemo
+#   vm.sh shell   interactive shell with the modules loaded
+#
+# Installs the Debian packages it needs, builds against the kernel of
+# KFLAVOUR, packs an initramfs and boots it: KVM when /dev/kvm is usable,
+# else TCG.  The guest reports on its second serial port (a file here), so
+# the result does not depend on the console; a hard timeout bounds the boot.
+#
+# Environment (make passes its variables of the same names):
+#   KFLAVOUR     stock (default) or rt
+#   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2)
+#   MEM          guest memory in MiB (default 1024)
+#   ACCEL        kvm or tcg (default: kvm when usable)
+#   VM_TIMEOUT   seconds before the guest is killed (default 600)
+#   BUILD        build directory (default build/)
+#   MKCHECK_INJECT         runner self-test: fail, warn, panic or hang
+#   MKCHECK_PANIC_ON_WARN  0 to boot without panic_on_warn (default 1)
+set -euo pipefail
+
+mode=${1:?usage: vm.sh check|demo|shell}
+vm=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$vm/../../.." && pwd)
+flavour=${KFLAVOUR:-stock}
+smp=${SMP:-4}
+nodes=${NODES:-2}
+mem=${MEM:-1024}
+vm_timeout=${VM_TIMEOUT:-600}
+inject=${MKCHECK_INJECT:-}
+BUILD=${BUILD:-$top/build}
+
+say() { echo "mkernel: $*"; }
+
+case $mode in check|demo|shell) ;; *) echo "vm.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
+if [ "$nodes" -lt 1 ] || [ $((smp % nodes)) -ne 0 ] || [ $((mem % nodes)) -ne 0 ]; then
+	echo "vm.sh: need NODES >= 1, and SMP and MEM divisible by NODES" >&2
+	exit 2
+fi
+
+KFLAVOUR=$flavour "$vm/deps.sh" build vm
+kver=$("$vm/kernel.sh" "$flavour" kver)
+kdir=$("$vm/kernel.sh" "$flavour" kdir)
+vmlinuz=$("$vm/kernel.sh" "$flavour" vmlinuz)
+make -C "$top" --no-print-directory all KDIR="$kdir" BUILD="$BUILD"
+
+run=$BUILD/vm/$flavour
+mkdir -p "$run"
+kodir=$BUILD/kernel/$kver/ko
+list=$BUILD/user/selftests/tests.list
+extra=()
+inject_args=
+case $inject in
+"")	;;
+fail)	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
+	list=$run/inject.list
+	echo inject/fail_test >"$list" ;;
+warn|panic|hang)
+	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
+	extra=("$BUILD/kernel/$kver/inject/mkinject.ko")
+	inject_args="$inject=1"
+	list=$run/inject.list
+	: >"$list" ;;
+*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang" >&2; exit 2 ;;
+esac
+"$vm/initramfs.sh" "$run/initramfs.cpio" "$kodir" "$BUILD/user" "$list" "${extra[@]}"
+
+# Accelerator and CPU model.  /dev/kvm can be there and still not run a
+# guest (nested virtualisation without the MSRs QEMU sets): KVM counts as
+# usable when a probe guest is still running after a few seconds.
+kvm_works() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	local rc=0
+	{
+		timeout 3 qemu-system-x86_64 -nodefaults -display none \
+			-no-reboot -accel kvm -cpu host -smp 1 -m 64 || rc=$?
+	} >/dev/null 2>&1
+	[ "$rc" -eq 124 ]
+}
+accel=${ACCEL:-}
+if [ -z "$accel" ]; then
+	if kvm_works; then accel=kvm; else accel=tcg; fi
+fi
+case $accel in
+kvm)	accel_args=(-accel kvm -cpu host); env_desc="KVM guest" ;;
+tcg)	accel_args=(-accel "tcg,thread=multi" -cpu max)
+	env_desc="TCG guest (software emulation: its timings are not hardware timings)" ;;
+*)	echo "vm.sh: ACCEL is kvm or tcg" >&2; exit 2 ;;
+esac
+
+# NUMA: one socket a node, as on real machines (a node boundary inside a
+# socket's shared cache makes the kernel WARN), the memory split evenly.
+per_cpus=$((smp / nodes))
+per_mem=$((mem / nodes))
+numa_args=(-smp "$smp,sockets=$nodes,cores=$per_cpus,threads=1")
+for ((node = 0; node < nodes; node++)); do
+	first=$((node * per_cpus))
+	numa_args+=(-object "memory-backend-ram,id=mem$node,size=${per_mem}M"
+		    -numa "node,nodeid=$node,cpus=$first-$((first + per_cpus - 1)),memdev=mem$node")
+done
+
+panic_on_warn=${MKCHECK_PANIC_ON_WARN:-1}
+cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_warn"
+cmdline+=" softlockup_panic=1 mitigations=off mkernel.mode=$mode"
+[ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
+
+console=$run/console.log
+result=$run/result.ktap
+rm -f "$console" "$result"
+: >"$result"
+qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot
+      "${accel_args[@]}" -m "$mem" "${numa_args[@]}"
+      -kernel "$vmlinuz" -initrd "$run/initramfs.cpio" -append "$cmdline")
+
+say "$mode on $kver ($flavour), $env_desc, $smp vCPUs, $nodes NUMA nodes, ${mem} MiB"
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -serial "file:$result"
+fi
+
+start=$SECONDS
+timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial "file:$console" -serial "file:$result" &
+qemu_pid=$!
+# Show what the guest reports while it runs.
+tail -n +1 -F --pid=$qemu_pid "$result" 2>/dev/null | grep --line-buffered -v '^# mkernel-vm: end' &
+tail_pid=$!
+qemu_rc=0
+wait $qemu_pid || qemu_rc=$?
+wait $tail_pid 2>/dev/null || true
+say "guest ran $((SECONDS - start)) s"
+
+# What went wrong outside the tests themselves.
+problems=0
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	echo "  FAILED  the guest did not finish within VM_TIMEOUT=${vm_timeout}s"
+	problems=$((problems + 1))
+elif [ "$qemu_rc" -ne 0 ]; then
+	echo "  FAILED  qemu exited with status $qemu_rc"
+	problems=$((problems + 1))
+fi
+if grep -E -f "$vm/kernel-problems.pat" "$console" >"$run/console-problems.txt"; then
+	echo "  FAILED  the guest console reports kernel problems:"
+	sed 's/^/          /' "$run/console-problems.txt" | head -40
+	problems=$((problems + 1))
+fi
+
+status=0
+if [ "$mode" = check ]; then
+	echo "mkernel: summary ($kver, $env_desc)"
+	awk -v require_end=1 -v extra_fail="$problems" \
+		-f "$vm/ktap-summary.awk" "$result" || status=1
+else
+	end=$(sed -n 's/^# mkernel-vm: end rc=//p' "$result")
+	if [ -z "$end" ]; then
+		echo "  FAILED  the guest did not report the end of the demo"
+		status=1
+	elif [ "$end" -ne 0 ]; then
+		echo "  FAILED  the demo exited with status $end"
+		status=1
+	fi
+	[ "$problems" -eq 0 ] || status=1
+fi
+
+if [ "$status" -ne 0 ]; then
+	echo "mkernel: last lines of the guest console ($console):"
+	tail -n 60 "$console" | sed 's/^/  | /'
+fi
+exit $status
