@@ -151,7 +151,8 @@ install: modules
 	depmod -a $(KVER)
 
 uninstall:
-	rm -f /lib/modules/$(KVER)/extra/mkchan.ko /lib/modules/$(KVER)/extra/mkrep.ko
+	rm -f $(foreach m,mkchan mkrep,/lib/modules/$(KVER)/extra/$(m)/$(m).ko)
+	-rmdir $(foreach m,mkchan mkrep,/lib/modules/$(KVER)/extra/$(m)) 2>/dev/null
 	depmod -a $(KVER)
 
 # DKMS: against KDIR's kernel (on this machine, Debian's of KFLAVOUR).
