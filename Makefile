@@ -10,7 +10,7 @@ VM		:= $(SRC)/tools/testing/vm
 
 CFLAGS		?= -O2 -g
 USER_CFLAGS	:= $(CFLAGS) -Wall -Wextra -MMD -MP \
-		   -I$(SRC)/include/uapi -I$(SRC)/tools/lib/mkchan
+		   -I$(SRC)/include/uapi -I$(SRC)/include -I$(SRC)/tools/lib/mkchan
 KSRC		:= $(BUILD)/ksrc
 # The harness's EXPECT_*() compare whatever types they are given, and its
 # wrappers take arguments a test need not use.

@@ -24,6 +24,8 @@ static long mkchan_dev_ioctl(struct file *file, unsigned int cmd,
 		return mkchan_ioctl_query(uarg);
 	case MKCHAN_IOC_CPU_INFO:
 		return mkchan_ioctl_cpu_info(uarg);
+	case MKCHAN_IOC_CREATE:
+		return mkchan_ioctl_create(uarg);
 	default:
 		return -ENOTTY;
 	}

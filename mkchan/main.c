@@ -27,6 +27,8 @@ MODULE_PARM_DESC(max_channels_per_user,
 
 static int __init mkchan_init(void)
 {
+	int ret;
+
 	if (!is_power_of_2(mkchan_max_slots) ||
 	    mkchan_max_slots > MKCHAN_SLOTS_CEILING) {
 		pr_err("max_slots=%u: must be a power of two of at most %u\n",
@@ -37,12 +39,19 @@ static int __init mkchan_init(void)
 		pr_err("max_channels_per_user must be at least 1\n");
 		return -EINVAL;
 	}
-	return mkchan_device_init();
+	ret = mkchan_channel_init();
+	if (ret)
+		return ret;
+	ret = mkchan_device_init();
+	if (ret)
+		mkchan_channel_exit();
+	return ret;
 }
 
 static void __exit mkchan_exit(void)
 {
 	mkchan_device_exit();
+	mkchan_channel_exit();
 }
 
 module_init(mkchan_init);

@@ -37,6 +37,7 @@
 /* Bits of &mkchan_query.features: what this module implements. */
 #define MKCHAN_FEAT_QUERY	(1U << 0)	/* MKCHAN_IOC_QUERY */
 #define MKCHAN_FEAT_CPU_INFO	(1U << 1)	/* MKCHAN_IOC_CPU_INFO */
+#define MKCHAN_FEAT_CHANNELS	(1U << 2)	/* MKCHAN_IOC_CREATE and endpoints */
 
 /**
  * struct mkchan_query - the module's ABI, limits and the machine it sees
@@ -119,6 +120,218 @@ struct mkchan_cpu_info {
 
 #define MKCHAN_CPU_INFO_SIZE_VER0	48	/* sizeof first published struct */
 
+/*
+ * Channels
+ * ========
+ *
+ * A channel joins two endpoints, 0 and 1, each bound to a CPU.  It has two
+ * rings: ring i carries messages from endpoint i to endpoint 1 - i, and is
+ * allocated on the NUMA node of its receiving endpoint's CPU.  A ring is an
+ * array of slots, a power of two of them; one slot is one cache line and
+ * carries one message of up to 56 bytes.
+ *
+ * Positions.  Messages of a ring are numbered 0, 1, 2, ... from the
+ * creation of the channel: message p goes into slot p & (nslots - 1), and
+ * its header carries the sequence number (__u32)(p + 1).  The sender keeps
+ * its tail (next message to write) and the receiver its head (next message
+ * to read) in private memory; neither is written to shared memory on every
+ * message.
+ *
+ * Sending message p (the sender's side of the contract):
+ *   1. it may write slot p & (nslots - 1) only while p - head < nslots,
+ *      where head is the last value the receiver published (credits: the
+ *      sender re-reads the published head only when it runs out);
+ *   2. it writes the payload, then the header with release semantics
+ *      (smp_store_release()): the header is the last store to the slot;
+ *   3. if it may need to wake the receiver, it executes a full barrier
+ *      (smp_mb()) and then reads the receiver's `waiting` flag; if the flag
+ *      is set it calls MKCHAN_IOC_NOTIFY.
+ *
+ * Receiving message p (the receiver's side):
+ *   1. it reads the header of slot p & (nslots - 1) once, with acquire
+ *      semantics (smp_load_acquire()); the message is there when the
+ *      sequence is (__u32)(p + 1);
+ *   2. it copies the payload, then advances its head;
+ *   3. it publishes its head (mkchan_ctl.pos, release) at least every
+ *      nslots / 4 messages and before it sleeps; after publishing it
+ *      executes a full barrier and reads the sender's `waiting` flag, and
+ *      calls MKCHAN_IOC_NOTIFY if it is set.
+ *
+ * Sleeping (either side): publish the position, set the own `waiting`
+ * flag, full barrier, check again for a message (or for space); only if
+ * there is none, poll() the endpoint; clear `waiting` when woken.  The
+ * barriers on both sides make it impossible for both to miss each other,
+ * so no wake-up is lost, and a peer that never sleeps is never notified: a
+ * sender to a polling receiver makes no system call.
+ *
+ * A header whose sequence is neither the expected one nor that of the
+ * previous lap (zero before the first lap), or whose length or reserved
+ * bits are out of range, is corrupt.  The kernel reads every header and
+ * published position once and bounds-checks it; on corrupt shared memory
+ * it marks the channel broken and fails with EBADMSG.  Only the channel
+ * whose memory was scribbled on is affected.
+ */
+
+#define MKCHAN_SLOT_SIZE	64	/* bytes of one slot: one cache line */
+#define MKCHAN_PAYLOAD_MAX	56	/* bytes of payload in one slot */
+#define MKCHAN_MIN_SLOTS	64	/* one page of slots */
+
+/* Bits of mkchan_slot.header. */
+#define MKCHAN_HDR_SEQ_MASK	0xffffffffULL	/* bits 0-31: sequence */
+#define MKCHAN_HDR_LEN_SHIFT	32		/* bits 32-39: payload bytes */
+#define MKCHAN_HDR_TYPE_SHIFT	40		/* bits 40-47: type, free for users */
+#define MKCHAN_HDR_RSVD_MASK	0xffff000000000000ULL	/* bits 48-63: zero */
+
+/**
+ * struct mkchan_slot - one message, one cache line
+ * @data: the payload; only the first (header >> MKCHAN_HDR_LEN_SHIFT) & 0xff
+ *	bytes are meaningful.
+ * @header: sequence, length and type; written last, with release semantics.
+ *
+ * Also the unit of read(2) and write(2) on an endpoint: a buffer of whole
+ * slots.  On write the sequence bits must be zero (the kernel fills them);
+ * on read they hold the message's sequence.
+ */
+struct mkchan_slot {
+	__u8 data[MKCHAN_PAYLOAD_MAX];
+	__u64 header;
+};
+
+/**
+ * struct mkchan_ctl - a side's published state for one ring
+ * @pos: the sender's tail or the receiver's head, published as described
+ *	above (release); a free-running count of messages.
+ * @waiting: non-zero while the side is going to sleep or sleeping: the peer
+ *	must call MKCHAN_IOC_NOTIFY after its next publication.
+ * @__pad: zero.
+ * @__unused: zero.
+ *
+ * Each control line sits alone at the start of its own page, writable only
+ * by its side.
+ */
+struct mkchan_ctl {
+	__u64 pos;
+	__u32 waiting;
+	__u32 __pad;
+	__u64 __unused[6];
+};
+
+/* Bits of mkchan_status.closed and of mkchan_status.broken. */
+#define MKCHAN_STATUS_EP(i)	(1U << (i))
+
+/**
+ * struct mkchan_status - the channel's state, written only by the kernel
+ * @closed: MKCHAN_STATUS_EP(i) is set once endpoint i has been closed.
+ * @broken: MKCHAN_STATUS_EP(i) is set once the kernel found ring i (the
+ *	ring endpoint i sends on) corrupt.
+ */
+struct mkchan_status {
+	__u32 closed;
+	__u32 broken;
+};
+
+/* Flags of MKCHAN_IOC_CREATE. */
+#define MKCHAN_CREATE_NOCLOEXEC	(1U << 0)	/* endpoints without O_CLOEXEC */
+#define MKCHAN_CREATE_NONBLOCK	(1U << 1)	/* endpoints with O_NONBLOCK */
+
+/**
+ * struct mkchan_create - make a channel between two CPUs
+ * @size: in: sizeof(struct mkchan_create) as the caller knows it;
+ *	out: the size the kernel knows.
+ * @flags: in: %MKCHAN_CREATE_NOCLOEXEC, %MKCHAN_CREATE_NONBLOCK.
+ * @cpu: in: the CPUs of endpoint 0 and endpoint 1 (may be equal).
+ * @nslots: in: slots of each ring: a power of two, at least
+ *	%MKCHAN_MIN_SLOTS and at most &mkchan_query.max_slots.
+ * @fd: out: file descriptors of endpoint 0 and endpoint 1.
+ * @__reserved0: must be zero.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKCHAN_IOC_CREATE.
+ */
+struct mkchan_create {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu[2];
+	__u32 nslots;
+	__s32 fd[2];
+	__u32 __reserved0;
+	__u64 __reserved[2];
+};
+
+#define MKCHAN_CREATE_SIZE_VER0	48	/* sizeof first published struct */
+
+/* Bits of mkchan_ep_info.state. */
+#define MKCHAN_EP_PEER_CLOSED	(1U << 0)	/* the other endpoint is closed */
+#define MKCHAN_EP_BROKEN	(1U << 1)	/* corrupt shared memory seen */
+#define MKCHAN_EP_MAPPED	(1U << 2)	/* driven through mmap now */
+
+/* mmap offsets of an endpoint's two views. */
+#define MKCHAN_MMAP_RW		0x0ULL
+#define MKCHAN_MMAP_RO		0x10000000ULL
+
+/**
+ * struct mkchan_ep_info - an endpoint and the layout of its mappings
+ * @size: in: sizeof(struct mkchan_ep_info) as the caller knows it;
+ *	out: the size the kernel knows.
+ * @flags: in: must be zero.
+ * @index: out: 0 or 1, which endpoint of its channel this is.
+ * @cpu: out: the CPU the endpoint is bound to.
+ * @peer_cpu: out: the CPU of the other endpoint.
+ * @nslots: out: slots of each ring.
+ * @tx_node: out: NUMA node of the ring this endpoint sends on (the node of
+ *	@peer_cpu).
+ * @rx_node: out: NUMA node of the ring this endpoint receives from (the
+ *	node of @cpu).
+ * @state: out: %MKCHAN_EP_PEER_CLOSED, %MKCHAN_EP_BROKEN, %MKCHAN_EP_MAPPED.
+ * @__reserved0: must be zero.
+ * @rw_offset: out: mmap offset of the writable view (%MKCHAN_MMAP_RW).
+ * @rw_size: out: its exact length in bytes.
+ * @ro_offset: out: mmap offset of the read-only view (%MKCHAN_MMAP_RO).
+ * @ro_size: out: its exact length in bytes.
+ * @tx_slots: out: offset in the writable view of the slots this endpoint
+ *	sends into.
+ * @tx_ctl: out: offset in the writable view of this endpoint's
+ *	&struct mkchan_ctl as sender.
+ * @rx_ctl: out: offset in the writable view of this endpoint's
+ *	&struct mkchan_ctl as receiver.
+ * @rx_slots: out: offset in the read-only view of the slots this endpoint
+ *	receives from.
+ * @rx_peer_ctl: out: offset in the read-only view of the peer's
+ *	&struct mkchan_ctl as sender on the ring this endpoint receives from.
+ * @tx_peer_ctl: out: offset in the read-only view of the peer's
+ *	&struct mkchan_ctl as receiver on the ring this endpoint sends on.
+ * @status: out: offset in the read-only view of &struct mkchan_status.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKCHAN_IOC_EP_INFO, on an endpoint.
+ */
+struct mkchan_ep_info {
+	__u32 size;
+	__u32 flags;
+	__u32 index;
+	__u32 cpu;
+	__u32 peer_cpu;
+	__u32 nslots;
+	__u32 tx_node;
+	__u32 rx_node;
+	__u32 state;
+	__u32 __reserved0;
+	__u64 rw_offset;
+	__u64 rw_size;
+	__u64 ro_offset;
+	__u64 ro_size;
+	__u64 tx_slots;
+	__u64 tx_ctl;
+	__u64 rx_ctl;
+	__u64 rx_slots;
+	__u64 rx_peer_ctl;
+	__u64 tx_peer_ctl;
+	__u64 status;
+	__u64 __reserved[2];
+};
+
+#define MKCHAN_EP_INFO_SIZE_VER0	144	/* sizeof first published struct */
+
 /**
  * define MKCHAN_IOC_QUERY - describe the module and the machine
  *
@@ -135,5 +348,33 @@ struct mkchan_cpu_info {
  * and EINVAL when @cpu is not a possible CPU.
  */
 #define MKCHAN_IOC_CPU_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x01, struct mkchan_cpu_info)
+
+/**
+ * define MKCHAN_IOC_CREATE - make a channel; on /dev/mkchan
+ *
+ * Takes a &struct mkchan_create and returns two endpoint file descriptors
+ * in @fd.  Errors: those of %MKCHAN_IOC_QUERY; EINVAL for a CPU that is not
+ * possible or a bad @nslots; ENODEV for a CPU that is offline; EDQUOT when
+ * the caller's user holds max_channels_per_user channels; EMFILE/ENFILE
+ * when no file descriptor is left; ENOMEM.
+ */
+#define MKCHAN_IOC_CREATE	_IOWR(MKCHAN_IOC_MAGIC, 0x02, struct mkchan_create)
+
+/**
+ * define MKCHAN_IOC_NOTIFY - wake the peer endpoint; on an endpoint
+ *
+ * Wakes whoever sleeps on the other endpoint (in poll(), read() or
+ * write()).  Called by a side after it published a message or its head
+ * and found the peer's `waiting` flag set.  Errors: EPIPE when the peer
+ * endpoint is closed; ENOTTY on /dev/mkchan.
+ */
+#define MKCHAN_IOC_NOTIFY	_IO(MKCHAN_IOC_MAGIC, 0x10)
+
+/**
+ * define MKCHAN_IOC_EP_INFO - describe an endpoint; on an endpoint
+ *
+ * Takes a &struct mkchan_ep_info.  Errors: those of %MKCHAN_IOC_QUERY.
+ */
+#define MKCHAN_IOC_EP_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x11, struct mkchan_ep_info)
 
 #endif /* _UAPI_LINUX_MKCHAN_H */

@@ -4,38 +4,154 @@
  *
  * Every function returns 0 (or a file descriptor) on success and a
  * negative errno on failure, and leaves errno alone otherwise.
+ *
+ * An endpoint driven from user space (struct mkchan_ep) speaks the ring
+ * protocol of <mkchan/urpc.h> directly on shared memory: sending and
+ * receiving make no system call.  The memory comes from one of two
+ * backends:
+ *   - the module: an endpoint of /dev/mkchan, mapped with mkchan_map();
+ *     sleeping is poll(2) on the endpoint, waking is MKCHAN_IOC_NOTIFY;
+ *   - plain shared memory (mkchan_shm_create()): a memfd with the same
+ *     layout, for hosts without the module; sleeping and waking are
+ *     futexes on the slot header and on the published head.
+ * One thread at a time may send on an endpoint, and one at a time may
+ * receive on it.
  */
 #ifndef _LIBMKCHAN_H
 #define _LIBMKCHAN_H
 
+#include <stddef.h>
 #include <linux/mkchan.h>
+#include <mkchan/urpc.h>
 
 #define MKCHAN_DEVICE	"/dev/mkchan"
 
-/**
- * mkchan_open() - open the channel device
- *
- * Return: a file descriptor of /dev/mkchan (close-on-exec), or -errno.
- */
+/* Device and channels. */
+
+/* Open /dev/mkchan (close-on-exec). Return: a file descriptor or -errno. */
 int mkchan_open(void);
 
-/**
- * mkchan_query() - ask the module what it supports and what it sees
- * @fd: from mkchan_open()
- * @q: filled in by the kernel
- *
- * Return: 0 or -errno.
+/* MKCHAN_IOC_QUERY into @q. */
+int mkchan_query(int devfd, struct mkchan_query *q);
+
+/* MKCHAN_IOC_CPU_INFO of @cpu into @ci; -EINVAL for an impossible CPU. */
+int mkchan_cpu_info(int devfd, unsigned int cpu, struct mkchan_cpu_info *ci);
+
+/*
+ * Create a channel between @cpu0 and @cpu1 with @nslots slots a ring;
+ * @flags are MKCHAN_CREATE_*.  The endpoint descriptors land in @fds.
  */
-int mkchan_query(int fd, struct mkchan_query *q);
+int mkchan_create(int devfd, unsigned int cpu0, unsigned int cpu1,
+		  unsigned int nslots, unsigned int flags, int fds[2]);
+
+/* MKCHAN_IOC_EP_INFO of endpoint @epfd into @info. */
+int mkchan_ep_info(int epfd, struct mkchan_ep_info *info);
+
+/* An endpoint driven from user space. */
+
+struct mkchan_ep;
+
+/* How a backend sleeps and wakes. */
+struct mkchan_ep_ops {
+	/* Wake the peer (it announced it is going to sleep). */
+	int (*notify)(struct mkchan_ep *ep);
+	/*
+	 * Sleep until a message may have come (@out == 0) or room may have
+	 * been made (@out == 1), after the matching prepare_wait said to.
+	 */
+	int (*wait)(struct mkchan_ep *ep, int out);
+};
 
 /**
- * mkchan_cpu_info() - describe one CPU as the module sees it
- * @fd: from mkchan_open()
- * @cpu: a possible CPU
- * @ci: filled in by the kernel
- *
- * Return: 0 or -errno (-EINVAL for a CPU that is not possible).
+ * struct mkchan_ep - one endpoint as user space drives it
+ * @tx: the protocol state of the ring this endpoint sends on
+ * @rx: the protocol state of the ring this endpoint receives from
+ * @status: the channel's status (peer closed, broken)
+ * @ops: the backend
+ * @fd: the endpoint's file descriptor (module), or -1 (shared memory)
+ * @index: 0 or 1
+ * @nslots: slots of each ring
+ * @map: start of the backend's mapping(s), for mkchan_unmap()
+ * @map_size: their lengths
+ * @sleeps: times this endpoint went to sleep
+ * @notifies: times it woke its peer
  */
-int mkchan_cpu_info(int fd, unsigned int cpu, struct mkchan_cpu_info *ci);
+struct mkchan_ep {
+	struct mkc_tx tx;
+	struct mkc_rx rx;
+	const struct mkchan_status *status;
+	const struct mkchan_ep_ops *ops;
+	int fd;
+	unsigned int index;
+	unsigned int nslots;
+	void *map[2];
+	size_t map_size[2];
+	unsigned long sleeps;
+	unsigned long notifies;
+};
+
+/*
+ * Map endpoint @epfd (both of its views) and take over driving it from the
+ * positions the kernel published.  @epfd stays open and owned by the
+ * caller; mkchan_unmap() unmaps.  -EPROTO when the layout the kernel
+ * describes does not fit the views it gives.
+ */
+int mkchan_map(struct mkchan_ep *ep, int epfd);
+void mkchan_unmap(struct mkchan_ep *ep);
+
+/* The largest ring of mkchan_shm_create(): 64 MiB of slots. */
+#define MKCHAN_SHM_MAX_SLOTS	(1U << 20)
+
+/*
+ * A channel of @nslots slots a ring in plain shared memory (MAP_SHARED
+ * memfd), no module: @ep0 and @ep1 may be used by two threads, or by two
+ * processes after fork().  @nslots is a power of two from
+ * MKCHAN_MIN_SLOTS to MKCHAN_SHM_MAX_SLOTS, else -EINVAL.
+ * mkchan_shm_close() marks an endpoint closed for its peer, wakes the peer
+ * and unmaps the endpoint.  Sleeping needs futex_waitv(2) (Linux 5.16) to
+ * see a close at once; older kernels see it within 10 ms.
+ */
+int mkchan_shm_create(unsigned int nslots, struct mkchan_ep *ep0,
+		      struct mkchan_ep *ep1);
+void mkchan_shm_close(struct mkchan_ep *ep);
+
+/* Messages. */
+
+/*
+ * Write one message without the notify check: 0, -EAGAIN (ring full),
+ * -EPIPE (peer closed), -EBADMSG (corrupt channel), -EINVAL (@len > 56).
+ * Follow one or more with mkchan_flush().
+ */
+int mkchan_put(struct mkchan_ep *ep, unsigned int type, const void *data,
+	       size_t len);
+
+/* Wake the peer if it announced it is going to sleep: 0 or -errno. */
+int mkchan_flush(struct mkchan_ep *ep);
+
+/* mkchan_put() then mkchan_flush(). */
+int mkchan_send(struct mkchan_ep *ep, unsigned int type, const void *data,
+		size_t len);
+
+/*
+ * As mkchan_send(), but when the ring is full, spin @spin times re-reading
+ * the credits, then sleep until there is room.
+ */
+int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
+		     const void *data, size_t len, unsigned long spin);
+
+/*
+ * Take one message if there is one: its type in *@type, its payload into
+ * @data (MKCHAN_PAYLOAD_MAX bytes), its length in *@len.  0, -EAGAIN
+ * (empty), -EPIPE (empty and the peer closed), -EBADMSG.
+ */
+int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
+		    size_t *len);
+
+/*
+ * As mkchan_try_recv(), but when the ring is empty, spin @spin times, then
+ * sleep until a message comes (or the peer closes: -EPIPE).
+ */
+int mkchan_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
+		size_t *len, unsigned long spin);
 
 #endif /* _LIBMKCHAN_H */

@@ -79,8 +79,15 @@ for t in $tests; do
 	esac
 done
 
-# 3. Unload: nothing may hold the modules once the tests are done.
+# 3. Unload: no channel may be left once the tests are done, and nothing
+# may hold the modules.
 rc=0
+objects=/sys/kernel/debug/mkchan/objects
+if [ -r "$objects" ] && grep -qv ' 0$' "$objects"; then
+	echo "# mkchan objects left after the tests:"
+	indent <"$objects"
+	rc=1
+fi
 [ -n "${MKERNEL_INJECT:-}" ] && rmmod mkinject 2>/dev/null
 { rmmod mkrep && rmmod mkchan; } 2>&1 | indent
 if [ -e /sys/module/mkrep ] || [ -e /sys/module/mkchan ] ||

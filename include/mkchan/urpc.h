@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The URPC ring protocol of mkchan, written once.
+ *
+ * This header compiles in the kernel (mkchan's kernel-driven endpoints)
+ * and in user space (libmkchan, mkbench, the selftests); nothing else
+ * implements the protocol.  The contract it implements, with its memory
+ * ordering, is written in <uapi/linux/mkchan.h>.
+ *
+ * Every function works on one side of one ring and keeps that side's
+ * position in private memory (struct mkc_tx, struct mkc_rx).  None of them
+ * sleeps, takes a lock or makes a system call; the caller serialises the
+ * users of one side.  Values read from shared memory are read once and
+ * checked: garbage written by the peer gives -EBADMSG, never an access
+ * outside the ring.
+ */
+#ifndef _MKCHAN_URPC_H
+#define _MKCHAN_URPC_H
+
+#ifdef __KERNEL__
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <uapi/linux/mkchan.h>
+
+/*
+ * The barriers of the contract in <uapi/linux/mkchan.h>: a header or a
+ * published position is stored with release and loaded with acquire, and
+ * a side that checks its peer's waiting flag after publishing (or sets its
+ * own before looking again) puts a full barrier in between.
+ */
+/* acquire: pairs with mkc_store_release() of the publishing side */
+#define mkc_load_acquire(p)		smp_load_acquire(p)
+/* release: the payload (or the consumption) is visible before this */
+#define mkc_store_release(p, v)		smp_store_release(p, v)
+#define mkc_read_once(x)		READ_ONCE(x)
+#define mkc_write_once(x, v)		WRITE_ONCE(x, v)
+/* full: orders a publication before the read of the peer's flag */
+#define mkc_mb()			smp_mb()
+/* The payload may be rewritten by a hostile peer while it is copied. */
+#define mkc_copy_payload(d, s, n)	data_race(memcpy(d, s, n))
+#else
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <linux/mkchan.h>
+
+/* The same barriers with the compiler's atomics; see above. */
+#define mkc_load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define mkc_store_release(p, v)		__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define mkc_read_once(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define mkc_write_once(x, v)		__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
+/* full barrier; on x86-64 as the kernel's smp_mb(), cheaper than mfence */
+static inline void mkc_mb(void)
+{
+#if defined(__x86_64__)
+	__asm__ __volatile__("lock; addl $0,-4(%%rsp)" ::: "memory", "cc");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+#define mkc_copy_payload(d, s, n)	memcpy(d, s, n)
+#endif
+
+/* The sequence number in the header of message @pos. */
+static inline __u32 mkc_seq(__u64 pos)
+{
+	return (__u32)(pos + 1);
+}
+
+static inline __u64 mkc_hdr(__u64 pos, unsigned int type, unsigned int len)
+{
+	return (__u64)mkc_seq(pos) |
+	       ((__u64)len << MKCHAN_HDR_LEN_SHIFT) |
+	       ((__u64)(type & 0xff) << MKCHAN_HDR_TYPE_SHIFT);
+}
+
+static inline unsigned int mkc_hdr_len(__u64 hdr)
+{
+	return (hdr >> MKCHAN_HDR_LEN_SHIFT) & 0xff;
+}
+
+static inline unsigned int mkc_hdr_type(__u64 hdr)
+{
+	return (hdr >> MKCHAN_HDR_TYPE_SHIFT) & 0xff;
+}
+
+/*
+ * Classify @hdr, read from the slot of message @pos of a ring of @nslots:
+ * 1 when it is message @pos, 0 when the slot still holds the previous lap
+ * (or was never written), -EBADMSG for anything else.
+ */
+static inline int mkc_hdr_check(__u64 hdr, __u64 pos, __u32 nslots)
+{
+	if ((__u32)hdr == mkc_seq(pos)) {
+		if ((hdr & MKCHAN_HDR_RSVD_MASK) ||
+		    mkc_hdr_len(hdr) > MKCHAN_PAYLOAD_MAX)
+			return -EBADMSG;
+		return 1;
+	}
+	if (pos < nslots ? hdr == 0 : (__u32)hdr == mkc_seq(pos - nslots))
+		return 0;
+	return -EBADMSG;
+}
+
+/**
+ * struct mkc_tx - the sending side of one ring
+ * @slots: the ring's slots
+ * @ctl: this side's control line (tail, waiting)
+ * @peer: the receiver's control line (head, waiting); read only
+ * @tail: next message to write
+ * @limit: messages below @limit may be written (credits)
+ * @mask: slots - 1
+ */
+struct mkc_tx {
+	struct mkchan_slot *slots;
+	struct mkchan_ctl *ctl;
+	const struct mkchan_ctl *peer;
+	__u64 tail;
+	__u64 limit;
+	__u32 mask;
+};
+
+static inline void mkc_tx_init(struct mkc_tx *tx, struct mkchan_slot *slots,
+			       struct mkchan_ctl *ctl,
+			       const struct mkchan_ctl *peer, __u32 nslots,
+			       __u64 tail)
+{
+	tx->slots = slots;
+	tx->ctl = ctl;
+	tx->peer = peer;
+	tx->tail = tail;
+	tx->limit = tail;	/* the first send reads the published head */
+	tx->mask = nslots - 1;
+}
+
+/*
+ * Re-read the receiver's published head: 0 when there is room for one
+ * message, -EAGAIN when the ring is full, -EBADMSG when the published head
+ * is impossible (behind the previous lap or ahead of the tail).
+ */
+static inline int mkc_tx_refresh(struct mkc_tx *tx)
+{
+	__u64 head = mkc_load_acquire(&tx->peer->pos);
+
+	if (head > tx->tail || tx->tail - head > (__u64)tx->mask + 1)
+		return -EBADMSG;
+	tx->limit = head + tx->mask + 1;
+	return tx->tail < tx->limit ? 0 : -EAGAIN;
+}
+
+/* 0 when there is room for one message; else as mkc_tx_refresh(). */
+static inline int mkc_tx_space(struct mkc_tx *tx)
+{
+	return tx->tail < tx->limit ? 0 : mkc_tx_refresh(tx);
+}
+
+/*
+ * Write the next message (@len <= MKCHAN_PAYLOAD_MAX); mkc_tx_space() must
+ * have returned 0.  The header is the last store, with release semantics.
+ */
+static inline void mkc_tx_put(struct mkc_tx *tx, unsigned int type,
+			      const void *data, unsigned int len)
+{
+	struct mkchan_slot *slot = &tx->slots[tx->tail & tx->mask];
+
+	memcpy(slot->data, data, len);
+	mkc_store_release(&slot->header, mkc_hdr(tx->tail, type, len));
+	tx->tail++;
+}
+
+/*
+ * After one or more mkc_tx_put(): whether the receiver announced it is
+ * going to sleep, so that the sender must notify it.  Full barrier first:
+ * the messages are visible before the flag is read.
+ */
+static inline bool mkc_tx_peer_waiting(const struct mkc_tx *tx)
+{
+	mkc_mb();
+	return mkc_read_once(tx->peer->waiting) != 0;
+}
+
+/*
+ * Announce that the sender is going to sleep until there is room: publish
+ * the tail, set the waiting flag, full barrier, look again.  0: there is
+ * room now, do not sleep; -EAGAIN: sleep; -EBADMSG.  Either way the
+ * caller ends with mkc_tx_end_wait().
+ */
+static inline int mkc_tx_prepare_wait(struct mkc_tx *tx)
+{
+	mkc_store_release(&tx->ctl->pos, tx->tail);
+	mkc_write_once(tx->ctl->waiting, 1);
+	mkc_mb();
+	return mkc_tx_refresh(tx);
+}
+
+static inline void mkc_tx_end_wait(struct mkc_tx *tx)
+{
+	mkc_write_once(tx->ctl->waiting, 0);
+}
+
+/**
+ * struct mkc_rx - the receiving side of one ring
+ * @slots: the ring's slots; read only
+ * @ctl: this side's control line (head, waiting)
+ * @peer: the sender's control line (tail, waiting); read only
+ * @head: next message to read
+ * @published: the head last published in @ctl
+ * @mask: slots - 1
+ * @batch: publish the head at least every @batch messages
+ */
+struct mkc_rx {
+	const struct mkchan_slot *slots;
+	struct mkchan_ctl *ctl;
+	const struct mkchan_ctl *peer;
+	__u64 head;
+	__u64 published;
+	__u32 mask;
+	__u32 batch;
+};
+
+static inline void mkc_rx_init(struct mkc_rx *rx,
+			       const struct mkchan_slot *slots,
+			       struct mkchan_ctl *ctl,
+			       const struct mkchan_ctl *peer, __u32 nslots,
+			       __u64 head)
+{
+	rx->slots = slots;
+	rx->ctl = ctl;
+	rx->peer = peer;
+	rx->head = head;
+	rx->published = head;
+	rx->mask = nslots - 1;
+	rx->batch = nslots / 4;
+}
+
+/*
+ * Look at the next message without consuming it: 1 when it is there (its
+ * header in *@hdr), 0 when the ring is empty, -EBADMSG.  The header is
+ * read once, with acquire semantics.
+ */
+static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
+{
+	*hdr = mkc_load_acquire(&rx->slots[rx->head & rx->mask].header);
+	return mkc_hdr_check(*hdr, rx->head, rx->mask + 1);
+}
+
+/*
+ * Publish the head; then, after a full barrier, whether the sender waits
+ * for room and must be notified.
+ */
+static inline bool mkc_rx_publish(struct mkc_rx *rx)
+{
+	mkc_store_release(&rx->ctl->pos, rx->head);
+	rx->published = rx->head;
+	mkc_mb();
+	return mkc_read_once(rx->peer->waiting) != 0;
+}
+
+/* Copy the payload of the message mkc_rx_peek() found (header @hdr). */
+static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)
+{
+	const struct mkchan_slot *slot = &rx->slots[rx->head & rx->mask];
+
+	mkc_copy_payload(data, slot->data, mkc_hdr_len(hdr));
+}
+
+/*
+ * Consume the message at the head, publishing the head every @batch
+ * messages.  Returns true when the head was published and the sender must
+ * be notified.
+ */
+static inline bool mkc_rx_consume(struct mkc_rx *rx)
+{
+	rx->head++;
+	if (rx->head - rx->published >= rx->batch)
+		return mkc_rx_publish(rx);
+	return false;
+}
+
+/*
+ * Copy out the message mkc_rx_peek() found (its header @hdr) into @data
+ * (MKCHAN_PAYLOAD_MAX bytes) and consume it: mkc_rx_copy() then
+ * mkc_rx_consume().
+ */
+static inline bool mkc_rx_take(struct mkc_rx *rx, __u64 hdr, void *data)
+{
+	mkc_rx_copy(rx, hdr, data);
+	return mkc_rx_consume(rx);
+}
+
+/*
+ * Announce that the receiver is going to sleep until a message comes:
+ * publish the head (*@notify: the sender must be notified), set the
+ * waiting flag, full barrier, look again.  1: a message is there, do not
+ * sleep; 0: sleep; -EBADMSG.  Either way the caller ends with
+ * mkc_rx_end_wait().
+ */
+static inline int mkc_rx_prepare_wait(struct mkc_rx *rx, bool *notify)
+{
+	__u64 hdr;
+
+	*notify = rx->published != rx->head && mkc_rx_publish(rx);
+	mkc_write_once(rx->ctl->waiting, 1);
+	mkc_mb();
+	return mkc_rx_peek(rx, &hdr);
+}
+
+static inline void mkc_rx_end_wait(struct mkc_rx *rx)
+{
+	mkc_write_once(rx->ctl->waiting, 0);
+}
+
+#endif /* _MKCHAN_URPC_H */

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkchan - endpoint files: creation of a channel's two descriptors, and
+ * read(2), write(2), poll(2), ioctl(2) and release on an endpoint.
+ *
+ * The file is the capability: there is no name by which another process
+ * could reach a channel; it gets an endpoint only by inheriting or being
+ * sent its descriptor.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mkernel_uapi.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static int mkchan_ep_file_release(struct inode *inode, struct file *file)
+{
+	mkchan_endpoint_release(file->private_data);
+	return 0;
+}
+
+/*
+ * read(2): whole messages (struct mkchan_slot), at least one; blocks for
+ * the first unless O_NONBLOCK.  0 at the end: empty and the peer closed.
+ */
+static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct mkchan_endpoint *ep = file->private_data;
+	long timeout = MAX_SCHEDULE_TIMEOUT;
+	struct mkchan_slot msg;
+	size_t done = 0;
+	int ret;
+
+	if (count < sizeof(msg) || count % sizeof(msg))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&ep->rx_lock))
+		return -ERESTARTSYS;
+	if (ep->mapped) {
+		ret = -EBUSY;
+		goto out;
+	}
+	while (done < count) {
+		ret = mkchan_ep_recv(ep, &msg);
+		if (ret == -EAGAIN && !done && !(file->f_flags & O_NONBLOCK)) {
+			ret = mkchan_ep_wait(ep, false, &timeout);
+			if (ret)
+				break;
+			continue;
+		}
+		if (ret)
+			break;
+		if (copy_to_user(buf + done, &msg, sizeof(msg))) {
+			ret = -EFAULT;	/* the message stays in the ring */
+			break;
+		}
+		mkchan_ep_consume(ep, msg.header);
+		done += sizeof(msg);
+	}
+	/* The caller is likely to poll now: publish what it consumed. */
+	if (ret == -EAGAIN && !done && ep->rx.published != ep->rx.head &&
+	    mkc_rx_publish(&ep->rx))
+		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
+out:
+	mutex_unlock(&ep->rx_lock);
+	if (done)
+		return done;
+	return ret == -EPIPE ? 0 : ret;
+}
+
+/*
+ * write(2): whole messages (struct mkchan_slot) whose header holds only a
+ * length and a type; blocks for room for the first unless O_NONBLOCK.
+ */
+static ssize_t mkchan_ep_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	struct mkchan_endpoint *ep = file->private_data;
+	long timeout = MAX_SCHEDULE_TIMEOUT;
+	struct mkchan_slot msg;
+	size_t done = 0;
+	int ret = 0;
+
+	if (!count || count % sizeof(msg))
+		return -EINVAL;
+	if (mutex_lock_interruptible(&ep->tx_lock))
+		return -ERESTARTSYS;
+	if (ep->mapped) {
+		ret = -EBUSY;
+		goto out;
+	}
+	while (done < count) {
+		if (copy_from_user(&msg, buf + done, sizeof(msg))) {
+			ret = -EFAULT;
+			break;
+		}
+		if ((msg.header & (MKCHAN_HDR_SEQ_MASK | MKCHAN_HDR_RSVD_MASK)) ||
+		    mkc_hdr_len(msg.header) > MKCHAN_PAYLOAD_MAX) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = mkchan_ep_send(ep, mkc_hdr_type(msg.header), msg.data,
+				     mkc_hdr_len(msg.header));
+		if (ret == -EAGAIN && !done && !(file->f_flags & O_NONBLOCK)) {
+			ret = mkchan_ep_wait(ep, true, &timeout);
+			if (ret)
+				break;
+			continue;
+		}
+		if (ret)
+			break;
+		done += sizeof(msg);
+	}
+out:
+	mutex_unlock(&ep->tx_lock);
+	return done ? done : ret;
+}
+
+static __poll_t mkchan_ep_poll(struct file *file, poll_table *pt)
+{
+	struct mkchan_endpoint *ep = file->private_data;
+
+	poll_wait(file, &ep->wq, pt);
+	return mkchan_ep_ready(ep, poll_requested_events(pt), true);
+}
+
+static long mkchan_ep_ioctl_info(struct mkchan_endpoint *ep,
+				 void __user *arg)
+{
+	struct mkchan_channel *chan = ep->chan;
+	struct mkchan_ep_info info;
+	u32 usize;
+	int ret;
+
+	ret = mk_copy_struct_in(&info, sizeof(info), MKCHAN_EP_INFO_SIZE_VER0,
+				arg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags || info.__reserved0 || info.__reserved[0] ||
+	    info.__reserved[1])
+		return -EINVAL;
+
+	info.index = ep->index;
+	info.cpu = ep->cpu;
+	info.peer_cpu = mkchan_peer(ep)->cpu;
+	info.nslots = chan->nslots;
+	info.tx_node = chan->ring[ep->index].node;
+	info.rx_node = chan->ring[1 - ep->index].node;
+	info.state = 0;
+	if (mkchan_peer_closed(ep))
+		info.state |= MKCHAN_EP_PEER_CLOSED;
+	if (mkchan_broken(chan))
+		info.state |= MKCHAN_EP_BROKEN;
+	if (READ_ONCE(ep->mapped))
+		info.state |= MKCHAN_EP_MAPPED;
+	mkchan_ep_layout(ep, &info);
+	return mk_copy_struct_out(arg, &info, sizeof(info), usize);
+}
+
+static long mkchan_ep_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct mkchan_endpoint *ep = file->private_data;
+
+	switch (cmd) {
+	case MKCHAN_IOC_NOTIFY:
+		if (arg)
+			return -EINVAL;
+		if (mkchan_peer_closed(ep))
+			return -EPIPE;
+		mkchan_ep_wake_peer(ep, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
+				    EPOLLWRNORM);
+		return 0;
+	case MKCHAN_IOC_EP_INFO:
+		return mkchan_ep_ioctl_info(ep, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations mkchan_ep_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mkchan_ep_file_release,
+	.read		= mkchan_ep_read,
+	.write		= mkchan_ep_write,
+	.poll		= mkchan_ep_poll,
+	.unlocked_ioctl	= mkchan_ep_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mkchan_ep_mmap,
+	.llseek		= no_llseek,
+};
+
+/**
+ * mkchan_endpoint_file() - a file for an endpoint
+ * @ep: the endpoint; the file owns it from now on (its release closes it)
+ * @flags: O_NONBLOCK or 0
+ *
+ * Return: the file or an ERR_PTR().
+ */
+struct file *mkchan_endpoint_file(struct mkchan_endpoint *ep,
+				  unsigned int flags)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[mkchan]", &mkchan_ep_fops, ep,
+				  O_RDWR | (flags & O_NONBLOCK));
+	if (!IS_ERR(file))
+		stream_open(file_inode(file), file);
+	return file;
+}
+
+#define MKCHAN_CREATE_FLAGS	(MKCHAN_CREATE_NOCLOEXEC | MKCHAN_CREATE_NONBLOCK)
+
+/* MKCHAN_IOC_CREATE: a channel, its endpoints installed as two fds. */
+long mkchan_ioctl_create(void __user *arg)
+{
+	struct file *files[2] = { NULL, NULL };
+	struct mkchan_channel *chan;
+	int fds[2] = { -1, -1 };
+	struct mkchan_create c;
+	unsigned int fflags;
+	u32 usize;
+	int ret, i;
+
+	ret = mk_copy_struct_in(&c, sizeof(c), MKCHAN_CREATE_SIZE_VER0, arg,
+				&usize);
+	if (ret)
+		return ret;
+	if ((c.flags & ~MKCHAN_CREATE_FLAGS) || c.__reserved0 ||
+	    c.__reserved[0] || c.__reserved[1])
+		return -EINVAL;
+
+	ret = mkchan_channel_new(c.cpu[0], c.cpu[1], c.nslots, true, &chan);
+	if (ret)
+		return ret;
+
+	fflags = c.flags & MKCHAN_CREATE_NONBLOCK ? O_NONBLOCK : 0;
+	for (i = 0; i < 2; i++) {
+		fds[i] = get_unused_fd_flags(c.flags & MKCHAN_CREATE_NOCLOEXEC ?
+					     0 : O_CLOEXEC);
+		if (fds[i] < 0) {
+			ret = fds[i];
+			goto fail;
+		}
+		files[i] = mkchan_endpoint_file(&chan->ep[i], fflags);
+		if (IS_ERR(files[i])) {
+			ret = PTR_ERR(files[i]);
+			files[i] = NULL;
+			goto fail;
+		}
+	}
+	c.fd[0] = fds[0];
+	c.fd[1] = fds[1];
+	ret = mk_copy_struct_out(arg, &c, sizeof(c), usize);
+	if (ret)
+		goto fail;
+	for (i = 0; i < 2; i++)
+		fd_install(fds[i], files[i]);
+	return 0;
+
+fail:
+	for (i = 0; i < 2; i++) {
+		if (files[i])
+			fput(files[i]);		/* releases endpoint i */
+		else
+			mkchan_endpoint_release(&chan->ep[i]);
+		if (fds[i] >= 0)
+			put_unused_fd(fds[i]);
+	}
+	return ret;
+}
