@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mapping endpoints: the two views and every bad mmap, mprotect, mremap,
+ * munmap and fork; hand-over by SCM_RIGHTS; and shared memory scribbled on
+ * by a process while the kernel reads it, which must break only that
+ * channel.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/mkchan.h>
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+#define SLOT	sizeof(struct mkchan_slot)
+
+FIXTURE(ep) {
+	int dev;
+	int fd[2];
+	struct mkchan_ep_info info;
+	long page;
+};
+
+FIXTURE_SETUP(ep)
+{
+	struct mkchan_create c = {
+		.size = sizeof(c), .flags = MKCHAN_CREATE_NONBLOCK,
+		.cpu = { 0, 0 }, .nslots = 128,
+	};
+
+	self->page = getpagesize();
+	self->dev = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, ioctl(self->dev, MKCHAN_IOC_CREATE, &c));
+	self->fd[0] = c.fd[0];
+	self->fd[1] = c.fd[1];
+	self->info.size = sizeof(self->info);
+	ASSERT_EQ(0, ioctl(self->fd[0], MKCHAN_IOC_EP_INFO, &self->info));
+}
+
+FIXTURE_TEARDOWN(ep)
+{
+	close(self->fd[0]);
+	close(self->fd[1]);
+	close(self->dev);
+}
+
+static void *map(int fd, size_t len, int prot, int flags, off_t off)
+{
+	return mmap(NULL, len, prot, flags, fd, off);
+}
+
+static void *map_rw(struct __test_metadata *_metadata, int fd,
+		    struct mkchan_ep_info *info)
+{
+	void *p = map(fd, info->rw_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      info->rw_offset);
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap rw: %s", strerror(errno));
+	return p;
+}
+
+static void *map_ro(struct __test_metadata *_metadata, int fd,
+		    struct mkchan_ep_info *info)
+{
+	void *p = map(fd, info->ro_size, PROT_READ, MAP_SHARED,
+		      info->ro_offset);
+
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap ro: %s", strerror(errno));
+	return p;
+}
+
+static struct mkchan_slot msg(unsigned int type, const char *s)
+{
+	struct mkchan_slot m = {
+		.header = (__u64)strlen(s) << MKCHAN_HDR_LEN_SHIFT |
+			  (__u64)type << MKCHAN_HDR_TYPE_SHIFT,
+	};
+
+	memcpy(m.data, s, strlen(s));
+	return m;
+}
+
+/* Channels alive in the module, from its debugfs counters. */
+static long live_channels(void)
+{
+	char buf[128];
+
+	if (mk_read_file("/sys/kernel/debug/mkchan/objects", buf,
+			 sizeof(buf)) < 0 || strncmp(buf, "channels ", 9))
+		return -1;
+	return strtol(buf + 9, NULL, 10);
+}
+
+static sigjmp_buf fault_jmp;
+
+static void on_segv(int sig)
+{
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Whether touching @p (writing if @write) faults in this process. */
+static int faults(volatile char *p, int write)
+{
+	struct sigaction sa = { .sa_handler = on_segv }, old;
+	int faulted = 1;
+
+	sigaction(SIGSEGV, &sa, &old);
+	if (!sigsetjmp(fault_jmp, 1)) {
+		if (write)
+			*p = *p;
+		else
+			(void)*p;
+		faulted = 0;
+	}
+	sigaction(SIGSEGV, &old, NULL);
+	return faulted;
+}
+
+/* Whether reading @p kills a forked child with SIGSEGV. */
+static int child_faults(volatile char *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		(void)*p;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV;
+}
+
+TEST_F(ep, views)
+{
+	struct mkchan_slot m = msg(5, "through the kernel"), in;
+	struct mkchan_slot *rx;
+	struct mkchan_status *st;
+	char *rw, *ro;
+
+	EXPECT_EQ(128 * SLOT + 2 * self->page, self->info.rw_size);
+	rw = map_rw(_metadata, self->fd[0], &self->info);
+	ro = map_ro(_metadata, self->fd[0], &self->info);
+
+	/* The kernel-driven peer writes; the mapped endpoint sees it. */
+	ASSERT_EQ(SLOT, write(self->fd[1], &m, SLOT));
+	rx = (struct mkchan_slot *)(ro + self->info.rx_slots);
+	EXPECT_EQ(1, rx[0].header & MKCHAN_HDR_SEQ_MASK);
+	EXPECT_EQ(0, memcmp(rx[0].data, "through the kernel", 18));
+	st = (struct mkchan_status *)(ro + self->info.status);
+	EXPECT_EQ(0, st->closed);
+
+	/* The endpoint is user space's now. */
+	self->info.size = sizeof(self->info);
+	ASSERT_EQ(0, ioctl(self->fd[0], MKCHAN_IOC_EP_INFO, &self->info));
+	EXPECT_TRUE(self->info.state & MKCHAN_EP_MAPPED);
+	EXPECT_EQ(-1, read(self->fd[0], &in, SLOT));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, write(self->fd[0], &m, SLOT));
+	EXPECT_EQ(EBUSY, errno);
+
+	/* What the peer writes is read-only here, and the status too. */
+	EXPECT_TRUE(faults(ro + self->info.rx_slots, 1));
+	EXPECT_TRUE(faults(ro + self->info.status, 1));
+	EXPECT_FALSE(faults(rw + self->info.tx_slots, 1));
+
+	/* The closed bit of the peer appears in the status page. */
+	close(self->fd[1]);
+	self->fd[1] = open("/dev/null", O_RDONLY);
+	EXPECT_EQ(MKCHAN_STATUS_EP(1), st->closed);
+	munmap(rw, self->info.rw_size);
+	munmap(ro, self->info.ro_size);
+}
+
+TEST_F(ep, wrong_offset)
+{
+	off_t bad[] = { self->page, self->info.ro_offset + self->page,
+			self->info.ro_offset - self->page, 1ULL << 40 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.rw_size,
+					  PROT_READ, MAP_SHARED, bad[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("offset %#llx",
+						(unsigned long long)bad[i]);
+	}
+}
+
+TEST_F(ep, wrong_length)
+{
+	size_t rw = self->info.rw_size, ro = self->info.ro_size;
+
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], rw + self->page, PROT_READ,
+				  MAP_SHARED, self->info.rw_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], rw - self->page, PROT_READ,
+				  MAP_SHARED, self->info.rw_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], ro + self->page, PROT_READ,
+				  MAP_SHARED, self->info.ro_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->page, PROT_READ,
+				  MAP_SHARED, self->info.ro_offset));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nothing was handed over by the failed attempts. */
+	self->info.size = sizeof(self->info);
+	ASSERT_EQ(0, ioctl(self->fd[0], MKCHAN_IOC_EP_INFO, &self->info));
+	EXPECT_FALSE(self->info.state & MKCHAN_EP_MAPPED);
+}
+
+TEST_F(ep, wrong_protection)
+{
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.rw_size,
+				  PROT_READ | PROT_EXEC, MAP_SHARED,
+				  self->info.rw_offset));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.ro_size,
+				  PROT_READ | PROT_EXEC, MAP_SHARED,
+				  self->info.ro_offset));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.ro_size,
+				  PROT_READ | PROT_WRITE, MAP_SHARED,
+				  self->info.ro_offset));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.rw_size,
+				  PROT_READ | PROT_WRITE, MAP_PRIVATE,
+				  self->info.rw_offset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, map(self->fd[0], self->info.ro_size, PROT_READ,
+				  MAP_PRIVATE, self->info.ro_offset));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(ep, mprotect_upgrade)
+{
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+	char *ro = map_ro(_metadata, self->fd[0], &self->info);
+
+	EXPECT_EQ(-1, mprotect(ro, self->info.ro_size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(ro, self->page, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, mprotect(rw, self->info.rw_size, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	/* Downgrading is allowed, and so is going back up to what was. */
+	EXPECT_EQ(0, mprotect(rw, self->info.rw_size, PROT_READ));
+	EXPECT_TRUE(faults(rw, 1));
+	EXPECT_EQ(0, mprotect(rw, self->info.rw_size, PROT_READ | PROT_WRITE));
+	EXPECT_FALSE(faults(rw, 1));
+	munmap(rw, self->info.rw_size);
+	munmap(ro, self->info.ro_size);
+}
+
+TEST_F(ep, partial_munmap_and_mremap)
+{
+	struct mkchan_slot m = msg(1, "still here"), *rx;
+	char *ro = map_ro(_metadata, self->fd[0], &self->info);
+	char *moved, *grown;
+
+	/* Unmap the status page at the end; the slots stay mapped. */
+	ASSERT_EQ(0, munmap(ro + self->info.status, self->page));
+	ASSERT_EQ(SLOT, write(self->fd[1], &m, SLOT));
+	rx = (struct mkchan_slot *)(ro + self->info.rx_slots);
+	EXPECT_EQ(0, memcmp(rx[0].data, "still here", 10));
+	EXPECT_TRUE(faults(ro + self->info.status, 0));
+
+	/* Cannot grow; can move. */
+	grown = mremap(ro, self->page, 2 * self->page, 0);
+	EXPECT_EQ(MAP_FAILED, grown);
+	moved = mremap(ro, self->info.status, self->info.status,
+		       MREMAP_MAYMOVE | MREMAP_FIXED,
+		       ro + 64 * self->info.ro_size);
+	ASSERT_NE(MAP_FAILED, moved) TH_LOG("mremap: %s", strerror(errno));
+	rx = (struct mkchan_slot *)(moved + self->info.rx_slots);
+	EXPECT_EQ(0, memcmp(rx[0].data, "still here", 10));
+	EXPECT_EQ(0, munmap(moved, self->info.status));
+}
+
+TEST_F(ep, fork_does_not_inherit_mapping)
+{
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+	int status;
+	pid_t pid;
+
+	/* The child has no mapping there, but may map its own. */
+	EXPECT_FALSE(faults(rw, 0));
+	EXPECT_TRUE(child_faults(rw));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *ro = map(self->fd[0], self->info.ro_size, PROT_READ,
+			       MAP_SHARED, self->info.ro_offset);
+
+		_exit(ro == MAP_FAILED ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap(rw, self->info.rw_size);
+}
+
+TEST_F(ep, mapping_outlives_descriptors)
+{
+	struct mkchan_slot m = msg(2, "kept"), *rx;
+	char *ro = map_ro(_metadata, self->fd[0], &self->info);
+
+	ASSERT_EQ(SLOT, write(self->fd[1], &m, SLOT));
+	close(self->fd[0]);
+	close(self->fd[1]);
+	self->fd[0] = open("/dev/null", O_RDONLY);
+	self->fd[1] = open("/dev/null", O_RDONLY);
+	rx = (struct mkchan_slot *)(ro + self->info.rx_slots);
+	EXPECT_EQ(0, memcmp(rx[0].data, "kept", 4));
+	/* The mapping holds endpoint 0's file, as for any file. */
+	EXPECT_EQ(MKCHAN_STATUS_EP(1),
+		  ((struct mkchan_status *)(ro + self->info.status))->closed);
+	EXPECT_EQ(1, live_channels());
+	EXPECT_EQ(0, munmap(ro, self->info.ro_size));
+	/* The last reference is gone with the mapping. */
+	EXPECT_EQ(0, live_channels());
+}
+
+/* Send @fd over a unix socket. */
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+TEST(scm_rights_handover)
+{
+	struct mkchan_create c = { .size = sizeof(c), .nslots = 64 };
+	struct mkchan_slot m = msg(4, "ping"), in;
+	int sv[2], dev, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Created after the fork: only SCM_RIGHTS can bring it. */
+		int fd = recv_fd(sv[1]);
+
+		alarm(20);
+		if (fd < 0 || read(fd, &in, SLOT) != SLOT ||
+		    memcmp(in.data, "ping", 4))
+			_exit(1);
+		in = msg(5, "pong");
+		_exit(write(fd, &in, SLOT) == SLOT ? 0 : 2);
+	}
+	dev = open("/dev/mkchan", O_RDWR);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_CREATE, &c));
+	ASSERT_EQ(0, send_fd(sv[0], c.fd[1]));
+	close(c.fd[1]);
+	ASSERT_EQ(SLOT, write(c.fd[0], &m, SLOT));
+	ASSERT_EQ(SLOT, read(c.fd[0], &in, SLOT));
+	EXPECT_EQ(0, memcmp(in.data, "pong", 4));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(c.fd[0]);
+	close(dev);
+}
+
+/* Scribble @hdr into the first slot of the mapped endpoint 0's tx ring. */
+static int broken_by_header(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(ep) *self, __u64 hdr)
+{
+	struct mkchan_slot in;
+	struct pollfd pfd = { .fd = self->fd[1], .events = POLLIN | POLLOUT };
+	struct mkchan_slot *tx;
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+
+	tx = (struct mkchan_slot *)(rw + self->info.tx_slots);
+	tx[0].header = hdr;
+	EXPECT_EQ(-1, read(self->fd[1], &in, SLOT));
+	if (errno != EBADMSG)
+		return errno;
+	/* Broken for good, on both sides. */
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLERR, pfd.revents);
+	in = msg(1, "x");
+	EXPECT_EQ(-1, write(self->fd[1], &in, SLOT));
+	EXPECT_EQ(EBADMSG, errno);
+	self->info.size = sizeof(self->info);
+	ioctl(self->fd[1], MKCHAN_IOC_EP_INFO, &self->info);
+	EXPECT_TRUE(self->info.state & MKCHAN_EP_BROKEN);
+	munmap(rw, self->info.rw_size);
+	return EBADMSG;
+}
+
+TEST_F(ep, hostile_sequence)
+{
+	EXPECT_EQ(EBADMSG, broken_by_header(_metadata, self, 77));
+}
+
+TEST_F(ep, hostile_length)
+{
+	EXPECT_EQ(EBADMSG, broken_by_header(_metadata, self,
+					    1 | 200ULL << MKCHAN_HDR_LEN_SHIFT));
+}
+
+TEST_F(ep, hostile_reserved_bits)
+{
+	EXPECT_EQ(EBADMSG, broken_by_header(_metadata, self, 1 | 1ULL << 56));
+}
+
+TEST_F(ep, hostile_published_head)
+{
+	struct mkchan_slot m = msg(1, "x");
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+	struct mkchan_ctl *rx_ctl = (void *)(rw + self->info.rx_ctl);
+	int n = 0;
+
+	/* Endpoint 0 claims to have read what was never sent. */
+	rx_ctl->pos = 1ULL << 40;
+	while (write(self->fd[1], &m, SLOT) == SLOT && n < 1000)
+		n++;
+	EXPECT_EQ(EBADMSG, errno);
+	EXPECT_GE(128, n);
+	munmap(rw, self->info.rw_size);
+}
+
+TEST_F(ep, hostile_random_bytes)
+{
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+	struct mkchan_slot in[8], m = msg(1, "y");
+	unsigned int i, j, seed = 1;
+	int other[2], bad = 0;
+	struct mkchan_create c = { .size = sizeof(c), .nslots = 64 };
+
+	/* A bystander channel must not notice anything. */
+	ASSERT_EQ(0, ioctl(self->dev, MKCHAN_IOC_CREATE, &c));
+	other[0] = c.fd[0];
+	other[1] = c.fd[1];
+
+	for (i = 0; i < 2000; i++) {
+		for (j = 0; j < 64; j++)
+			rw[rand_r(&seed) % self->info.rw_size] = rand_r(&seed);
+		if (read(self->fd[1], in, sizeof(in)) < 0 && errno == EBADMSG)
+			bad++;
+		if (write(self->fd[1], &m, SLOT) < 0 && errno != EAGAIN &&
+		    errno != EBADMSG)
+			break;
+		ASSERT_EQ(SLOT, write(other[0], &m, SLOT));
+		ASSERT_EQ(SLOT, read(other[1], in, sizeof(in)));
+	}
+	EXPECT_EQ(2000, i);
+	EXPECT_LT(0, bad);
+	munmap(rw, self->info.rw_size);
+	close(other[0]);
+	close(other[1]);
+}
+
+TEST_HARNESS_MAIN
