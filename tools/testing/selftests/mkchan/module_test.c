@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -112,6 +113,37 @@ TEST(unload_after_close_and_reload)
 	EXPECT_EQ(MKCHAN_ABI_VERSION, q.abi_version);
 	close(fd);
 	EXPECT_EQ(0, stat("/dev/mkrep", &st));
+}
+
+TEST(live_channel_pins_module)
+{
+	struct mkchan_create c = { .size = sizeof(c), .nslots = 64 };
+	struct mkchan_ep_info info = { .size = sizeof(info) };
+	int dev;
+	void *ro;
+
+	ASSERT_EQ(0, unload("mkrep"));
+	dev = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_CREATE, &c));
+	close(dev);
+
+	/* The endpoints hold the module... */
+	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
+	ASSERT_EQ(0, ioctl(c.fd[0], MKCHAN_IOC_EP_INFO, &info));
+	ro = mmap(NULL, info.ro_size, PROT_READ, MAP_SHARED, c.fd[0],
+		  info.ro_offset);
+	ASSERT_NE(MAP_FAILED, ro);
+	close(c.fd[0]);
+	close(c.fd[1]);
+	/* ...and so does a mapping, after the descriptors are gone. */
+	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
+	EXPECT_TRUE(loaded("mkchan"));
+	ASSERT_EQ(0, munmap(ro, info.ro_size));
+	EXPECT_EQ(0, unload("mkchan"));
+
+	ASSERT_EQ(0, load("mkchan"));
+	ASSERT_EQ(0, load("mkrep"));
 }
 
 TEST_HARNESS_MAIN
