@@ -10,8 +10,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -267,6 +269,7 @@ TEST_F(chan, read_write)
 TEST_F(chan, read_write_bad_sizes)
 {
 	struct mkchan_slot m[2] = { msg(1, "x", 1), msg(1, "x", 1) };
+	void *volatile unmapped = (void *)8;
 	char buf[3 * SLOT];
 
 	EXPECT_EQ(-1, write(self->fd[0], m, 0));
@@ -293,10 +296,10 @@ TEST_F(chan, read_write_bad_sizes)
 	m[0] = msg(1, "x", 1);
 	m[1].header = 1ULL << 63;
 	EXPECT_EQ(SLOT, write(self->fd[0], m, 2 * SLOT));
-	EXPECT_EQ(-1, write(self->fd[0], (void *)8, SLOT));
+	EXPECT_EQ(-1, write(self->fd[0], unmapped, SLOT));
 	EXPECT_EQ(EFAULT, errno);
 	/* A fault on read leaves the message in the ring. */
-	EXPECT_EQ(-1, read(self->fd[1], (void *)8, SLOT));
+	EXPECT_EQ(-1, read(self->fd[1], unmapped, SLOT));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(SLOT, read(self->fd[1], buf, sizeof(buf)));
 	EXPECT_EQ(-1, lseek(self->fd[0], 0, SEEK_SET));
@@ -496,6 +499,62 @@ TEST(numa_placement)
 	close(fd[0]);
 	close(fd[1]);
 	close(dev);
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+#define TRACING	"/sys/kernel/tracing"
+
+TEST_F(chan, stats_and_trace_events)
+{
+	struct mkchan_slot m = msg(6, "traced", 6), in;
+	char path[128], buf[8192];
+	struct dirent *d;
+	DIR *dir;
+	int found = 0;
+
+	if (access(TRACING "/events", F_OK))
+		ASSERT_EQ(0, mount("tracefs", TRACING, "tracefs", 0, NULL));
+	ASSERT_EQ(0, access(TRACING "/events/mkchan/mkchan_send", F_OK));
+	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_str(TRACING "/events/mkchan/enable", "1"));
+	ASSERT_EQ(SLOT, write(self->fd[0], &m, SLOT));
+	ASSERT_EQ(SLOT, read(self->fd[1], &in, SLOT));
+	ASSERT_EQ(0, ioctl(self->fd[1], MKCHAN_IOC_NOTIFY, 0));
+	ASSERT_EQ(0, write_str(TRACING "/events/mkchan/enable", "0"));
+	ASSERT_LT(0, mk_read_file(TRACING "/trace", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "mkchan_send: chan="));
+	EXPECT_NE(NULL, strstr(buf, "type=6 len=6"));
+	EXPECT_NE(NULL, strstr(buf, "mkchan_recv: chan="));
+	EXPECT_NE(NULL, strstr(buf, "mkchan_notify: chan="));
+
+	/* The channel's counters: the only channel alive is ours. */
+	dir = opendir("/sys/kernel/debug/mkchan");
+	ASSERT_NE(NULL, dir);
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/mkchan/%s/stats",
+			 d->d_name);
+		ASSERT_LT(0, mk_read_file(path, buf, sizeof(buf)));
+		found++;
+	}
+	closedir(dir);
+	ASSERT_EQ(1, found);
+	EXPECT_NE(NULL, strstr(buf, "slots 64"));
+	EXPECT_NE(NULL, strstr(buf, "ring0 ep0->ep1"));
+	EXPECT_NE(NULL, strstr(buf, "sent 1 received 1 full 0"));
+	EXPECT_NE(NULL, strstr(buf, "notifies 1"));
 }
 
 TEST_HARNESS_MAIN
