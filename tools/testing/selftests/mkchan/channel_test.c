@@ -40,6 +40,8 @@ static int create(int dev, unsigned int cpu0, unsigned int cpu1,
 		.nslots = nslots,
 	};
 
+	fds[0] = -1;
+	fds[1] = -1;
 	if (ioctl(dev, MKCHAN_IOC_CREATE, &c))
 		return errno;
 	fds[0] = c.fd[0];
@@ -183,7 +185,7 @@ TEST(create_bad_arguments)
 TEST(create_offline_cpu)
 {
 	const char *path = "/sys/devices/system/cpu/cpu1/online";
-	int dev = dev_open(), fd[2], ctl;
+	int dev = dev_open(), fd[2] = { -1, -1 }, ctl;
 
 	ctl = open(path, O_WRONLY);
 	ASSERT_LE(0, ctl) TH_LOG("%s: %s", path, strerror(errno));
@@ -422,7 +424,7 @@ TEST(per_user_limit)
 {
 	struct rlimit rl = { 4096, 4096 };
 	long limit = mk_read_long("/sys/module/mkchan/parameters/max_channels_per_user");
-	int dev = dev_open(), *fds, fd[2], i, ret = 0;
+	int dev = dev_open(), *fds, fd[2] = { -1, -1 }, i, ret = 0;
 
 	ASSERT_LT(0, limit);
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
@@ -518,7 +520,7 @@ static int write_str(const char *path, const char *s)
 TEST_F(chan, stats_and_trace_events)
 {
 	struct mkchan_slot m = msg(6, "traced", 6), in;
-	char path[128], buf[8192];
+	char path[512], buf[8192];
 	struct dirent *d;
 	DIR *dir;
 	int found = 0;
