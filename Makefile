@@ -34,15 +34,17 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 # The settings the VM scripts read.
 export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 
-.PHONY: all modules user tests inject deps check demo vm-shell check-host \
+.PHONY: all modules user tests inject deps check demo bench bench-host vm-shell check-host \
 	install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint check-runner clean help
 
 all: modules user tests
 
 help:
-	@echo "make              build the modules, libmkchan, mkdemo and the selftests"
+	@echo "make              build the modules, libmkchan, mkdemo, mkbench and the selftests"
 	@echo "make check        run every selftest in a QEMU guest (installs what it needs)"
 	@echo "make demo         boot the guest, load the modules and run the demo"
+	@echo "make bench        boot the guest, load the modules and run mkbench urpc"
+	@echo "make bench-host   run mkbench urpc on this machine (no module; BENCH_ARGS=)"
 	@echo "make vm-shell     boot the guest with the modules loaded, with a shell"
 	@echo "make check-host   run the selftests on this machine (root, loads modules)"
 	@echo "make install      install the modules for KDIR's kernel"
@@ -79,6 +81,9 @@ LIB_SRCS	:= $(wildcard tools/lib/mkchan/*.c)
 LIB_OBJS	:= $(LIB_SRCS:tools/lib/mkchan/%.c=$(BUILD)/user/lib/%.o)
 LIB		:= $(BUILD)/user/libmkchan.a
 MKDEMO		:= $(BUILD)/user/mkdemo
+BENCH_SRCS	:= $(wildcard tools/mkbench/*.c)
+BENCH_OBJS	:= $(BENCH_SRCS:tools/mkbench/%.c=$(BUILD)/user/mkbench.o/%.o)
+MKBENCH		:= $(BUILD)/user/mkbench
 
 # Every tools/testing/selftests/<module>/<name>_test.c is one program.
 TEST_SRCS	:= $(sort $(wildcard tools/testing/selftests/*/*_test.c))
@@ -86,7 +91,9 @@ TEST_NAMES	:= $(TEST_SRCS:tools/testing/selftests/%.c=%)
 TEST_BINS	:= $(TEST_NAMES:%=$(BUILD)/user/selftests/%)
 TEST_LIST	:= $(BUILD)/user/selftests/tests.list
 
-user: $(LIB) $(MKDEMO)
+EXAMPLE		:= $(BUILD)/user/mkchan_example
+
+user: $(LIB) $(MKDEMO) $(MKBENCH) $(EXAMPLE)
 
 tests: $(TEST_BINS) $(TEST_LIST)
 
@@ -98,6 +105,18 @@ $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(MKDEMO): tools/mkdemo/mkdemo.c $(LIB)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB)
+
+$(BUILD)/user/mkbench.o/%.o: tools/mkbench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -pthread -c -o $@ $<
+
+# Static, so that it runs in the test guest as on any host.
+$(MKBENCH): $(BENCH_OBJS) $(LIB)
+	$(CC) $(USER_CFLAGS) -pthread -static -o $@ $(BENCH_OBJS) $(LIB)
+
+# The example of Documentation/userspace-api/mkchan.rst, so that it compiles.
+$(EXAMPLE): Documentation/userspace-api/mkchan_example.c $(LIB)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB)
 
 $(KSRC)/.version:
@@ -124,15 +143,21 @@ $(BUILD)/user/selftests/inject/fail_test: $(VM)/inject/fail_test.c $(KSRC)/.vers
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) -I$(KSRC) -static -o $@ $<
 
--include $(LIB_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d
+-include $(LIB_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d
 
 # --- tests and demo ---------------------------------------------------------
 
 deps:
 	$(VM)/deps.sh build vm lint dkms
 
-check demo vm-shell:
+check demo bench vm-shell:
 	$(VM)/vm.sh $(subst vm-,,$@)
+
+# The URPC benchmark on this machine, over plain shared memory: the
+# numbers of Documentation/performance.rst.
+BENCH_ARGS	?=
+bench-host: $(MKBENCH)
+	$(MKBENCH) urpc --backend shm $(BENCH_ARGS)
 
 check-runner:
 	$(VM)/selftest.sh

@@ -53,7 +53,7 @@ int main(void)
 			_exit(1);
 		/* Spin 10000 times, then sleep until a message comes. */
 		while (!mkchan_recv(&ep, &type, buf, &len, 10000)) {
-			buf[0] = 'o';				/* ping -> pong */
+			buf[1] = 'o';				/* ping -> pong */
 			if (mkchan_send_wait(&ep, type, buf, len, 10000))
 				_exit(1);
 		}

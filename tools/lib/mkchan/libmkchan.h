@@ -100,7 +100,7 @@ int mkchan_map(struct mkchan_ep *ep, int epfd);
 void mkchan_unmap(struct mkchan_ep *ep);
 
 /* The largest ring of mkchan_shm_create(): 64 MiB of slots. */
-#define MKCHAN_SHM_MAX_SLOTS	(1U << 20)
+#define MKCHAN_SHM_MAX_SLOTS	(1024U * 1024)
 
 /*
  * A channel of @nslots slots a ring in plain shared memory (MAP_SHARED

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pack the test guest's initramfs: busybox, our init, the modules of one
-# kernel release, the selftests and mkdemo.
+# kernel release, the selftests, mkdemo and mkbench.
 #
 #   initramfs.sh OUT.cpio KODIR USERDIR TESTLIST [EXTRA.ko...]
 #
@@ -30,6 +30,8 @@ install -m 0755 "$here/init" "$root/init"
 install -m 0755 "$here/run-tests.sh" "$root/bin/run-tests.sh"
 install -m 0644 "$here/kernel-problems.pat" "$root/bin/kernel-problems.pat"
 install -m 0755 "$userdir/mkdemo" "$root/bin/mkdemo"
+install -m 0755 "$userdir/mkbench" "$root/bin/mkbench"
+install -m 0755 "$userdir/mkchan_example" "$root/bin/mkchan_example"
 
 for ko in "$kodir/mkchan.ko" "$kodir/mkrep.ko" "$@"; do
 	objcopy --strip-debug "$ko" "$root/lib/mkernel/$(basename "$ko")"

@@ -5,6 +5,7 @@
 #
 #   vm.sh check   run every selftest; exit non-zero on any failure
 #   vm.sh demo    run mkdemo
+#   vm.sh bench   run mkbench urpc (a TCG guest's timings are emulated)
 #   vm.sh shell   interactive shell with the modules loaded
 #
 # Installs the Debian packages it needs, builds against the kernel of
@@ -23,7 +24,7 @@
 #   MKCHECK_PANIC_ON_WARN  0 to boot without panic_on_warn (default 1)
 set -euo pipefail
 
-mode=${1:?usage: vm.sh check|demo|shell}
+mode=${1:?usage: vm.sh check|demo|bench|shell}
 vm=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$vm/../../.." && pwd)
 flavour=${KFLAVOUR:-stock}
@@ -36,7 +37,7 @@ BUILD=${BUILD:-$top/build}
 
 say() { echo "mkernel: $*"; }
 
-case $mode in check|demo|shell) ;; *) echo "vm.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
+case $mode in check|demo|bench|shell) ;; *) echo "vm.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
 if [ "$nodes" -lt 1 ] || [ $((smp % nodes)) -ne 0 ] || [ $((mem % nodes)) -ne 0 ]; then
 	echo "vm.sh: need NODES >= 1, and SMP and MEM divisible by NODES" >&2
 	exit 2
@@ -105,7 +106,7 @@ done
 
 panic_on_warn=${MKCHECK_PANIC_ON_WARN:-1}
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_warn"
-cmdline+=" softlockup_panic=1 mitigations=off mkernel.mode=$mode"
+cmdline+=" softlockup_panic=1 mitigations=off mkernel.mode=$mode mkernel.accel=$accel"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
 
 console=$run/console.log
@@ -156,10 +157,10 @@ if [ "$mode" = check ]; then
 else
 	end=$(sed -n 's/^# mkernel-vm: end rc=//p' "$result")
 	if [ -z "$end" ]; then
-		echo "  FAILED  the guest did not report the end of the demo"
+		echo "  FAILED  the guest did not report the end of the $mode"
 		status=1
 	elif [ "$end" -ne 0 ]; then
-		echo "  FAILED  the demo exited with status $end"
+		echo "  FAILED  the $mode exited with status $end"
 		status=1
 	fi
 	[ "$problems" -eq 0 ] || status=1

@@ -66,7 +66,7 @@ static struct mkchan_slot msg(unsigned int type, const void *data,
 	return m;
 }
 
-static long objects(const char *what)
+static long debugfs_count(const char *what)
 {
 	char buf[256], *p;
 
@@ -111,21 +111,21 @@ FIXTURE_TEARDOWN(chan)
 
 TEST(create_and_close)
 {
-	long before = objects("channels");
+	long before = debugfs_count("channels");
 	int dev = dev_open(), fd[2], fl;
 
 	ASSERT_LE(0, before) TH_LOG("no debugfs objects file");
 	ASSERT_EQ(0, create(dev, 0, 0, 64, 0, fd));
 	EXPECT_NE(fd[0], fd[1]);
-	EXPECT_EQ(before + 1, objects("channels"));
+	EXPECT_EQ(before + 1, debugfs_count("channels"));
 	/* O_CLOEXEC unless asked otherwise; blocking unless asked. */
 	fl = fcntl(fd[0], F_GETFD);
 	EXPECT_TRUE(fl & FD_CLOEXEC);
 	EXPECT_FALSE(fcntl(fd[1], F_GETFL) & O_NONBLOCK);
 	close(fd[0]);
-	EXPECT_EQ(before + 1, objects("channels"));
+	EXPECT_EQ(before + 1, debugfs_count("channels"));
 	close(fd[1]);
-	EXPECT_EQ(before, objects("channels"));
+	EXPECT_EQ(before, debugfs_count("channels"));
 
 	ASSERT_EQ(0, create(dev, 0, 0, 64, MKCHAN_CREATE_NOCLOEXEC |
 			    MKCHAN_CREATE_NONBLOCK, fd));
@@ -133,7 +133,7 @@ TEST(create_and_close)
 	EXPECT_TRUE(fcntl(fd[1], F_GETFL) & O_NONBLOCK);
 	close(fd[0]);
 	close(fd[1]);
-	EXPECT_EQ(before, objects("channels"));
+	EXPECT_EQ(before, debugfs_count("channels"));
 	close(dev);
 }
 
@@ -271,7 +271,8 @@ TEST_F(chan, read_write)
 TEST_F(chan, read_write_bad_sizes)
 {
 	struct mkchan_slot m[2] = { msg(1, "x", 1), msg(1, "x", 1) };
-	void *volatile unmapped = (void *)8;
+	void *unmapped = mmap(NULL, getpagesize(), PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char buf[3 * SLOT];
 
 	EXPECT_EQ(-1, write(self->fd[0], m, 0));
@@ -370,12 +371,11 @@ TEST_F(chan, blocking_read_wakes)
 
 TEST_F(chan, peer_close)
 {
-	struct mkchan_slot m = msg(1, "last", 4), in;
+	struct mkchan_slot m = msg(1, "last", 4), in, two[2] = { m, m };
 	struct pollfd pfd = { .fd = self->fd[1], .events = POLLIN };
 	struct mkchan_ep_info info;
 
-	ASSERT_EQ(2 * SLOT, write(self->fd[0], (struct mkchan_slot[]){ m, m },
-				  2 * SLOT));
+	ASSERT_EQ(2 * SLOT, write(self->fd[0], two, sizeof(two)));
 	close(self->fd[0]);
 	self->fd[0] = open("/dev/null", O_RDONLY);
 
@@ -384,8 +384,7 @@ TEST_F(chan, peer_close)
 	EXPECT_EQ(POLLIN | POLLHUP, pfd.revents);
 	ASSERT_EQ(0, ep_info(self->fd[1], &info));
 	EXPECT_TRUE(info.state & MKCHAN_EP_PEER_CLOSED);
-	EXPECT_EQ(2 * SLOT, read(self->fd[1], (struct mkchan_slot[2]){},
-				 2 * SLOT));
+	EXPECT_EQ(2 * SLOT, read(self->fd[1], two, sizeof(two)));
 	/* Then end of file, and sends fail. */
 	EXPECT_EQ(0, read(self->fd[1], &in, SLOT));
 	ASSERT_EQ(1, poll(&pfd, 1, 0));

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mkbench - what the suites share: options, the clock, pinning, running
+ * two pinned threads side by side, the environment and the report.
+ */
+#ifndef _MKBENCH_H
+#define _MKBENCH_H
+
+#include <sched.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define MKBENCH_MAX_REPS	1000
+
+/* As the kernel's, for members: "uint64_t __aligned(64) v;". */
+#ifndef __aligned
+#define __aligned(x)	alignas(x)
+#endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+struct bench_opts {
+	int cpu[2];		/* the two CPUs measured */
+	bool same_cpu;		/* both are the same CPU: spin loops yield */
+	unsigned long iters;	/* iterations of one repetition */
+	unsigned int reps;	/* repetitions after the warm-up */
+	const char *backend;	/* auto, shm or module */
+	const char *csv;	/* CSV file to write, or NULL */
+	const char *env;	/* --env or MKBENCH_ENV, or NULL */
+};
+
+/* A suite: `mkbench NAME [options]`. */
+struct bench_suite {
+	const char *name;
+	const char *help;
+	int (*run)(const struct bench_opts *o);
+};
+
+int urpc_suite(const struct bench_opts *o);
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#ifdef __x86_64__
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* One turn of a spin loop: with both threads on one CPU, let the other run. */
+static inline void bench_relax(const struct bench_opts *o)
+{
+	if (o->same_cpu)
+		sched_yield();
+	else
+		cpu_relax();
+}
+
+#define load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+
+/* pair.c: two threads pinned to o->cpu[0] (side 0) and o->cpu[1] (side 1). */
+
+/* One side's share of @n iterations of a measurement. */
+typedef void (*pair_fn)(void *arg, int side, unsigned long n);
+
+/*
+ * Run @fn on both sides: @warm iterations, then @reps repetitions of @n,
+ * the two sides released together before each.  @ns[r] receives the time
+ * of repetition r from the first start to the last end, divided by @per
+ * (the operations in @n iterations).
+ */
+void pair_run(const struct bench_opts *o, pair_fn fn, void *arg,
+	      unsigned long warm, unsigned long n, unsigned int reps,
+	      double per, double *ns);
+
+/* Pin the calling thread to @cpu: 0 or -errno. */
+int pin_cpu(int cpu);
+
+/*
+ * A measurement: what pair_run() runs, and where its o->reps samples go.
+ * The suites run their measurements in rounds, one repetition of each per
+ * round, so that a change of the machine under the run (a hypervisor
+ * moving a vCPU) shows in every measurement alike.
+ */
+struct meas {
+	pair_fn fn;
+	void *arg;
+	unsigned long warm, n;	/* iterations: warm-up, one repetition */
+	double per;		/* operations in @n iterations */
+	double *ns;		/* o->reps samples, ns per operation */
+	void (*close)(void *arg);
+};
+
+/* Fill in @m, with room for o->reps samples; @close frees @arg. */
+void meas_init(const struct bench_opts *o, struct meas *m, pair_fn fn,
+	       void *arg, unsigned long warm, unsigned long n, double per,
+	       void (*close)(void *arg));
+/* Repetition @r of @m, after the warm-up when @r is 0. */
+void meas_run(const struct bench_opts *o, struct meas *m, unsigned int r);
+void meas_close(struct meas *m);
+
+/*
+ * cacheline.c: one line written in turn by both sides (@ring false), or a
+ * new line each time from a ring of lines per direction, as a URPC ring
+ * uses them (@ring true).  One-way ns.
+ */
+void cacheline_open(const struct bench_opts *o, bool ring, struct meas *m);
+
+/* native.c: blocking ping-pong through the kernel, one-way ns. */
+enum native_kind { NATIVE_PIPE, NATIVE_EVENTFD, NATIVE_FUTEX, NATIVE_UNIX };
+#define NATIVE_KINDS	4
+extern const char *const native_name[];
+void native_open(const struct bench_opts *o, enum native_kind kind,
+		 unsigned long iters, struct meas *m);
+
+/* env.c */
+struct bench_env {
+	char desc[192];		/* what was measured, in words */
+	char cpu_model[128];
+	bool emulated;		/* software emulation: not hardware timings */
+	bool virtual;		/* a guest, KVM or other hypervisor */
+};
+
+void env_detect(const char *given, struct bench_env *env);
+/* 1 when @cpu is online, 0 when it is not, -1 when it cannot tell. */
+int env_cpu_online(int cpu);
+/* The first two online CPUs this process may run on, in @cpu. */
+int env_default_cpus(int cpu[2]);
+
+/*
+ * report.c: results as a table and as CSV rows.  @variant is what was
+ * measured ("cacheline", "pipe", "urpc-shm-pingpong"), @metric the
+ * quantity ("oneway_ns"), @label its line in the table.
+ */
+void report_begin(const char *suite, const struct bench_opts *o);
+void report_section(const char *title);
+/* A time: per-repetition ns samples, reported as median and min. */
+void report_time(const char *variant, const char *metric, const char *label,
+		 const double *ns, unsigned int n, double *median);
+/* A rate: per-repetition ns per message, reported as msgs/s. */
+void report_rate(const char *variant, const char *metric, const char *label,
+		 const double *ns, unsigned int n, double *median);
+/* Any other value: a ratio, a count; only in the CSV if @label is NULL. */
+void report_value(const char *variant, const char *metric, const char *label,
+		  double v, const char *unit);
+/*
+ * A ratio @num[r] / @den[r] of two measurements taken in the same round r,
+ * reported as the median over the rounds; returns it.
+ */
+double report_ratio(const char *variant, const char *metric,
+		    const char *label, const double *num, const double *den,
+		    unsigned int n);
+void report_print(void);
+int report_csv(const char *path);
+
+#endif /* _MKBENCH_H */
