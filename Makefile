@@ -34,10 +34,10 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 # The settings the VM scripts read.
 export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 
-.PHONY: all modules user tests inject deps check demo bench bench-host vm-shell check-host \
+.PHONY: all modules test-modules user tests inject deps check demo bench bench-host vm-shell check-host \
 	install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint check-runner clean help
 
-all: modules user tests
+all: modules user tests test-modules
 
 help:
 	@echo "make              build the modules, libmkchan, mkdemo, mkbench and the selftests"
@@ -74,6 +74,14 @@ endif
 	@mkdir -p $(KBUILD_DIR)/ko
 	@cp $(KBUILD_DIR)/mkchan/mkchan.ko $(KBUILD_DIR)/mkrep/mkrep.ko \
 		$(KBUILD_DIR)/ko/
+
+# A test-only module of the selftests: it uses mkchan's in-kernel API.
+test-modules: modules
+	@mkdir -p $(KBUILD_DIR)/kapi_test
+	@cp -rsf $(SRC)/tools/testing/selftests/mkchan/kapi/. $(KBUILD_DIR)/kapi_test/
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/kapi_test \
+		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
+	@cp $(KBUILD_DIR)/kapi_test/mkchan_kapi_test.ko $(KBUILD_DIR)/ko/
 
 # --- user space -------------------------------------------------------------
 

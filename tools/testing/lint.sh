@@ -41,7 +41,7 @@ fi
 step "W=1 and sparse (C=2) build of the modules"
 lintdir=$build/lint
 rm -rf "$lintdir"
-log=$(make --no-print-directory modules KDIR="$kdir" BUILD="$lintdir" \
+log=$(make --no-print-directory modules test-modules KDIR="$kdir" BUILD="$lintdir" \
 	W=1 C=2 CHECK=sparse 2>&1)
 rc=$?
 # kbuild prints notes of its own (BTF without vmlinux); every compiler or

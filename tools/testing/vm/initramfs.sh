@@ -33,7 +33,8 @@ install -m 0755 "$userdir/mkdemo" "$root/bin/mkdemo"
 install -m 0755 "$userdir/mkbench" "$root/bin/mkbench"
 install -m 0755 "$userdir/mkchan_example" "$root/bin/mkchan_example"
 
-for ko in "$kodir/mkchan.ko" "$kodir/mkrep.ko" "$@"; do
+# The modules, the selftests' test module, and the runner's own (EXTRA).
+for ko in "$kodir"/*.ko "$@"; do
 	objcopy --strip-debug "$ko" "$root/lib/mkernel/$(basename "$ko")"
 done
 

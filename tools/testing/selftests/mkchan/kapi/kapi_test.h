@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ioctls of mkchan_kapi_test.ko, a test-only module that exercises
+ * mkchan's in-kernel API for kapi_test.c.
+ */
+#ifndef _MKCHAN_KAPI_TEST_H
+#define _MKCHAN_KAPI_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * struct mkchan_kapi_echo - a channel whose other end is a kernel thread
+ * @cpu_user: in: CPU of the endpoint handed to the caller
+ * @cpu_kernel: in: CPU of the kernel's endpoint and of its thread
+ * @nslots: in: slots of each ring
+ * @fd: out: the caller's endpoint
+ *
+ * The kernel thread sends back every message it receives, until the
+ * caller closes its endpoint.
+ */
+struct mkchan_kapi_echo {
+	__u32 cpu_user;
+	__u32 cpu_kernel;
+	__u32 nslots;
+	__s32 fd;
+};
+
+/* Run the in-kernel checks on a channel with both ends in the kernel. */
+#define MKCHAN_KAPI_TEST_SELF	_IO(0xB8, 0xf0)
+#define MKCHAN_KAPI_TEST_ECHO	_IOWR(0xB8, 0xf1, struct mkchan_kapi_echo)
+
+#endif /* _MKCHAN_KAPI_TEST_H */

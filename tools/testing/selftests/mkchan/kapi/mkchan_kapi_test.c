@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkchan_kapi_test - a test-only module for mkchan's in-kernel API.
+ *
+ * /dev/mkchan_kapi_test (root only) answers two ioctls: one runs checks on
+ * a channel with both endpoints in the kernel and returns the first
+ * failure's errno; the other hands the caller one endpoint of a channel
+ * whose other endpoint is served by a kernel thread that echoes every
+ * message.  Built for the selftests only; never installed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
+#include <linux/miscdevice.h>
+#include <linux/mkchan.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "kapi_test.h"
+
+static bool kapi_failed(bool failed, int line, const char *what)
+{
+	if (failed)
+		pr_info("check failed at line %d: %s\n", line, what);
+	return failed;
+}
+
+/* Whether @cond is false, saying so in the kernel log. */
+#define FAILED(cond)	kapi_failed(!(cond), __LINE__, #cond)
+
+/* Whether mkchan_wait() returned @ev among the ready events. */
+static bool kapi_ready(long r, __poll_t ev)
+{
+	return r > 0 && ((__force __poll_t)r & ev);
+}
+
+/* Both endpoints in the kernel: send, receive, wait, close. */
+static long kapi_self_test(void)
+{
+	struct mkchan_endpoint *a, *b;
+	u8 buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type, len, i;
+	bool bad = false;
+	u64 v;
+	long ret;
+
+	ret = mkchan_channel_create(0, 0, 64, &a, &b);
+	if (ret)
+		return ret;
+	if (FAILED(mkchan_endpoint_cpu(a) == 0) ||
+	    FAILED(mkchan_try_recv(b, &type, buf, &len) == -EAGAIN) ||
+	    FAILED(mkchan_wait(b, EPOLLIN, 1) == 0) ||	/* times out */
+	    FAILED(mkchan_wait(b, EPOLLIN | EPOLLOUT, 1) == -EINVAL) ||
+	    FAILED(mkchan_send(a, 1, buf, MKCHAN_PAYLOAD_MAX + 1) == -EINVAL) ||
+	    FAILED(mkchan_send(a, 256, buf, 1) == -EINVAL))
+		goto fail;
+
+	/* Several laps, every message checked. */
+	for (i = 0; i < 1000 && !bad; i++) {
+		v = i;
+		bad = FAILED(!mkchan_send(a, i & 0xff, &v, sizeof(v))) ||
+		      FAILED(kapi_ready(mkchan_wait(b, EPOLLIN, HZ), EPOLLIN)) ||
+		      FAILED(!mkchan_try_recv(b, &type, &v, &len)) ||
+		      FAILED(type == (i & 0xff) && len == sizeof(v) && v == i);
+	}
+	/* A full ring, then room again. */
+	for (i = 0; i < 64 && !bad; i++)
+		bad = FAILED(!mkchan_send(b, 0, buf, 8));
+	if (bad || FAILED(mkchan_send(b, 0, buf, 8) == -EAGAIN) ||
+	    FAILED(mkchan_wait(b, EPOLLOUT, 1) == 0))
+		goto fail;
+	for (i = 0; i < 64 && !bad; i++)
+		bad = FAILED(!mkchan_try_recv(a, &type, buf, &len));
+	if (bad || FAILED(kapi_ready(mkchan_wait(b, EPOLLOUT, HZ), EPOLLOUT)))
+		goto fail;
+
+	/* Close: the peer drains, then -EPIPE, and sends fail. */
+	if (FAILED(!mkchan_send(a, 9, buf, 3)))
+		goto fail;
+	mkchan_endpoint_close(a);
+	a = NULL;
+	if (FAILED(!mkchan_try_recv(b, &type, buf, &len) && type == 9) ||
+	    FAILED(mkchan_try_recv(b, &type, buf, &len) == -EPIPE) ||
+	    FAILED(mkchan_send(b, 0, buf, 1) == -EPIPE) ||
+	    FAILED(kapi_ready(mkchan_wait(b, EPOLLIN, HZ), EPOLLHUP)))
+		goto fail;
+	mkchan_endpoint_close(b);
+	return 0;
+fail:
+	if (a)
+		mkchan_endpoint_close(a);
+	mkchan_endpoint_close(b);
+	return -EPROTO;
+}
+
+/* Echo every message back until the peer closes. */
+static int kapi_echo(void *arg)
+{
+	struct mkchan_endpoint *ep = arg;
+	u8 buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type, len;
+	long ret;
+
+	for (;;) {
+		ret = mkchan_try_recv(ep, &type, buf, &len);
+		if (ret == -EAGAIN) {
+			ret = mkchan_wait(ep, EPOLLIN, MAX_SCHEDULE_TIMEOUT);
+			if (ret < 0 || kapi_ready(ret, EPOLLERR))
+				break;
+			continue;
+		}
+		if (ret)
+			break;		/* -EPIPE: the peer closed */
+		while ((ret = mkchan_send(ep, type, buf, len)) == -EAGAIN) {
+			ret = mkchan_wait(ep, EPOLLOUT, MAX_SCHEDULE_TIMEOUT);
+			if (ret < 0 || kapi_ready(ret, EPOLLERR | EPOLLHUP))
+				goto out;
+		}
+		if (ret)
+			break;
+	}
+out:
+	mkchan_endpoint_close(ep);
+	module_put_and_kthread_exit(0);
+}
+
+static long kapi_echo_start(struct mkchan_kapi_echo __user *uarg)
+{
+	struct mkchan_endpoint *kep, *uep;
+	struct mkchan_kapi_echo e;
+	struct task_struct *t;
+	long ret;
+
+	if (copy_from_user(&e, uarg, sizeof(e)))
+		return -EFAULT;
+	ret = mkchan_channel_create(e.cpu_kernel, e.cpu_user, e.nslots, &kep,
+				    &uep);
+	if (ret)
+		return ret;
+	t = kthread_create(kapi_echo, kep, "mkchan_echo/%u", e.cpu_kernel);
+	if (IS_ERR(t)) {
+		ret = PTR_ERR(t);
+		goto fail;
+	}
+	kthread_bind(t, e.cpu_kernel);
+	e.fd = mkchan_endpoint_install_fd(uep, O_CLOEXEC);
+	if (e.fd < 0) {
+		ret = e.fd;
+		kthread_stop(t);	/* never woken: kapi_echo() does not run */
+		goto fail;
+	}
+	/* The thread holds the module until it exits. */
+	__module_get(THIS_MODULE);
+	wake_up_process(t);
+	if (copy_to_user(uarg, &e, sizeof(e)))
+		return -EFAULT;		/* the descriptor stays installed */
+	return 0;
+fail:
+	mkchan_endpoint_close(kep);
+	mkchan_endpoint_close(uep);
+	return ret;
+}
+
+static long kapi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case MKCHAN_KAPI_TEST_SELF:
+		return kapi_self_test();
+	case MKCHAN_KAPI_TEST_ECHO:
+		return kapi_echo_start((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations kapi_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= kapi_ioctl,
+};
+
+static struct miscdevice kapi_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "mkchan_kapi_test",
+	.fops	= &kapi_fops,
+	.mode	= 0600,
+};
+
+module_misc_device(kapi_miscdev);
+
+MODULE_DESCRIPTION("Test of mkchan's in-kernel API, for the selftests");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkchan's in-kernel API, through mkchan_kapi_test.ko (kapi/): checks on a
+ * channel with both endpoints in the kernel, and a kernel thread that
+ * echoes what user space sends it, through the mapped rings (sleeping and
+ * waking both ways) and through read(2)/write(2).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "libmkchan.h"
+#include "kapi/kapi_test.h"
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+#define DEVICE	"/dev/mkchan_kapi_test"
+
+static int load_test_module(void)
+{
+	const char *dir = getenv("MKERNEL_MODDIR");
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (!access(DEVICE, F_OK))
+		return 0;
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/mkchan_kapi_test.ko", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, "", 0) && errno != EEXIST)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(kapi) {
+	int dev;
+	long last;
+};
+
+FIXTURE_SETUP(kapi)
+{
+	ASSERT_EQ(0, load_test_module())
+		TH_LOG("mkchan_kapi_test.ko from $MKERNEL_MODDIR");
+	self->dev = open(DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	mk_sysfs_list_count("/sys/devices/system/cpu/online", &self->last);
+}
+
+FIXTURE_TEARDOWN(kapi)
+{
+	close(self->dev);
+}
+
+static int echo(int dev, unsigned int cpu_user, unsigned int cpu_kernel)
+{
+	struct mkchan_kapi_echo e = {
+		.cpu_user = cpu_user, .cpu_kernel = cpu_kernel, .nslots = 64,
+	};
+
+	return ioctl(dev, MKCHAN_KAPI_TEST_ECHO, &e) ? -errno : e.fd;
+}
+
+TEST_F(kapi, kernel_to_kernel)
+{
+	EXPECT_EQ(0, ioctl(self->dev, MKCHAN_KAPI_TEST_SELF))
+		TH_LOG("the module's check failed: %s (see dmesg)",
+		       strerror(errno));
+}
+
+TEST_F(kapi, bad_cpu)
+{
+	EXPECT_EQ(-EINVAL, echo(self->dev, 0, UINT_MAX));
+	EXPECT_EQ(-EINVAL, echo(self->dev, INT_MAX, 0));
+}
+
+/* User space maps its endpoint; the kernel thread sleeps in mkchan_wait(). */
+TEST_F_TIMEOUT(kapi, echo_mapped, 120)
+{
+	unsigned long i, got;
+	struct mkchan_ep ep;
+	unsigned int type;
+	cpu_set_t set;
+	int fd, k;
+	size_t len;
+
+	fd = echo(self->dev, 0, self->last);
+	ASSERT_LE(0, fd) TH_LOG("echo: %s", strerror(-fd));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, mkchan_map(&ep, fd));
+
+	/* One at a time, the user side sleeping on every other message. */
+	for (i = 0; i < 20000; i++) {
+		ASSERT_EQ(0, mkchan_send_wait(&ep, i & 0xff, &i, sizeof(i),
+					      1000));
+		ASSERT_EQ(0, mkchan_recv(&ep, &type, &got, &len,
+					 i & 1 ? 0 : 1000));
+		ASSERT_EQ(i, got);
+		ASSERT_EQ(i & 0xff, type);
+	}
+	/* Bursts that fill the ring both ways. */
+	for (i = 0; i < 20000; i += 100) {
+		for (k = 0; k < 100; k++) {
+			got = i + k;
+			ASSERT_EQ(0, mkchan_send_wait(&ep, 1, &got, sizeof(got),
+						      0));
+		}
+		for (k = 0; k < 100; k++) {
+			ASSERT_EQ(0, mkchan_recv(&ep, &type, &got, &len, 0));
+			ASSERT_EQ(i + k, got);
+		}
+	}
+	EXPECT_LT(0, ep.sleeps);
+	EXPECT_LT(0, ep.notifies);
+	mkchan_unmap(&ep);
+	close(fd);
+}
+
+/* The same through system calls: both sides in the kernel's protocol. */
+TEST_F(kapi, echo_syscalls)
+{
+	struct mkchan_slot out[8], in[8];
+	unsigned long i;
+	int fd, k;
+
+	fd = echo(self->dev, self->last, 0);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 2000; i += 8) {
+		for (k = 0; k < 8; k++) {
+			memset(&out[k], 0, sizeof(out[k]));
+			out[k].header = 8ULL << MKCHAN_HDR_LEN_SHIFT;
+			memcpy(out[k].data, &(unsigned long){ i + k }, 8);
+		}
+		ASSERT_EQ(sizeof(out), write(fd, out, sizeof(out)));
+		for (k = 0; k < 8; k += read(fd, &in[k], sizeof(in) -
+					      k * sizeof(in[0])) / sizeof(in[0]))
+			;
+		for (k = 0; k < 8; k++)
+			ASSERT_EQ(0, memcmp(in[k].data, out[k].data, 8));
+	}
+	close(fd);
+}
+
+/* Once the echo threads saw their peers close, the module unloads. */
+TEST_F(kapi, unload)
+{
+	int i, ret = -1;
+
+	close(self->dev);
+	self->dev = -1;
+	for (i = 0; i < 100 && ret; i++) {
+		ret = syscall(__NR_delete_module, "mkchan_kapi_test", O_NONBLOCK);
+		if (ret)
+			usleep(100000);
+	}
+	EXPECT_EQ(0, ret) TH_LOG("delete_module: %s", strerror(errno));
+}
+
+TEST_HARNESS_MAIN
