@@ -72,8 +72,7 @@ int main(void)
 		if (!ret)
 			printf("%.*s\n", (int)len, buf);
 	}
-	mkchan_unmap(&ep);
-	close(fds[0]);				/* the child sees -EPIPE */
+	mkchan_close(&ep);			/* the child sees -EPIPE */
 	waitpid(pid, NULL, 0);
 	close(dev);
 	return ret ? 1 : 0;

@@ -99,6 +99,13 @@ struct mkchan_ep {
 int mkchan_map(struct mkchan_ep *ep, int epfd);
 void mkchan_unmap(struct mkchan_ep *ep);
 
+/*
+ * Close an endpoint of either backend: unmap it and close its descriptor
+ * (the module), or mkchan_shm_close() (shared memory).  The peer sees it
+ * closed once every process that has the endpoint closed it.
+ */
+void mkchan_close(struct mkchan_ep *ep);
+
 /* The largest ring of mkchan_shm_create(): 64 MiB of slots. */
 #define MKCHAN_SHM_MAX_SLOTS	(1024U * 1024)
 

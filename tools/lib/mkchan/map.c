@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "libmkchan.h"
 
@@ -100,6 +101,17 @@ int mkchan_map(struct mkchan_ep *ep, int epfd)
 	ep->map[1] = ro;
 	ep->map_size[1] = info.ro_size;
 	return 0;
+}
+
+void mkchan_close(struct mkchan_ep *ep)
+{
+	if (ep->fd < 0) {
+		mkchan_shm_close(ep);
+		return;
+	}
+	mkchan_unmap(ep);
+	close(ep->fd);
+	ep->fd = -1;
 }
 
 void mkchan_unmap(struct mkchan_ep *ep)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -497,6 +498,57 @@ TEST_F(ep, hostile_random_bytes)
 	munmap(rw, self->info.rw_size);
 	close(other[0]);
 	close(other[1]);
+}
+
+struct scribbler {
+	char *rw;
+	size_t size;
+	int stop;
+	unsigned long writes;
+};
+
+/* Random bytes all over the writable view until told to stop. */
+static void *scribble(void *arg)
+{
+	struct scribbler *s = arg;
+	unsigned int seed = 7;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&s->rw[rand_r(&seed) % s->size],
+				 (char)rand_r(&seed), __ATOMIC_RELAXED);
+		s->writes++;
+	}
+	return NULL;
+}
+
+/*
+ * The same, but the garbage changes while the kernel reads and writes the
+ * rings on the peer's behalf (read, write, poll in a loop).
+ */
+TEST_F(ep, hostile_concurrent_writes)
+{
+	struct scribbler s = { .size = self->info.rw_size };
+	struct mkchan_slot in[8], m = msg(1, "z");
+	struct pollfd pfd = { .fd = self->fd[1], .events = POLLIN | POLLOUT };
+	pthread_t t;
+	int i, bad = 0;
+
+	s.rw = map_rw(_metadata, self->fd[0], &self->info);
+	ASSERT_EQ(0, pthread_create(&t, NULL, scribble, &s));
+	for (i = 0; i < 20000; i++) {
+		if (read(self->fd[1], in, sizeof(in)) < 0 && errno == EBADMSG)
+			bad++;
+		if (write(self->fd[1], &m, SLOT) < 0 && errno != EAGAIN &&
+		    errno != EBADMSG)
+			break;
+		poll(&pfd, 1, 0);
+	}
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	EXPECT_EQ(20000, i);
+	EXPECT_LT(0, bad);
+	EXPECT_LT(0, s.writes);
+	munmap(s.rw, self->info.rw_size);
 }
 
 TEST_HARNESS_MAIN

@@ -175,12 +175,7 @@ static int attach(struct mkchan_ep ep[2], int fd[2], int i)
 /* Close endpoint @i in this process: the peer sees it closed. */
 static void close_ep(struct mkchan_ep ep[2], int fd[2], int i)
 {
-	if (fd[i] < 0) {
-		mkchan_shm_close(&ep[i]);
-		return;
-	}
-	mkchan_unmap(&ep[i]);
-	close(fd[i]);
+	mkchan_close(&ep[i]);
 	fd[i] = -1;
 }
 
