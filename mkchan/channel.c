@@ -22,6 +22,13 @@
 
 #include "internal.h"
 
+/*
+ * What a channel allocates is charged to its creator's memory cgroup, and
+ * may fail: at the cgroup's limit creation fails with -ENOMEM rather than
+ * wake the OOM killer.
+ */
+#define MKCHAN_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
 static DEFINE_IDA(mkchan_ids);
 
 /* Channels held by each user, indexed by uid. */
@@ -102,13 +109,13 @@ static int mkchan_ring_alloc(struct mkchan_ring *ring, unsigned int nslots,
 	ring->node = node;
 	ring->nr_pages = slot_pages + 2;
 	ring->pages = kvcalloc(ring->nr_pages, sizeof(*ring->pages),
-			       GFP_KERNEL_ACCOUNT);
+			       MKCHAN_GFP);
 	if (!ring->pages) {
 		ring->nr_pages = 0;
 		return -ENOMEM;
 	}
 	for (i = 0; i < ring->nr_pages; i++) {
-		ring->pages[i] = alloc_pages_node(node, GFP_KERNEL_ACCOUNT |
+		ring->pages[i] = alloc_pages_node(node, MKCHAN_GFP |
 						  __GFP_ZERO, 0);
 		if (!ring->pages[i])
 			return -ENOMEM;
@@ -216,7 +223,7 @@ int mkchan_channel_new(unsigned int cpu0, unsigned int cpu1,
 	    nslots > mkchan_max_slots)
 		return -EINVAL;
 
-	chan = kzalloc(sizeof(*chan), GFP_KERNEL_ACCOUNT);
+	chan = kzalloc(sizeof(*chan), MKCHAN_GFP);
 	if (!chan)
 		return -ENOMEM;
 	kref_init(&chan->ref);
@@ -238,7 +245,7 @@ int mkchan_channel_new(unsigned int cpu0, unsigned int cpu1,
 	chan->id = ret;
 
 	ret = -ENOMEM;
-	chan->status_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	chan->status_page = alloc_page(MKCHAN_GFP | __GFP_ZERO);
 	if (!chan->status_page)
 		goto fail;
 	chan->status = page_address(chan->status_page);
