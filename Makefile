@@ -53,7 +53,7 @@ help:
 	@echo "make dkms-check   add, build, install, verify and remove the DKMS package"
 	@echo "make lint         checkpatch --strict, sparse and a W=1 build"
 	@echo "make check-runner show that make check fails on failures, WARNs and hangs"
-	@echo "Variables: KFLAVOUR=stock|rt KDIR= BUILD=build SMP=4 MEM=1024 NODES=2 VM_TIMEOUT=600"
+	@echo "Variables: KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build SMP=4 MEM=1024 NODES=2 VM_TIMEOUT=600"
 
 # --- kernel modules ---------------------------------------------------------
 

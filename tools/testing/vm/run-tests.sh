@@ -37,9 +37,19 @@ result() {	# result RC DESCRIPTION
 }
 indent() { sed 's/^/# /'; }
 
+# kmemleak, on the kernels that have it (KFLAVOUR=debug): forget what the
+# kernel suspected before the modules were loaded.
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w "$kmemleak" ] || kmemleak=
+extra=0
+if [ -n "$kmemleak" ]; then
+	echo clear >"$kmemleak"
+	extra=1
+fi
+
 tests=$(cat "$testdir/tests.list")
 echo "TAP version 13"
-echo "1..$(($(grep -c . "$testdir/tests.list") + 4))"
+echo "1..$(($(grep -c . "$testdir/tests.list") + 4 + extra))"
 echo "# mkernel: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 taint_before=$(cat /proc/sys/kernel/tainted)
@@ -105,7 +115,20 @@ else
 	result 0 "kernel log clean"
 fi
 
-# 5. No new taint but that of loading out-of-tree (O), unsigned (E) modules.
+# 5. kmemleak finds nothing unreferenced once the modules are gone.
+if [ -n "$kmemleak" ]; then
+	echo scan >"$kmemleak"
+	echo scan >"$kmemleak"	# the second scan drops transient ones
+	leaks=$(cat "$kmemleak")
+	if [ -n "$leaks" ]; then
+		echo "$leaks" | head -n 60 | indent
+		result 1 "kmemleak clean"
+	else
+		result 0 "kmemleak clean"
+	fi
+fi
+
+# 6. No new taint but that of loading out-of-tree (O), unsigned (E) modules.
 taint_after=$(cat /proc/sys/kernel/tainted)
 new=$(( taint_after & ~taint_before & ~(4096 | 8192) ))
 if [ "$new" -ne 0 ]; then

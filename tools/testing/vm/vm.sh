@@ -14,7 +14,8 @@
 # the result does not depend on the console; a hard timeout bounds the boot.
 #
 # Environment (make passes its variables of the same names):
-#   KFLAVOUR     stock (default) or rt
+#   KFLAVOUR     stock (default), rt, or debug and kcsan (built once from
+#                Debian's linux-source-6.1 by build-kernel.sh)
 #   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2)
 #   MEM          guest memory in MiB (default 1024)
 #   ACCEL        kvm or tcg (default: kvm when usable)
@@ -44,6 +45,9 @@ if [ "$nodes" -lt 1 ] || [ $((smp % nodes)) -ne 0 ] || [ $((mem % nodes)) -ne 0 
 fi
 
 KFLAVOUR=$flavour "$vm/deps.sh" build vm
+case $flavour in
+debug|kcsan)	"$vm/build-kernel.sh" "$flavour" ;;
+esac
 kver=$("$vm/kernel.sh" "$flavour" kver)
 kdir=$("$vm/kernel.sh" "$flavour" kdir)
 vmlinuz=$("$vm/kernel.sh" "$flavour" vmlinuz)
