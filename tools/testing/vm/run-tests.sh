@@ -51,6 +51,13 @@ tests=$(cat "$testdir/tests.list")
 echo "TAP version 13"
 echo "1..$(($(grep -c . "$testdir/tests.list") + 4 + extra))"
 echo "# mkernel: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+checkers=
+[ -e /sys/kernel/debug/kcsan ] && checkers="$checkers kcsan"
+[ -e /proc/lockdep ] && checkers="$checkers lockdep"
+[ -e /sys/kernel/debug/kmemleak ] && checkers="$checkers kmemleak"
+[ -e /proc/self/fail-nth ] && checkers="$checkers fail-nth"
+grep -q KASAN /proc/kallsyms 2>/dev/null && checkers="$checkers kasan"
+echo "# mkernel: checkers:${checkers:- none}"
 
 taint_before=$(cat /proc/sys/kernel/tainted)
 log_from=0
