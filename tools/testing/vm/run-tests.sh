@@ -56,7 +56,7 @@ checkers=
 [ -e /proc/lockdep ] && checkers="$checkers lockdep"
 [ -e /sys/kernel/debug/kmemleak ] && checkers="$checkers kmemleak"
 [ -e /proc/self/fail-nth ] && checkers="$checkers fail-nth"
-grep -q KASAN /proc/kallsyms 2>/dev/null && checkers="$checkers kasan"
+grep -q ' kasan_report$' /proc/kallsyms 2>/dev/null && checkers="$checkers kasan"
 echo "# mkernel: checkers:${checkers:- none}"
 
 taint_before=$(cat /proc/sys/kernel/tainted)
