@@ -19,6 +19,7 @@ shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 
 root=$(mktemp -d)
+chmod 0755 "$root"	# the guest's /, open to unprivileged users
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/mkernel,tests}
 
