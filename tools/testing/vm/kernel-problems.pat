@@ -8,7 +8,9 @@ scheduling while atomic
 possible circular locking dependency
 possible recursive locking
 inconsistent lock state
-lockdep
+suspicious RCU usage
+DEBUG_LOCKS_WARN_ON
+lock held when returning to user space
 UBSAN:
 KASAN:
 KCSAN:

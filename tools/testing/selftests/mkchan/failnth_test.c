@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation failures: each operation that allocates is run with the
+ * first, second, third... fault-injectable allocation of the task failing
+ * (/proc/thread-self/fail-nth), until it runs without one.  Every run must
+ * fail with ENOMEM or succeed, and leave no channel or page behind; the
+ * module must work afterwards.  Needs CONFIG_FAULT_INJECTION with failslab
+ * and fail_page_alloc (KFLAVOUR=debug); the runner checks kmemleak after
+ * the modules are unloaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/mkchan.h>
+#include <linux/mkrep.h>
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define FAULTS		"/sys/kernel/debug"
+#define OBJECTS		"/sys/kernel/debug/mkchan/objects"
+#define MAX_POINTS	10000
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+/* Fail the @n-th injectable allocation from now on (0: none). */
+static int set_fail_nth(unsigned int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", n);
+	return write_str(FAIL_NTH, buf);
+}
+
+/* Whether the failure set with set_fail_nth() happened. */
+static int injected(void)
+{
+	return mk_read_long(FAIL_NTH) == 0;
+}
+
+static long objects(const char *what)
+{
+	char buf[256], *p;
+
+	if (mk_read_file(OBJECTS, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, what);
+	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
+}
+
+/* What an operation made, for its cleanup. */
+struct made {
+	int fd[3];
+	void *map;
+	size_t len;
+};
+
+static void undo(struct made *m)
+{
+	int i;
+
+	if (m->map)
+		munmap(m->map, m->len);
+	for (i = 0; i < 3; i++)
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < 3; i++)
+		m->fd[i] = -1;
+}
+
+/* The operations, each 0 or -errno, what they made in @m. */
+static int op_open(struct made *m)
+{
+	m->fd[0] = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	return m->fd[0] < 0 ? -errno : 0;
+}
+
+static int op_open_mkrep(struct made *m)
+{
+	m->fd[0] = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
+	return m->fd[0] < 0 ? -errno : 0;
+}
+
+static int create(int dev, struct made *m, unsigned int nslots)
+{
+	struct mkchan_create c = {
+		.size = sizeof(c), .nslots = nslots, .cpu = { 0, 0 },
+	};
+
+	if (ioctl(dev, MKCHAN_IOC_CREATE, &c))
+		return -errno;
+	m->fd[1] = c.fd[0];
+	m->fd[2] = c.fd[1];
+	return 0;
+}
+
+static int dev_fd = -1;
+
+static int op_create(struct made *m)
+{
+	return create(dev_fd, m, 256);
+}
+
+static int op_create_big(struct made *m)
+{
+	return create(dev_fd, m, 4096);
+}
+
+/* Map a view of a channel made beforehand, outside the injection. */
+static int op_mmap(struct made *m, int rw)
+{
+	struct mkchan_ep_info info = { .size = sizeof(info) };
+
+	if (ioctl(m->fd[1], MKCHAN_IOC_EP_INFO, &info))
+		return -errno;
+	m->len = rw ? info.rw_size : info.ro_size;
+	m->map = mmap(NULL, m->len, rw ? PROT_READ | PROT_WRITE : PROT_READ,
+		      MAP_SHARED, m->fd[1],
+		      rw ? info.rw_offset : info.ro_offset);
+	if (m->map == MAP_FAILED) {
+		m->map = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static int op_mmap_rw(struct made *m)
+{
+	return op_mmap(m, 1);
+}
+
+static int op_mmap_ro(struct made *m)
+{
+	return op_mmap(m, 0);
+}
+
+static int op_write_read(struct made *m)
+{
+	struct mkchan_slot s = { .header = 4ULL << MKCHAN_HDR_LEN_SHIFT };
+
+	if (write(m->fd[1], &s, sizeof(s)) != sizeof(s))
+		return -errno;
+	if (read(m->fd[2], &s, sizeof(s)) != sizeof(s))
+		return -errno;
+	return 0;
+}
+
+struct op {
+	const char *name;
+	int (*run)(struct made *m);
+	bool needs_channel;	/* made before, without injection */
+};
+
+static const struct op ops[] = {
+	{ "open /dev/mkchan", op_open, false },
+	{ "open /dev/mkrep", op_open_mkrep, false },
+	{ "MKCHAN_IOC_CREATE, 256 slots", op_create, false },
+	{ "MKCHAN_IOC_CREATE, 4096 slots", op_create_big, false },
+	{ "mmap of the writable view", op_mmap_rw, true },
+	{ "mmap of the read-only view", op_mmap_ro, true },
+	{ "write and read", op_write_read, true },
+};
+
+FIXTURE(inject) {
+	long channels, pages;
+};
+
+FIXTURE_SETUP(inject)
+{
+	if (access(FAIL_NTH, F_OK))
+		SKIP(return, "no fault injection in this kernel (KFLAVOUR=debug has it)");
+	/* Fail sleeping and order-0 allocations too, and say nothing. */
+	ASSERT_EQ(0, write_str(FAULTS "/failslab/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_str(FAULTS "/failslab/verbose", "0"));
+	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/min-order", "0"));
+	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/verbose", "0"));
+	dev_fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev_fd);
+	self->channels = objects("channels");
+	self->pages = objects("pages");
+	ASSERT_LE(0, self->channels);
+}
+
+FIXTURE_TEARDOWN(inject)
+{
+	set_fail_nth(0);
+	if (dev_fd >= 0)
+		close(dev_fd);
+	dev_fd = -1;
+}
+
+TEST_F_TIMEOUT(inject, every_failure_point, 240)
+{
+	struct made m = { .fd = { -1, -1, -1 } };
+	unsigned int i, n, total = 0;
+	int ret, hit;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		for (n = 1; n < MAX_POINTS; n++) {
+			if (ops[i].needs_channel)
+				ASSERT_EQ(0, op_create(&m));
+			ASSERT_EQ(0, set_fail_nth(n));
+			ret = ops[i].run(&m);
+			hit = injected();
+			set_fail_nth(0);
+			if (!hit) {
+				/* Past the last allocation: it must work. */
+				EXPECT_EQ(0, ret) TH_LOG("%s", ops[i].name);
+				undo(&m);
+				break;
+			}
+			if (ret)
+				EXPECT_EQ(-ENOMEM, ret)
+					TH_LOG("%s, allocation %u: %s",
+					       ops[i].name, n, strerror(-ret));
+			undo(&m);
+			/* Nothing is left behind by a failed attempt. */
+			ASSERT_EQ(self->channels, objects("channels"))
+				TH_LOG("%s, allocation %u", ops[i].name, n);
+			ASSERT_EQ(self->pages, objects("pages"));
+		}
+		EXPECT_GT(MAX_POINTS, n);
+		TH_LOG("%s: %u failure points", ops[i].name, n - 1);
+		total += n - 1;
+	}
+	TH_LOG("%u failure points in all", total);
+	EXPECT_LT(10, total);
+
+	/* The module works afterwards. */
+	ASSERT_EQ(0, op_create(&m));
+	EXPECT_EQ(0, op_write_read(&m));
+	EXPECT_EQ(0, op_mmap_rw(&m));
+	undo(&m);
+	EXPECT_EQ(self->channels, objects("channels"));
+}
+
+TEST_HARNESS_MAIN
