@@ -116,4 +116,19 @@ static inline int mk_sysfs_list_has(const char *path, long n)
 	return 0;
 }
 
+/*
+ * A count of mkchan's debugfs object file ("channels" or "pages"); -1 when
+ * it cannot be read.
+ */
+static inline long mk_mkchan_count(const char *what)
+{
+	char buf[256], *p;
+
+	if (mk_read_file("/sys/kernel/debug/mkchan/objects", buf,
+			 sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, what);
+	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
+}
+
 #endif /* _MKERNEL_TEST_H */

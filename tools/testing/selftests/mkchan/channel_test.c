@@ -66,17 +66,6 @@ static struct mkchan_slot msg(unsigned int type, const void *data,
 	return m;
 }
 
-static long debugfs_count(const char *what)
-{
-	char buf[256], *p;
-
-	if (mk_read_file("/sys/kernel/debug/mkchan/objects", buf,
-			 sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, what);
-	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
-}
-
 /* The two CPUs used: the first online one and the last online one. */
 static void two_cpus(unsigned int *a, unsigned int *b)
 {
@@ -111,21 +100,21 @@ FIXTURE_TEARDOWN(chan)
 
 TEST(create_and_close)
 {
-	long before = debugfs_count("channels");
+	long before = mk_mkchan_count("channels");
 	int dev = dev_open(), fd[2], fl;
 
 	ASSERT_LE(0, before) TH_LOG("no debugfs objects file");
 	ASSERT_EQ(0, create(dev, 0, 0, 64, 0, fd));
 	EXPECT_NE(fd[0], fd[1]);
-	EXPECT_EQ(before + 1, debugfs_count("channels"));
+	EXPECT_EQ(before + 1, mk_mkchan_count("channels"));
 	/* O_CLOEXEC unless asked otherwise; blocking unless asked. */
 	fl = fcntl(fd[0], F_GETFD);
 	EXPECT_TRUE(fl & FD_CLOEXEC);
 	EXPECT_FALSE(fcntl(fd[1], F_GETFL) & O_NONBLOCK);
 	close(fd[0]);
-	EXPECT_EQ(before + 1, debugfs_count("channels"));
+	EXPECT_EQ(before + 1, mk_mkchan_count("channels"));
 	close(fd[1]);
-	EXPECT_EQ(before, debugfs_count("channels"));
+	EXPECT_EQ(before, mk_mkchan_count("channels"));
 
 	ASSERT_EQ(0, create(dev, 0, 0, 64, MKCHAN_CREATE_NOCLOEXEC |
 			    MKCHAN_CREATE_NONBLOCK, fd));
@@ -133,7 +122,7 @@ TEST(create_and_close)
 	EXPECT_TRUE(fcntl(fd[1], F_GETFL) & O_NONBLOCK);
 	close(fd[0]);
 	close(fd[1]);
-	EXPECT_EQ(before, debugfs_count("channels"));
+	EXPECT_EQ(before, mk_mkchan_count("channels"));
 	close(dev);
 }
 

@@ -37,19 +37,7 @@
 #define SLOT		sizeof(struct mkchan_slot)
 #define NSLOTS		64
 #define NOBODY		65534
-#define OBJECTS		"/sys/kernel/debug/mkchan/objects"
 #define CPUS_ONLINE	"/sys/devices/system/cpu/online"
-
-/* "channels" or "pages" of the module's debugfs objects file; -1. */
-static long objects(const char *what)
-{
-	char buf[256], *p;
-
-	if (mk_read_file(OBJECTS, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, what);
-	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
-}
 
 /*
  * The channel count once it is @want, or after @secs seconds: a killed
@@ -60,7 +48,7 @@ static long wait_channels(long want, int secs)
 	__u64 end = now_ns() + secs * SEC;
 	long n;
 
-	while ((n = objects("channels")) != want && now_ns() < end)
+	while ((n = mk_mkchan_count("channels")) != want && now_ns() < end)
 		usleep(1000);
 	return n;
 }
@@ -425,7 +413,7 @@ TEST_F_TIMEOUT(fault, kill_peer, 240)
 	const char *env;
 
 	ASSERT_NE(NULL, k.p);
-	ASSERT_EQ(0, objects("channels")) TH_LOG("channels left by others");
+	ASSERT_EQ(0, mk_mkchan_count("channels")) TH_LOG("channels left by others");
 	env = getenv("MKFAULT_ROUNDS");
 	if (env)
 		rounds = strtoul(env, NULL, 0);
@@ -445,8 +433,8 @@ TEST_F_TIMEOUT(fault, kill_peer, 240)
 	       k.silent, (unsigned long long)k.hup_max / 1000);
 	EXPECT_EQ(rounds, round);
 	EXPECT_LT(0, k.before);
-	EXPECT_EQ(0, objects("channels"));
-	EXPECT_EQ(0, objects("pages"));
+	EXPECT_EQ(0, mk_mkchan_count("channels"));
+	EXPECT_EQ(0, mk_mkchan_count("pages"));
 }
 
 /*

@@ -93,17 +93,6 @@ static struct mkchan_slot msg(unsigned int type, const char *s)
 	return m;
 }
 
-/* Channels alive in the module, from its debugfs counters. */
-static long live_channels(void)
-{
-	char buf[128];
-
-	if (mk_read_file("/sys/kernel/debug/mkchan/objects", buf,
-			 sizeof(buf)) < 0 || strncmp(buf, "channels ", 9))
-		return -1;
-	return strtol(buf + 9, NULL, 10);
-}
-
 static sigjmp_buf fault_jmp;
 
 static void on_segv(int sig)
@@ -325,10 +314,10 @@ TEST_F(ep, mapping_outlives_descriptors)
 	/* The mapping holds endpoint 0's file, as for any file. */
 	EXPECT_EQ(MKCHAN_STATUS_EP(1),
 		  ((struct mkchan_status *)(ro + self->info.status))->closed);
-	EXPECT_EQ(1, live_channels());
+	EXPECT_EQ(1, mk_mkchan_count("channels"));
 	EXPECT_EQ(0, munmap(ro, self->info.ro_size));
 	/* The last reference is gone with the mapping. */
-	EXPECT_EQ(0, live_channels());
+	EXPECT_EQ(0, mk_mkchan_count("channels"));
 }
 
 /* Send @fd over a unix socket. */
