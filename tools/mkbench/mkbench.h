@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "libmkchan.h"
+
 #define MKBENCH_MAX_REPS	1000
 
 /* As the kernel's, for members: "uint64_t __aligned(64) v;". */
@@ -49,22 +51,13 @@ static inline uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static inline void cpu_relax(void)
-{
-#ifdef __x86_64__
-	__builtin_ia32_pause();
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 /* One turn of a spin loop: with both threads on one CPU, let the other run. */
 static inline void bench_relax(const struct bench_opts *o)
 {
 	if (o->same_cpu)
 		sched_yield();
 	else
-		cpu_relax();
+		mkchan_cpu_relax();
 }
 
 #define load_acquire(p)		__atomic_load_n(p, __ATOMIC_ACQUIRE)

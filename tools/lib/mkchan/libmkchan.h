@@ -122,6 +122,16 @@ int mkchan_shm_create(unsigned int nslots, struct mkchan_ep *ep0,
 		      struct mkchan_ep *ep1);
 void mkchan_shm_close(struct mkchan_ep *ep);
 
+/* One turn of a spin loop: tell the CPU it is spinning. */
+static inline void mkchan_cpu_relax(void)
+{
+#ifdef __x86_64__
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /* Messages. */
 
 /*

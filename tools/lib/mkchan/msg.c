@@ -90,7 +90,7 @@ int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 		if (ret != -EAGAIN)
 			return ret;
 		if (i < spin) {
-			cpu_relax();
+			mkchan_cpu_relax();
 			continue;
 		}
 		ret = wait_room(ep);
@@ -151,7 +151,7 @@ int mkchan_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
 		if (ret != -EAGAIN)
 			return ret;
 		if (i < spin) {
-			cpu_relax();
+			mkchan_cpu_relax();
 			continue;
 		}
 		ret = wait_message(ep);

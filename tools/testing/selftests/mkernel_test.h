@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Read a whole small sysfs file into @buf; return its length or -errno. */
@@ -129,6 +131,39 @@ static inline long mk_mkchan_count(const char *what)
 		return -1;
 	p = strstr(buf, what);
 	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
+}
+
+/* Load module @name from $MKERNEL_MODDIR, set by the runner: 0 or -errno. */
+static inline int mk_module_load(const char *name)
+{
+	const char *dir = getenv("MKERNEL_MODDIR");
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	if (!dir)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, "", 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Unload module @name without waiting for its users: 0 or -errno. */
+static inline int mk_module_unload(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int mk_module_loaded(const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
+	return !access(path, F_OK);
 }
 
 #endif /* _MKERNEL_TEST_H */

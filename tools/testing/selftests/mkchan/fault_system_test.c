@@ -68,38 +68,6 @@ static unsigned int msg_type(__u64 seq)
 	return seq % TYPE_END;
 }
 
-static int unload(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-static bool loaded(const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
-	return !access(path, F_OK);
-}
-
-/* Load @name from $MKERNEL_MODDIR: 0 or -errno. */
-static int load(const char *name)
-{
-	const char *dir = getenv("MKERNEL_MODDIR");
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int set_online(int cpu, int on)
 {
 	char path[64];
@@ -177,9 +145,9 @@ FIXTURE_TEARDOWN(sys)
 	if (self->cg_mounted)
 		umount(CGROOT);
 	if (self->mkrep_unloaded) {
-		if (!loaded("mkchan"))
-			load("mkchan");
-		if (load("mkrep"))
+		if (!mk_module_loaded("mkchan"))
+			mk_module_load("mkchan");
+		if (mk_module_load("mkrep"))
 			TH_LOG("cannot load mkrep again");
 	}
 	if (self->dev >= 0)
@@ -542,9 +510,9 @@ TEST_F_TIMEOUT(sys, cpu_offline_online, 240)
 static int try_unload(struct __test_metadata *_metadata, bool mkrep)
 {
 	if (mkrep)
-		EXPECT_EQ(-EWOULDBLOCK, unload("mkrep"));
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
-	EXPECT_TRUE(loaded("mkchan"));
+		EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkrep"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkchan"));
+	EXPECT_TRUE(mk_module_loaded("mkchan"));
 	usleep(1000);
 	return _metadata->passed;
 }
@@ -562,7 +530,7 @@ TEST_F_TIMEOUT(sys, rmmod_during_traffic, 180)
 	__u64 snap[4], end, total;
 
 	ASSERT_NE(NULL, fs);
-	ASSERT_TRUE(loaded("mkchan") && loaded("mkrep"));
+	ASSERT_TRUE(mk_module_loaded("mkchan") && mk_module_loaded("mkrep"));
 	for (c = 0; c < 2; c++)
 		ASSERT_EQ(0, mkchan_create(self->dev, ch[c].cpu[0],
 					   ch[c].cpu[1], NSLOTS, 0, ch[c].fd));
@@ -583,7 +551,7 @@ TEST_F_TIMEOUT(sys, rmmod_during_traffic, 180)
 		/* Now only the channels' files and mappings hold mkchan. */
 		close(rep);
 		rep = -1;
-		ASSERT_EQ(0, unload("mkrep"));
+		ASSERT_EQ(0, mk_module_unload("mkrep"));
 		self->mkrep_unloaded = true;
 		flow_snapshot(fs, 4, snap);
 		end = now_ns() + 2 * SEC;
@@ -603,11 +571,11 @@ TEST_F_TIMEOUT(sys, rmmod_during_traffic, 180)
 	ASSERT_TRUE(_metadata->passed);
 	EXPECT_EQ(0, finish_flows(&self->kids, fs));
 	total = check_flows(_metadata, fs, 4);
-	EXPECT_TRUE(loaded("mkchan"));
+	EXPECT_TRUE(mk_module_loaded("mkchan"));
 	if (rep >= 0)
 		close(rep);
 	if (reload) {
-		ASSERT_EQ(0, load("mkrep"));
+		ASSERT_EQ(0, mk_module_load("mkrep"));
 		self->mkrep_unloaded = false;
 	}
 	TH_LOG("%d rmmod attempts with mkrep in use, %d with only channels",

@@ -22,45 +22,12 @@
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
 
-/* Both return 0 or -errno. */
-static int unload(const char *name)
-{
-	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-static int load(const char *name)
-{
-	const char *dir = getenv("MKERNEL_MODDIR");
-	char path[PATH_MAX];
-	int fd, ret = 0;
-
-	if (!dir)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%s.ko", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int loaded(const char *name)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/sys/module/%s/initstate", name);
-	return !stat(path, &st);
-}
-
 TEST(moddir_is_set)
 {
 	ASSERT_NE(NULL, getenv("MKERNEL_MODDIR"))
 		TH_LOG("the runner must set MKERNEL_MODDIR to the .ko directory");
-	ASSERT_TRUE(loaded("mkchan"));
-	ASSERT_TRUE(loaded("mkrep"));
+	ASSERT_TRUE(mk_module_loaded("mkchan"));
+	ASSERT_TRUE(mk_module_loaded("mkrep"));
 }
 
 TEST(open_file_pins_module)
@@ -69,17 +36,17 @@ TEST(open_file_pins_module)
 	int fd = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
 
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkrep"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkrep"));
 	/* Still loaded and working. */
-	EXPECT_TRUE(loaded("mkrep"));
+	EXPECT_TRUE(mk_module_loaded("mkrep"));
 	EXPECT_EQ(0, ioctl(fd, MKREP_IOC_QUERY, &q));
 	close(fd);
 }
 
 TEST(mkrep_pins_mkchan)
 {
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
-	EXPECT_TRUE(loaded("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkchan"));
+	EXPECT_TRUE(mk_module_loaded("mkchan"));
 }
 
 TEST(unload_after_close_and_reload)
@@ -88,25 +55,25 @@ TEST(unload_after_close_and_reload)
 	struct stat st;
 	int fd;
 
-	ASSERT_EQ(0, unload("mkrep"));
-	EXPECT_FALSE(loaded("mkrep"));
+	ASSERT_EQ(0, mk_module_unload("mkrep"));
+	EXPECT_FALSE(mk_module_loaded("mkrep"));
 	EXPECT_EQ(-1, stat("/dev/mkrep", &st));
 	EXPECT_EQ(ENOENT, errno);
 
 	fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkchan"));
 	close(fd);
-	ASSERT_EQ(0, unload("mkchan"));
-	EXPECT_FALSE(loaded("mkchan"));
+	ASSERT_EQ(0, mk_module_unload("mkchan"));
+	EXPECT_FALSE(mk_module_loaded("mkchan"));
 	EXPECT_EQ(-1, stat("/dev/mkchan", &st));
 	EXPECT_EQ(ENOENT, errno);
 
 	/* mkrep cannot load without the symbols of mkchan. */
-	EXPECT_EQ(-ENOENT, load("mkrep"));
+	EXPECT_EQ(-ENOENT, mk_module_load("mkrep"));
 
-	ASSERT_EQ(0, load("mkchan"));
-	ASSERT_EQ(0, load("mkrep"));
+	ASSERT_EQ(0, mk_module_load("mkchan"));
+	ASSERT_EQ(0, mk_module_load("mkrep"));
 	fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(0, ioctl(fd, MKCHAN_IOC_QUERY, &q));
@@ -122,14 +89,14 @@ TEST(live_channel_pins_module)
 	int dev;
 	void *ro;
 
-	ASSERT_EQ(0, unload("mkrep"));
+	ASSERT_EQ(0, mk_module_unload("mkrep"));
 	dev = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_CREATE, &c));
 	close(dev);
 
 	/* The endpoints hold the module... */
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkchan"));
 	ASSERT_EQ(0, ioctl(c.fd[0], MKCHAN_IOC_EP_INFO, &info));
 	ro = mmap(NULL, info.ro_size, PROT_READ, MAP_SHARED, c.fd[0],
 		  info.ro_offset);
@@ -137,13 +104,13 @@ TEST(live_channel_pins_module)
 	close(c.fd[0]);
 	close(c.fd[1]);
 	/* ...and so does a mapping, after the descriptors are gone. */
-	EXPECT_EQ(-EWOULDBLOCK, unload("mkchan"));
-	EXPECT_TRUE(loaded("mkchan"));
+	EXPECT_EQ(-EWOULDBLOCK, mk_module_unload("mkchan"));
+	EXPECT_TRUE(mk_module_loaded("mkchan"));
 	ASSERT_EQ(0, munmap(ro, info.ro_size));
-	EXPECT_EQ(0, unload("mkchan"));
+	EXPECT_EQ(0, mk_module_unload("mkchan"));
 
-	ASSERT_EQ(0, load("mkchan"));
-	ASSERT_EQ(0, load("mkrep"));
+	ASSERT_EQ(0, mk_module_load("mkchan"));
+	ASSERT_EQ(0, mk_module_load("mkrep"));
 }
 
 TEST_HARNESS_MAIN
