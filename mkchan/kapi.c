@@ -175,17 +175,18 @@ long mkchan_wait(struct mkchan_endpoint *ep, __poll_t events, long timeout)
 	if (events != EPOLLIN && events != EPOLLOUT)
 		return -EINVAL;
 	out = events == EPOLLOUT;
-	ready = mkchan_ep_ready(ep, events, false);
-	if (ready)
-		return (__force long)ready;
-	ret = mkchan_ep_wait(ep, out, &timeout);
-	if (ret == -ETIMEDOUT)
-		return 0;
-	if (ret == -EBADMSG)
-		return (__force long)EPOLLERR;
-	if (ret)
-		return ret;
-	ready = mkchan_ep_ready(ep, events, false);
-	return (__force long)(ready ?: events);
+	/* Until something is ready: a wake-up can find it taken already. */
+	for (;;) {
+		ready = mkchan_ep_ready(ep, events, false);
+		if (ready)
+			return (__force long)ready;
+		ret = mkchan_ep_wait(ep, out, &timeout);
+		if (ret == -ETIMEDOUT)
+			return 0;
+		if (ret == -EBADMSG)
+			return (__force long)EPOLLERR;
+		if (ret)
+			return ret;
+	}
 }
 EXPORT_SYMBOL_GPL(mkchan_wait);
