@@ -14,7 +14,13 @@
 #include <linux/string.h>
 #include <uapi/linux/mkrep.h>
 
-static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER0);
+#include "internal.h"
+
+static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER1);
+
+unsigned int mkrep_max_space_pages = 65536;
+module_param_named(max_space_pages, mkrep_max_space_pages, uint, 0644);
+MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
 
 static long mkrep_ioctl_query(void __user *arg)
 {
@@ -27,7 +33,7 @@ static long mkrep_ioctl_query(void __user *arg)
 				&usize);
 	if (ret)
 		return ret;
-	if (q.flags || q.__reserved[0] || q.__reserved[1])
+	if (q.flags || q.__reserved[0] || q.__reserved[1] || q.__pad)
 		return -EINVAL;
 
 	ret = mkchan_describe(&cq);
@@ -35,9 +41,10 @@ static long mkrep_ioctl_query(void __user *arg)
 		return ret;
 
 	q.abi_version = MKREP_ABI_VERSION;
-	q.features = MKREP_FEAT_QUERY;
+	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE;
 	q.mkchan_abi_version = cq.abi_version;
 	q.nr_online_cpus = cq.nr_online_cpus;
+	q.max_space_pages = READ_ONCE(mkrep_max_space_pages);
 	return mk_copy_struct_out(arg, &q, sizeof(q), usize);
 }
 
@@ -47,6 +54,8 @@ static long mkrep_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case MKREP_IOC_QUERY:
 		return mkrep_ioctl_query((void __user *)arg);
+	case MKREP_IOC_SPACE_CREATE:
+		return mkrep_space_create((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -82,15 +91,23 @@ static int __init mkrep_init(void)
 		return -EINVAL;
 	}
 
+	ret = mkrep_hotplug_init();
+	if (ret) {
+		pr_err("cannot register for CPU hotplug: %d\n", ret);
+		return ret;
+	}
 	ret = misc_register(&mkrep_miscdev);
-	if (ret)
+	if (ret) {
 		pr_err("cannot register /dev/mkrep: %d\n", ret);
+		mkrep_hotplug_exit();
+	}
 	return ret;
 }
 
 static void __exit mkrep_exit(void)
 {
 	misc_deregister(&mkrep_miscdev);
+	mkrep_hotplug_exit();
 }
 
 module_init(mkrep_init);

@@ -18,6 +18,7 @@
 
 /* Bits of &mkrep_query.features: what this module implements. */
 #define MKREP_FEAT_QUERY	(1U << 0)	/* MKREP_IOC_QUERY */
+#define MKREP_FEAT_SPACE	(1U << 1)	/* replicated page tables */
 
 /**
  * struct mkrep_query - the module's ABI and the channel layer below it
@@ -31,6 +32,9 @@
  * @nr_online_cpus: out: CPUs online at the time of the call, as mkchan
  *	reports them: the cores a replica can live on.
  * @__reserved: must be zero.
+ * @max_space_pages: out: the largest space, in pages (module parameter
+ *	``max_space_pages``); since version 1 of the struct.
+ * @__pad: zero.
  *
  * Argument of %MKREP_IOC_QUERY.  Output fields are ignored on input.
  */
@@ -42,9 +46,12 @@ struct mkrep_query {
 	__u32 mkchan_abi_version;
 	__u32 nr_online_cpus;
 	__u64 __reserved[2];
+	__u32 max_space_pages;
+	__u32 __pad;
 };
 
 #define MKREP_QUERY_SIZE_VER0	40	/* sizeof first published struct */
+#define MKREP_QUERY_SIZE_VER1	48	/* @max_space_pages */
 
 /**
  * define MKREP_IOC_QUERY - describe the module
@@ -54,5 +61,246 @@ struct mkrep_query {
  * struct with unknown non-zero fields).
  */
 #define MKREP_IOC_QUERY		_IOWR(MKCHAN_IOC_MAGIC, 0x40, struct mkrep_query)
+
+/*
+ * Replicated page tables: spaces.
+ *
+ * A space is a range of memory made of pages the module owns.  Processes
+ * join it, one per CPU, each from a thread bound to that CPU alone; each
+ * gets its own window on the space, in its own address space, so that its
+ * page table is that CPU's replica of the space's mappings.  Any member
+ * maps, unmaps or protects pages of the space with %MKREP_IOC_OP: the
+ * operation travels as mkchan messages to every member, each member
+ * applies it to its own page table on its own CPU (%MKREP_IOC_SERVE),
+ * flushes only its own TLB and acknowledges; the operation returns when
+ * every member has acknowledged or has been removed.
+ */
+
+/* Delivery strategies of a space (&mkrep_space_create.strategy). */
+#define MKREP_STRATEGY_UNICAST		0	/* one member after another */
+#define MKREP_STRATEGY_BROADCAST	1	/* send to all, then gather */
+#define MKREP_STRATEGY_TREE		2	/* one message a NUMA node */
+#define MKREP_NR_STRATEGIES		3
+
+/* &mkrep_space_create.flags */
+#define MKREP_SPACE_CLOEXEC	(1U << 0)	/* the space fd is O_CLOEXEC */
+
+/**
+ * struct mkrep_space_create - make a space
+ * @size: in: sizeof(struct mkrep_space_create); out: the kernel's.
+ * @flags: in: %MKREP_SPACE_CLOEXEC or 0.
+ * @length: in: bytes of the space: a non-zero multiple of the page size,
+ *	at most &mkrep_query.max_space_pages pages.
+ * @strategy: in: one of the %MKREP_STRATEGY_* values.
+ * @fd: out: the new space's file descriptor.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_SPACE_CREATE on /dev/mkrep.  The space lives
+ * until its last file descriptor is closed and its last window unmapped;
+ * the descriptor is handed to other processes by fork() or SCM_RIGHTS.
+ */
+struct mkrep_space_create {
+	__u32 size;
+	__u32 flags;
+	__u64 length;
+	__u32 strategy;
+	__s32 fd;
+	__u64 __reserved[2];
+};
+
+#define MKREP_SPACE_CREATE_SIZE_VER0	40
+
+/**
+ * struct mkrep_join - join a space on a CPU
+ * @size: in: sizeof(struct mkrep_join); out: the kernel's.
+ * @flags: in: must be zero.
+ * @cpu: in: the CPU of the new member; the calling thread must be bound
+ *	to this CPU alone (sched_setaffinity()).
+ * @__pad: must be zero.
+ * @addr: out: the start of the member's window on the space: a shared
+ *	mapping of &mkrep_space_create.length bytes, made in the caller's
+ *	address space.  Pages of the space not mapped by %MKREP_IOC_OP fault
+ *	(SIGSEGV).
+ * @length: out: the length of the window.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_JOIN on a space.  A process leaves the space by
+ * unmapping its window (munmap() of the whole window), by exec() or by
+ * exiting; the window cannot be split, moved or inherited by fork().
+ */
+struct mkrep_join {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+	__u32 __pad;
+	__u64 addr;
+	__u64 length;
+	__u64 __reserved[2];
+};
+
+#define MKREP_JOIN_SIZE_VER0		48
+
+/* Operations (&mkrep_op.op). */
+#define MKREP_OP_MAP		1	/* fresh zeroed pages, with @prot */
+#define MKREP_OP_UNMAP		2	/* remove and free the pages */
+#define MKREP_OP_PROTECT	3	/* change the protection to @prot */
+
+/* Protections (&mkrep_op.prot). */
+#define MKREP_PROT_READ		(1U << 0)
+#define MKREP_PROT_WRITE	(1U << 1)	/* only with MKREP_PROT_READ */
+
+/* &mkrep_op.flags and &mkrep_serve.flags */
+#define MKREP_SPIN		(1U << 0)	/* poll: spin, never sleep */
+#define MKREP_SERVE_WAIT	(1U << 1)	/* serve: sleep until a request */
+
+/**
+ * struct mkrep_op - change the mappings of a space in every replica
+ * @size: in: sizeof(struct mkrep_op); out: the kernel's.
+ * @flags: in: %MKREP_SPIN to poll for the acknowledgements instead of
+ *	sleeping until they come, or 0.
+ * @op: in: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT.
+ * @prot: in: for MAP and PROTECT, %MKREP_PROT_READ, optionally with
+ *	%MKREP_PROT_WRITE; zero for UNMAP.
+ * @offset: in: the first byte of the range in the space, page aligned.
+ * @length: in: bytes of the range, a non-zero multiple of the page size
+ *	inside the space.
+ * @members: out: members the operation was sent to, the caller excluded.
+ * @acked: out: replicas that acknowledged, the caller's included.
+ * @removed: out: members removed while the operation was in flight.
+ * @messages: out: requests and acknowledgements the caller sent and
+ *	received for this operation.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_OP on a space, called by a member from a thread
+ * bound to the member's CPU.  Operations on one space are serialised:
+ * a second caller waits until the first has returned.  MAP requires every
+ * page of the range to be unmapped; UNMAP and PROTECT skip the pages of
+ * the range that are not mapped.
+ */
+struct mkrep_op {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 prot;
+	__u64 offset;
+	__u64 length;
+	__u32 members;
+	__u32 acked;
+	__u32 removed;
+	__u32 messages;
+	__u64 __reserved[2];
+};
+
+#define MKREP_OP_SIZE_VER0		64
+
+/**
+ * struct mkrep_serve - apply the requests waiting for the caller's replica
+ * @size: in: sizeof(struct mkrep_serve); out: the kernel's.
+ * @flags: in: 0 to apply what is waiting and return, %MKREP_SERVE_WAIT
+ *	to sleep until at least one request came, %MKREP_SPIN to spin until
+ *	then.
+ * @served: out: requests applied.
+ * @__pad: zero.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_SERVE on a space, called by a member from a
+ * thread bound to the member's CPU.  A member that does not serve stalls
+ * every operation until it serves, leaves or dies.
+ */
+struct mkrep_serve {
+	__u32 size;
+	__u32 flags;
+	__u32 served;
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define MKREP_SERVE_SIZE_VER0		32
+
+/**
+ * struct mkrep_space_info - a space's settings and counters
+ * @size: in: sizeof(struct mkrep_space_info); out: the kernel's.
+ * @flags: in: must be zero.
+ * @length: out: bytes of the space.
+ * @strategy: out: its %MKREP_STRATEGY_* value.
+ * @nr_members: out: members at the time of the call.
+ * @mapped_pages: out: pages of the space mapped at the time of the call.
+ * @__pad: zero.
+ * @ops: out: operations completed.
+ * @messages: out: messages sent by every member.
+ * @wakeups: out: sleeping members woken by a message: each of these may
+ *	cost an inter-processor interrupt, which a polling member never needs.
+ * @removed: out: members removed (unmapped their window, exited, evicted).
+ * @evicted: out: members evicted because their CPU went offline.
+ * @__reserved: zero.
+ *
+ * Argument of %MKREP_IOC_SPACE_INFO on a space.
+ */
+struct mkrep_space_info {
+	__u32 size;
+	__u32 flags;
+	__u64 length;
+	__u32 strategy;
+	__u32 nr_members;
+	__u32 mapped_pages;
+	__u32 __pad;
+	__u64 ops;
+	__u64 messages;
+	__u64 wakeups;
+	__u64 removed;
+	__u64 evicted;
+	__u64 __reserved[2];
+};
+
+#define MKREP_SPACE_INFO_SIZE_VER0	88
+
+/**
+ * define MKREP_IOC_SPACE_CREATE - make a space
+ *
+ * On /dev/mkrep; takes a &struct mkrep_space_create.  Errors: EINVAL (bad
+ * @size, flags, length or strategy, non-zero reserved field), E2BIG,
+ * EFAULT, ENOMEM, EMFILE, ENFILE.
+ */
+#define MKREP_IOC_SPACE_CREATE	_IOWR(MKCHAN_IOC_MAGIC, 0x41, struct mkrep_space_create)
+
+/**
+ * define MKREP_IOC_JOIN - join a space and map its window
+ *
+ * On a space; takes a &struct mkrep_join.  Errors: EINVAL (bad argument,
+ * @cpu not possible, the thread not bound to @cpu alone), ENODEV (@cpu
+ * offline), EEXIST (@cpu has a member already), EALREADY (the caller's
+ * process is a member already), EIO (the space was abandoned, see
+ * %MKREP_IOC_OP), ENOMEM, EINTR.
+ */
+#define MKREP_IOC_JOIN		_IOWR(MKCHAN_IOC_MAGIC, 0x42, struct mkrep_join)
+
+/**
+ * define MKREP_IOC_OP - map, unmap or protect a range in every replica
+ *
+ * On a space; takes a &struct mkrep_op.  Errors: EINVAL (bad argument,
+ * range outside the space or unaligned, caller not on its member's CPU),
+ * EPERM (the caller's process is not a member), ENODEV (the caller was
+ * evicted: its CPU went offline), EEXIST (MAP over a mapped page), ENOMEM,
+ * EINTR (a fatal signal: the operation was abandoned and the space with
+ * it: later operations and joins fail with EIO), EIO.
+ */
+#define MKREP_IOC_OP		_IOWR(MKCHAN_IOC_MAGIC, 0x43, struct mkrep_op)
+
+/**
+ * define MKREP_IOC_SERVE - apply the requests for the caller's replica
+ *
+ * On a space; takes a &struct mkrep_serve.  Errors: EINVAL, EPERM and
+ * ENODEV as for %MKREP_IOC_OP; EAGAIN (%MKREP_SPIN and the thread must
+ * reschedule first), EINTR or ERESTARTSYS (a signal).
+ */
+#define MKREP_IOC_SERVE		_IOWR(MKCHAN_IOC_MAGIC, 0x44, struct mkrep_serve)
+
+/**
+ * define MKREP_IOC_SPACE_INFO - describe a space
+ *
+ * On a space; takes a &struct mkrep_space_info.  Errors: EINVAL, E2BIG,
+ * EFAULT.
+ */
+#define MKREP_IOC_SPACE_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x45, struct mkrep_space_info)
 
 #endif /* _UAPI_LINUX_MKREP_H */

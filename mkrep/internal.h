@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mkrep - internal definitions shared by the files of the module.
+ */
+#ifndef _MKREP_INTERNAL_H
+#define _MKREP_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <uapi/linux/mkrep.h>
+
+struct mkchan_endpoint;
+struct mkrep_space;
+
+/* Slots of each ring of a space's channels: one page. */
+#define MKREP_CHAN_SLOTS	MKCHAN_MIN_SLOTS
+
+/* The mkchan message type of every mkrep message. */
+#define MKREP_MSG_TYPE		0x4d
+
+/* &mkrep_msg.kind */
+#define MKREP_MSG_REQ		1	/* apply an operation, then ack */
+#define MKREP_MSG_ACK		2	/* an operation was applied */
+
+/* &mkrep_msg.flags */
+#define MKREP_MSG_FORWARD	(1U << 0)	/* pass it on to the receiver's
+						 * NUMA node and aggregate the
+						 * acks (tree node leaders) */
+#define MKREP_MSG_SPIN		(1U << 1)	/* the initiator polls: so do
+						 * the node leaders */
+
+/**
+ * struct mkrep_msg - the payload of one mkrep message (one slot)
+ * @op_id: the space's number of the operation, counting from 1
+ * @first: REQ: first page of the range
+ * @npages: REQ: pages in the range
+ * @kind: %MKREP_MSG_REQ or %MKREP_MSG_ACK
+ * @from: the CPU of the sending member: acks go back there
+ * @op: REQ: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT
+ * @prot: REQ: %MKREP_PROT_* bits
+ * @flags: REQ: %MKREP_MSG_FORWARD, %MKREP_MSG_SPIN
+ * @acked: ACK: replicas that applied the operation, the sender's included
+ * @removed: ACK: members found removed while forwarding
+ */
+struct mkrep_msg {
+	u64 op_id;
+	u64 first;
+	u64 npages;
+	u8 kind;
+	u8 op;
+	u8 prot;
+	u8 flags;
+	u32 from;
+	u32 acked;
+	u32 removed;
+};
+
+static_assert(sizeof(struct mkrep_msg) <= MKCHAN_PAYLOAD_MAX);
+
+/* &mkrep_member.state */
+enum {
+	MKREP_MEMBER_ACTIVE,	/* receives every operation */
+	MKREP_MEMBER_EVICTED,	/* its CPU went offline; window revoked */
+	MKREP_MEMBER_GONE,	/* its window is unmapped */
+};
+
+/*
+ * A replica entry: the page frame number shifted by PAGE_SHIFT, ORed with
+ * the MKREP_PROT_* bits; zero when the page is not mapped.
+ */
+#define MKREP_ENTRY_PROT	(MKREP_PROT_READ | MKREP_PROT_WRITE)
+
+/**
+ * struct mkrep_gather - acknowledgements an operation waits for
+ * @req: the request, whose @op_id the acks carry
+ * @wait: members still to acknowledge
+ * @forwarded: members asked to forward to their node (tree leaders)
+ * @acked: replicas acknowledged so far
+ * @removed: members found removed
+ * @messages: messages sent and received for the operation
+ * @spin: poll instead of sleeping
+ */
+struct mkrep_gather {
+	struct mkrep_msg req;
+	cpumask_var_t wait;
+	cpumask_var_t forwarded;
+	unsigned int acked;
+	unsigned int removed;
+	unsigned int messages;
+	bool spin;
+};
+
+/**
+ * struct mkrep_member - one process's replica of a space, on one CPU
+ * @space: the space
+ * @cpu: the member's CPU
+ * @state: %MKREP_MEMBER_ACTIVE, _EVICTED or _GONE
+ * @mm: the member's address space (mmgrab()ed): its page table is the
+ *	hardware replica
+ * @win_start: the start of the member's window in @mm
+ * @nr_vmas: VMAs of the window (a failed mremap() copies it briefly)
+ * @rep: the software replica, one entry a page; changed only by the
+ *	member's own thread on @cpu (or, on eviction, by @cpu's hotplug
+ *	thread), under mmap_write_lock(@mm)
+ * @applied: the last operation applied to @rep, under @lock
+ * @lock: the member's endpoints and @gather
+ * @ep: endpoint to the member on each CPU, NULL where there is none
+ * @peers: CPUs in @ep
+ * @gather: acks the member waits for as initiator or tree node leader
+ * @gathering: @gather is in use
+ * @sleeping: threads of the member going to sleep: senders must wake it
+ * @events: bumped by each wake-up
+ * @wq: where the member sleeps
+ * @messages: messages the member sent
+ * @ref: held by the space's table and by each VMA of the window
+ * @rcu: frees the member after a grace period (senders peek at it)
+ */
+struct mkrep_member {
+	struct mkrep_space *space;
+	unsigned int cpu;
+	int state;
+	struct mm_struct *mm;
+	unsigned long win_start;
+	atomic_t nr_vmas;
+	u64 *rep;
+	u64 applied;
+	struct mutex lock;	/* @ep, @peers, @gather; see above */
+	struct mkchan_endpoint **ep;
+	cpumask_var_t peers;
+	struct mkrep_gather gather;
+	bool gathering;
+	atomic_t sleeping;
+	atomic_t events;
+	wait_queue_head_t wq;
+	u64 messages;
+	struct kref ref;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct mkrep_space - a replicated range of pages
+ * @node: in the module's list of spaces (for CPU hotplug)
+ * @npages: pages of the space
+ * @strategy: %MKREP_STRATEGY_*
+ * @op_lock: serialises operations, joins and the reaping of members
+ * @op_waiters: members waiting for @op_lock, to be woken when it is free
+ * @op_id: the last operation's number, under @op_lock
+ * @broken: an operation was abandoned; under @op_lock
+ * @pages: the pages the space owns, under @op_lock: the record of the
+ *	allocator, not a replica (no fault ever reads it)
+ * @prot: the protection of each page, under @op_lock: what a joining
+ *	member copies into its replica
+ * @mapped: pages in @pages
+ * @limbo: pages of an abandoned unmap, freed with the space
+ * @member_lock: writers of @member
+ * @member: the member on each CPU (RCU)
+ * @joining: the member whose window JOIN is mapping, under @op_lock
+ * @joiner: the task in that JOIN: the only one whose mmap() succeeds
+ * @ops: operations completed
+ * @wakeups: sleeping members woken by a message
+ * @removed: members removed
+ * @evicted: members evicted by CPU hotplug
+ * @messages: messages sent by members since reaped
+ */
+struct mkrep_space {
+	struct list_head node;
+	unsigned long npages;
+	unsigned int strategy;
+	struct mutex op_lock;	/* see above */
+	atomic_t op_waiters;
+	u64 op_id;
+	bool broken;
+	struct page **pages;
+	u8 *prot;
+	unsigned long mapped;
+	struct list_head limbo;
+	spinlock_t member_lock;	/* writers of @member */
+	struct mkrep_member __rcu **member;
+	struct mkrep_member *joining;
+	struct task_struct *joiner;
+	atomic64_t ops;
+	atomic64_t wakeups;
+	atomic64_t removed;
+	atomic64_t evicted;
+	atomic64_t messages;
+};
+
+extern unsigned int mkrep_max_space_pages;
+
+/* space.c */
+long mkrep_space_create(void __user *arg);
+int mkrep_hotplug_init(void);
+void mkrep_hotplug_exit(void);
+void mkrep_member_put(struct mkrep_member *m);
+void mkrep_reap(struct mkrep_space *s);
+
+/* op.c */
+long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg);
+long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg);
+struct mkrep_member *mkrep_caller(struct mkrep_space *s);
+void mkrep_wake_all(struct mkrep_space *s);
+
+#endif /* _MKREP_INTERNAL_H */

@@ -1,0 +1,791 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkrep - operations on spaces, as messages between members.
+ *
+ * An operation is started by a member (the initiator) on its own CPU.  It
+ * applies the operation to its own replica, sends a request over mkchan
+ * to the other members in the order of the space's strategy, and gathers
+ * their acknowledgements.  A member applies a request to its own replica
+ * when its thread, bound to its CPU, serves (MKREP_IOC_SERVE; or while it
+ * waits in MKREP_IOC_OP itself): only that thread changes the replica and
+ * flushes only its own CPU's TLB.  Nothing on this path sends an IPI,
+ * except the wake-up of a member that chose to sleep, which is counted.
+ *
+ * Operations are serialised by the space's op_lock, so a member receives
+ * requests of one operation at a time; a request whose number is not
+ * above the last one a member applied is acknowledged again without being
+ * applied (a tree leader that died may have forwarded it already).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mkchan.h>
+#include <linux/mkernel_uapi.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "internal.h"
+
+static_assert(sizeof(struct mkrep_op) == MKREP_OP_SIZE_VER0);
+static_assert(sizeof(struct mkrep_serve) == MKREP_SERVE_SIZE_VER0);
+
+/**
+ * mkrep_caller() - the member of the calling process, bound to its CPU
+ * @s: the space
+ *
+ * Return: the member with a reference, or ERR_PTR(-EPERM) (the process is
+ * no member), ERR_PTR(-ENODEV) (it was evicted), ERR_PTR(-EINVAL) (the
+ * thread is not bound to the member's CPU alone).
+ */
+struct mkrep_member *mkrep_caller(struct mkrep_space *s)
+{
+	struct mkrep_member *t, *m = NULL;
+	unsigned int cpu;
+	int ret = 0;
+
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		t = rcu_dereference(s->member[cpu]);
+		if (t && t->mm == current->mm && kref_get_unless_zero(&t->ref)) {
+			m = t;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!m)
+		return ERR_PTR(-EPERM);
+
+	switch (READ_ONCE(m->state)) {
+	case MKREP_MEMBER_ACTIVE:
+		if (current->nr_cpus_allowed != 1 ||
+		    !cpumask_test_cpu(m->cpu, current->cpus_ptr))
+			ret = -EINVAL;
+		break;
+	case MKREP_MEMBER_EVICTED:
+		ret = -ENODEV;
+		break;
+	default:
+		ret = -EPERM;
+	}
+	if (ret) {
+		mkrep_member_put(m);
+		return ERR_PTR(ret);
+	}
+	return m;
+}
+
+static bool mkrep_active(struct mkrep_space *s, unsigned int cpu)
+{
+	struct mkrep_member *t;
+	bool active;
+
+	rcu_read_lock();
+	t = rcu_dereference(s->member[cpu]);
+	active = t && READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE;
+	rcu_read_unlock();
+	return active;
+}
+
+/* Wake every member's waiters: a member left, or op_lock is free. */
+void mkrep_wake_all(struct mkrep_space *s)
+{
+	struct mkrep_member *t;
+	unsigned int cpu;
+
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		t = rcu_dereference(s->member[cpu]);
+		if (!t)
+			continue;
+		atomic_inc(&t->events);
+		wake_up(&t->wq);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * After a message to @cpu: wake its member if it announced that it sleeps.
+ * A polling member never pays for this.
+ */
+static void mkrep_kick(struct mkrep_space *s, unsigned int cpu)
+{
+	struct mkrep_member *t;
+
+	/* The message is published before we look; pairs with mkrep_sleepy() */
+	smp_mb();
+	rcu_read_lock();
+	t = rcu_dereference(s->member[cpu]);
+	if (t && atomic_read(&t->sleeping)) {
+		atomic_inc(&t->events);
+		wake_up(&t->wq);
+		atomic64_inc(&s->wakeups);
+	}
+	rcu_read_unlock();
+}
+
+/* Announce a sleep before looking for messages a last time. */
+static int mkrep_sleepy(struct mkrep_member *me)
+{
+	int ev = atomic_read(&me->events);
+
+	atomic_inc(&me->sleeping);
+	/* Announced before we look; pairs with the barrier in mkrep_kick() */
+	smp_mb__after_atomic();
+	return ev;
+}
+
+static int mkrep_send(struct mkrep_member *me, unsigned int to,
+		      struct mkrep_msg *msg)
+{
+	struct mkrep_space *s = me->space;
+	int ret;
+
+	if (!cpumask_test_cpu(to, me->peers))
+		return -EPIPE;
+	msg->from = me->cpu;
+	for (;;) {
+		ret = mkchan_send(me->ep[to], MKREP_MSG_TYPE, msg, sizeof(*msg));
+		if (ret != -EAGAIN)
+			break;
+		/* Full: one request an operation cannot fill it; be safe. */
+		if (!mkrep_active(s, to))
+			return -EPIPE;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	if (ret)
+		return ret;
+	WRITE_ONCE(me->messages, me->messages + 1);
+	mkrep_kick(s, to);
+	return 0;
+}
+
+/*
+ * Apply a request to the caller's own replica: its software entries and,
+ * through zap_vma_ptes(), its page table and this CPU's TLB.  The member
+ * is single-threaded on its CPU, so its mm is loaded nowhere else and the
+ * flush stays local; a member with threads on other CPUs pays Linux's own
+ * shootdown for them.
+ */
+static void mkrep_apply(struct mkrep_member *me, const struct mkrep_msg *msg)
+{
+	struct mkrep_space *s = me->space;
+	struct mm_struct *mm = me->mm;
+	struct vm_area_struct *vma;
+	u64 i, e, end = msg->first + msg->npages;
+	bool zap = false;
+
+	mmap_write_lock(mm);
+	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
+		goto out;
+	for (i = msg->first; i < end; i++) {
+		e = me->rep[i];
+		switch (msg->op) {
+		case MKREP_OP_MAP:
+			if (s->pages[i])
+				me->rep[i] = ((u64)page_to_pfn(s->pages[i]) <<
+					      PAGE_SHIFT) | msg->prot;
+			break;
+		case MKREP_OP_UNMAP:
+			if (e) {
+				me->rep[i] = 0;
+				zap = true;
+			}
+			break;
+		case MKREP_OP_PROTECT:
+			if (!e)
+				break;
+			/* Taking write away needs the entries gone. */
+			if ((e & MKREP_PROT_WRITE) && !(msg->prot & MKREP_PROT_WRITE))
+				zap = true;
+			me->rep[i] = (e & ~(u64)MKREP_ENTRY_PROT) | msg->prot;
+			break;
+		}
+	}
+	if (zap) {
+		vma = find_vma(mm, me->win_start);
+		if (vma && vma->vm_private_data == me)
+			zap_vma_ptes(vma, me->win_start + (msg->first << PAGE_SHIFT),
+				     msg->npages << PAGE_SHIFT);
+	}
+out:
+	mmap_write_unlock(mm);
+}
+
+static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *req,
+			      bool spin)
+{
+	g->req = *req;
+	cpumask_clear(g->wait);
+	cpumask_clear(g->forwarded);
+	g->acked = 0;
+	g->removed = 0;
+	g->messages = 0;
+	g->spin = spin;
+}
+
+static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
+		     unsigned int cpu, bool forward)
+{
+	struct mkrep_msg req = g->req;
+	int ret;
+
+	if (forward)
+		req.flags |= MKREP_MSG_FORWARD;
+	ret = mkrep_send(me, cpu, &req);
+	if (ret)
+		return ret == -EINTR ? ret : 0;	/* gone: not waited for */
+	g->messages++;
+	cpumask_set_cpu(cpu, g->wait);
+	if (forward)
+		cpumask_set_cpu(cpu, g->forwarded);
+	return 0;
+}
+
+/*
+ * A node leader was removed before it acknowledged: ask the other members
+ * of its node directly.  Those it reached already acknowledge again.
+ */
+static int mkrep_refan(struct mkrep_member *me, struct mkrep_gather *g,
+		       unsigned int leader)
+{
+	int node = cpu_to_node(leader);
+	unsigned int cpu;
+	int ret;
+
+	for_each_cpu(cpu, me->peers) {
+		if (cpu == leader || cpu_to_node(cpu) != node ||
+		    cpumask_test_cpu(cpu, g->wait) || !mkrep_active(me->space, cpu))
+			continue;
+		ret = mkrep_ask(me, g, cpu, false);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Stop waiting for members that are gone. */
+static int mkrep_check_removed(struct mkrep_member *me, struct mkrep_gather *g)
+{
+	unsigned int cpu;
+	int ret;
+
+	for_each_cpu(cpu, g->wait) {
+		if (mkrep_active(me->space, cpu))
+			continue;
+		cpumask_clear_cpu(cpu, g->wait);
+		g->removed++;
+		if (cpumask_test_and_clear_cpu(cpu, g->forwarded)) {
+			ret = mkrep_refan(me, g, cpu);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static unsigned int mkrep_drain(struct mkrep_member *me, bool spin);
+
+/*
+ * Wait for the acknowledgements of @g, serving whatever else comes.
+ * Under me->lock.  Killable only: a member that never serves stalls it.
+ */
+static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
+{
+	bool done;
+	int ev = 0, ret;
+
+	me->gathering = true;
+	for (;;) {
+		if (!g->spin)
+			ev = mkrep_sleepy(me);
+		mkrep_drain(me, g->spin);
+		ret = mkrep_check_removed(me, g);
+		done = ret || cpumask_empty(g->wait);
+		if (!done && !g->spin &&
+		    wait_event_killable(me->wq, atomic_read(&me->events) != ev))
+			ret = -EINTR;
+		if (!g->spin)
+			atomic_dec(&me->sleeping);
+		if (done || ret)
+			break;
+		if (g->spin) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			cond_resched();
+			cpu_relax();
+		}
+	}
+	me->gathering = false;
+	return ret;
+}
+
+/*
+ * A tree leader: pass the request to the other members of its node and
+ * aggregate their acknowledgements into its own.
+ */
+static void mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
+			  bool spin, struct mkrep_msg *ack)
+{
+	struct mkrep_gather *g = &me->gather;
+	int node = cpu_to_node(me->cpu);
+	unsigned int cpu;
+
+	mkrep_gather_init(g, req, spin);
+	g->req.flags &= ~MKREP_MSG_FORWARD;
+	for_each_cpu(cpu, me->peers) {
+		if (cpu == req->from || cpu_to_node(cpu) != node ||
+		    !mkrep_active(me->space, cpu))
+			continue;
+		if (mkrep_ask(me, g, cpu, false))
+			return;
+	}
+	if (mkrep_gather(me, g))
+		return;		/* dying: the initiator asks the node itself */
+	ack->acked += g->acked;
+	ack->removed += g->removed;
+}
+
+static unsigned int mkrep_handle_req(struct mkrep_member *me,
+				     const struct mkrep_msg *req, bool spin)
+{
+	struct mkrep_msg ack = {
+		.op_id = req->op_id,
+		.kind = MKREP_MSG_ACK,
+		.acked = 1,
+	};
+	unsigned int applied = 0;
+
+	if (req->op_id > me->applied) {
+		mkrep_apply(me, req);
+		me->applied = req->op_id;
+		applied = 1;
+		/* One operation at a time: a leader never forwards twice. */
+		if (req->flags & MKREP_MSG_FORWARD &&
+		    !WARN_ON_ONCE(me->gathering))
+			mkrep_forward(me, req,
+				      spin || req->flags & MKREP_MSG_SPIN, &ack);
+	}
+	/* A requester that is gone no longer waits. */
+	mkrep_send(me, req->from, &ack);
+	return applied;
+}
+
+static void mkrep_handle_ack(struct mkrep_member *me, const struct mkrep_msg *ack)
+{
+	struct mkrep_gather *g = &me->gather;
+
+	if (!me->gathering || ack->op_id != g->req.op_id ||
+	    !cpumask_test_and_clear_cpu(ack->from, g->wait))
+		return;		/* a late ack of a member already given up */
+	g->messages++;
+	g->acked += ack->acked;
+	g->removed += ack->removed;
+	cpumask_clear_cpu(ack->from, g->forwarded);
+}
+
+static bool mkrep_msg_valid(struct mkrep_member *me, unsigned int peer,
+			    unsigned int type, unsigned int len,
+			    const struct mkrep_msg *msg)
+{
+	struct mkrep_space *s = me->space;
+
+	if (type != MKREP_MSG_TYPE || len != sizeof(*msg) || msg->from != peer)
+		return false;
+	if (msg->kind == MKREP_MSG_ACK)
+		return true;
+	return msg->kind == MKREP_MSG_REQ && msg->op >= MKREP_OP_MAP &&
+	       msg->op <= MKREP_OP_PROTECT && msg->first < s->npages &&
+	       msg->npages <= s->npages - msg->first;
+}
+
+/* Handle every message waiting for @me.  Under me->lock. */
+static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
+{
+	union {
+		struct mkrep_msg msg;
+		u8 raw[MKCHAN_PAYLOAD_MAX];
+	} buf;
+	unsigned int cpu, type, len, served = 0;
+
+	lockdep_assert_held(&me->lock);
+	for_each_cpu(cpu, me->peers) {
+		while (!mkchan_try_recv(me->ep[cpu], &type, buf.raw, &len)) {
+			/* Kernel rings only: a bad message is our own bug. */
+			if (WARN_ON_ONCE(!mkrep_msg_valid(me, cpu, type, len,
+							  &buf.msg)))
+				continue;
+			if (buf.msg.kind == MKREP_MSG_REQ)
+				served += mkrep_handle_req(me, &buf.msg, spin);
+			else
+				mkrep_handle_ack(me, &buf.msg);
+		}
+	}
+	return served;
+}
+
+/*
+ * Take op_lock.  A member waiting for it keeps serving: the operation in
+ * flight may be waiting for this very member.
+ */
+static int mkrep_op_lock(struct mkrep_member *me, bool spin)
+{
+	struct mkrep_space *s = me->space;
+	int ev = 0, ret = 0;
+
+	for (;;) {
+		if (!spin)
+			ev = mkrep_sleepy(me);
+		atomic_inc(&s->op_waiters);
+		/* Counted before we try; pairs with mkrep_op_unlock() */
+		smp_mb__after_atomic();
+		if (mutex_trylock(&s->op_lock))
+			goto out;
+		if (mutex_lock_killable(&me->lock)) {
+			ret = -EINTR;
+			goto out;
+		}
+		mkrep_drain(me, spin);
+		mutex_unlock(&me->lock);
+		if (spin) {
+			cond_resched();
+			cpu_relax();
+		} else if (wait_event_killable(me->wq,
+					       atomic_read(&me->events) != ev)) {
+			ret = -EINTR;
+			goto out;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out;
+		}
+		atomic_dec(&s->op_waiters);
+		if (!spin)
+			atomic_dec(&me->sleeping);
+	}
+out:
+	atomic_dec(&s->op_waiters);
+	if (!spin)
+		atomic_dec(&me->sleeping);
+	return ret;
+}
+
+static void mkrep_op_unlock(struct mkrep_space *s)
+{
+	mutex_unlock(&s->op_lock);
+	/* Pairs with the barrier in mkrep_op_lock(). */
+	smp_mb();
+	if (atomic_read(&s->op_waiters))
+		mkrep_wake_all(s);
+}
+
+/* Send the request as the strategy says and gather the acks. */
+static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g,
+			 unsigned int *members)
+{
+	struct mkrep_space *s = me->space;
+	int mynode = cpu_to_node(me->cpu);
+	nodemask_t done = NODE_MASK_NONE;
+	unsigned int cpu;
+	int node, best, ret;
+
+	*members = 0;
+	switch (s->strategy) {
+	case MKREP_STRATEGY_UNICAST:
+		for_each_cpu(cpu, me->peers) {
+			if (!mkrep_active(s, cpu))
+				continue;
+			(*members)++;
+			ret = mkrep_ask(me, g, cpu, false);
+			if (!ret)
+				ret = mkrep_gather(me, g);
+			if (ret)
+				return ret;
+		}
+		return 0;
+
+	case MKREP_STRATEGY_BROADCAST:
+		for_each_cpu(cpu, me->peers) {
+			if (!mkrep_active(s, cpu))
+				continue;
+			(*members)++;
+			ret = mkrep_ask(me, g, cpu, false);
+			if (ret)
+				return ret;
+		}
+		return mkrep_gather(me, g);
+
+	default:	/* MKREP_STRATEGY_TREE */
+		node_set(mynode, done);
+		for (;;) {
+			/* The farthest node with members that is left. */
+			best = NUMA_NO_NODE;
+			for_each_cpu(cpu, me->peers) {
+				node = cpu_to_node(cpu);
+				if (node_isset(node, done) || !mkrep_active(s, cpu))
+					continue;
+				if (best == NUMA_NO_NODE ||
+				    node_distance(mynode, node) >
+				    node_distance(mynode, best))
+					best = node;
+			}
+			if (best == NUMA_NO_NODE)
+				break;
+			node_set(best, done);
+			/* Its first member leads it. */
+			for_each_cpu(cpu, me->peers)
+				if (cpu_to_node(cpu) == best && mkrep_active(s, cpu))
+					break;
+			ret = mkrep_ask(me, g, cpu, true);
+			if (ret)
+				return ret;
+			for_each_cpu(cpu, me->peers)
+				if (cpu_to_node(cpu) == best && mkrep_active(s, cpu))
+					(*members)++;
+		}
+		/* The caller leads its own node. */
+		for_each_cpu(cpu, me->peers) {
+			if (cpu_to_node(cpu) != mynode || !mkrep_active(s, cpu))
+				continue;
+			(*members)++;
+			ret = mkrep_ask(me, g, cpu, false);
+			if (ret)
+				return ret;
+		}
+		return mkrep_gather(me, g);
+	}
+}
+
+static bool mkrep_op_valid(struct mkrep_space *s, const struct mkrep_op *op)
+{
+	u64 size = (u64)s->npages << PAGE_SHIFT;
+
+	if ((op->flags & ~MKREP_SPIN) || op->__reserved[0] || op->__reserved[1])
+		return false;
+	switch (op->op) {
+	case MKREP_OP_MAP:
+	case MKREP_OP_PROTECT:
+		if (op->prot != MKREP_PROT_READ &&
+		    op->prot != (MKREP_PROT_READ | MKREP_PROT_WRITE))
+			return false;
+		break;
+	case MKREP_OP_UNMAP:
+		if (op->prot)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return op->length && PAGE_ALIGNED(op->offset) &&
+	       PAGE_ALIGNED(op->length) && op->offset < size &&
+	       op->length <= size - op->offset;
+}
+
+/*
+ * Change the space's record of its pages before the messages go: MAP
+ * allocates (all or nothing), UNMAP takes the pages out into @victims,
+ * to be freed once every replica acknowledged.
+ */
+static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
+			 struct page ***victims, unsigned long *nvictims)
+{
+	struct mkrep_space *s = me->space;
+	u64 i, end = req->first + req->npages;
+	struct page *page;
+
+	switch (req->op) {
+	case MKREP_OP_MAP:
+		for (i = req->first; i < end; i++)
+			if (s->pages[i])
+				return -EEXIST;
+		for (i = req->first; i < end; i++) {
+			/* On the node of the CPU that maps it first. */
+			page = alloc_pages_node(cpu_to_node(me->cpu),
+						GFP_HIGHUSER | __GFP_ZERO |
+						__GFP_ACCOUNT |
+						__GFP_RETRY_MAYFAIL, 0);
+			if (!page) {
+				while (i-- > req->first) {
+					__free_page(s->pages[i]);
+					s->pages[i] = NULL;
+				}
+				return -ENOMEM;
+			}
+			s->pages[i] = page;
+			s->prot[i] = req->prot;
+		}
+		s->mapped += req->npages;
+		return 0;
+	case MKREP_OP_UNMAP:
+		*victims = kvmalloc_array(req->npages, sizeof(**victims),
+					  GFP_KERNEL_ACCOUNT);
+		if (!*victims)
+			return -ENOMEM;
+		for (i = req->first; i < end; i++) {
+			if (!s->pages[i])
+				continue;
+			(*victims)[(*nvictims)++] = s->pages[i];
+			s->pages[i] = NULL;
+			s->prot[i] = 0;
+		}
+		s->mapped -= *nvictims;
+		return 0;
+	default:
+		for (i = req->first; i < end; i++)
+			if (s->pages[i])
+				s->prot[i] = req->prot;
+		return 0;
+	}
+}
+
+long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
+{
+	struct page **victims = NULL;
+	unsigned long i, nvictims = 0;
+	struct mkrep_member *me;
+	struct mkrep_gather *g;
+	struct mkrep_msg req;
+	unsigned int members = 0;
+	struct mkrep_op op;
+	bool spin;
+	u32 usize;
+	long ret;
+
+	ret = mk_copy_struct_in(&op, sizeof(op), MKREP_OP_SIZE_VER0, arg,
+				&usize);
+	if (ret)
+		return ret;
+	if (!mkrep_op_valid(s, &op))
+		return -EINVAL;
+	me = mkrep_caller(s);
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+	spin = op.flags & MKREP_SPIN;
+
+	ret = mkrep_op_lock(me, spin);
+	if (ret)
+		goto out_put;
+	ret = -EIO;
+	if (s->broken)
+		goto out_unlock;
+	ret = -ENODEV;
+	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
+		goto out_unlock;
+	mkrep_reap(s);
+	ret = -EINTR;
+	if (mutex_lock_killable(&me->lock))
+		goto out_unlock;
+
+	req = (struct mkrep_msg) {
+		.op_id = s->op_id + 1,
+		.kind = MKREP_MSG_REQ,
+		.op = op.op,
+		.prot = op.prot,
+		.first = op.offset >> PAGE_SHIFT,
+		.npages = op.length >> PAGE_SHIFT,
+		.flags = spin ? MKREP_MSG_SPIN : 0,
+	};
+	ret = mkrep_prepare(me, &req, &victims, &nvictims);
+	if (ret)
+		goto out_me;
+	s->op_id = req.op_id;
+
+	mkrep_apply(me, &req);
+	me->applied = req.op_id;
+	g = &me->gather;
+	mkrep_gather_init(g, &req, spin);
+	ret = mkrep_deliver(me, g, &members);
+	if (ret) {
+		/* Killed with requests in flight: keep the pages for good. */
+		s->broken = true;
+		for (i = 0; i < nvictims; i++)
+			list_add(&victims[i]->lru, &s->limbo);
+		nvictims = 0;
+		goto out_me;
+	}
+	/* Every replica let go of them: no CPU can reach these pages. */
+	for (i = 0; i < nvictims; i++)
+		__free_page(victims[i]);
+	atomic64_inc(&s->ops);
+	op.members = members;
+	op.acked = g->acked + 1;
+	op.removed = g->removed;
+	op.messages = g->messages;
+
+out_me:
+	mutex_unlock(&me->lock);
+out_unlock:
+	mkrep_op_unlock(s);
+out_put:
+	kvfree(victims);
+	mkrep_member_put(me);
+	if (ret)
+		return ret;
+	return mk_copy_struct_out(arg, &op, sizeof(op), usize);
+}
+
+long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg)
+{
+	struct mkrep_member *me;
+	struct mkrep_serve sv;
+	unsigned int served = 0;
+	bool spin, wait;
+	u32 usize;
+	long ret;
+	int ev = 0;
+
+	ret = mk_copy_struct_in(&sv, sizeof(sv), MKREP_SERVE_SIZE_VER0, arg,
+				&usize);
+	if (ret)
+		return ret;
+	if ((sv.flags & ~(MKREP_SPIN | MKREP_SERVE_WAIT)) ||
+	    (sv.flags & MKREP_SPIN && sv.flags & MKREP_SERVE_WAIT) ||
+	    sv.__pad || sv.__reserved[0] || sv.__reserved[1])
+		return -EINVAL;
+	spin = sv.flags & MKREP_SPIN;
+	wait = sv.flags & MKREP_SERVE_WAIT;
+	me = mkrep_caller(s);
+	if (IS_ERR(me))
+		return PTR_ERR(me);
+
+	for (;;) {
+		if (wait)
+			ev = mkrep_sleepy(me);
+		if (mutex_lock_killable(&me->lock)) {
+			ret = -EINTR;
+		} else {
+			served += mkrep_drain(me, spin);
+			mutex_unlock(&me->lock);
+		}
+		if (!ret && !served && wait &&
+		    READ_ONCE(me->state) == MKREP_MEMBER_ACTIVE)
+			ret = wait_event_interruptible(me->wq,
+						       atomic_read(&me->events) != ev);
+		if (wait)
+			atomic_dec(&me->sleeping);
+		if (ret || served || !(spin || wait))
+			break;
+		if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE) {
+			ret = -ENODEV;
+			break;
+		}
+		if (spin) {
+			if (signal_pending(current)) {
+				ret = -ERESTARTSYS;
+				break;
+			}
+			cond_resched();
+			cpu_relax();
+		}
+	}
+	mkrep_member_put(me);
+	if (ret)
+		return ret;
+	sv.served = served;
+	return mk_copy_struct_out(arg, &sv, sizeof(sv), usize);
+}
