@@ -133,7 +133,7 @@ $(KSRC)/.version:
 # Static, so that they run in the bare test guest.
 $(BUILD)/user/selftests/%: tools/testing/selftests/%.c $(LIB) $(KSRC)/.version
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) -I$(KSRC) -static -o $@ $< $(LIB)
+	$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) -I$(KSRC) -pthread -static -o $@ $< $(LIB)
 
 $(TEST_LIST): FORCE
 	@mkdir -p $(@D)
