@@ -203,6 +203,9 @@ void mkrep_hotplug_exit(void);
 void mkrep_member_put(struct mkrep_member *m);
 void mkrep_reap(struct mkrep_space *s);
 
+/* counter.c */
+long mkrep_counter_create_fd(void __user *arg);
+
 /* op.c */
 long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg);
 long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg);

@@ -41,7 +41,7 @@ static long mkrep_ioctl_query(void __user *arg)
 		return ret;
 
 	q.abi_version = MKREP_ABI_VERSION;
-	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE;
+	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE | MKREP_FEAT_COUNTER;
 	q.mkchan_abi_version = cq.abi_version;
 	q.nr_online_cpus = cq.nr_online_cpus;
 	q.max_space_pages = READ_ONCE(mkrep_max_space_pages);
@@ -56,6 +56,8 @@ static long mkrep_dev_ioctl(struct file *file, unsigned int cmd,
 		return mkrep_ioctl_query((void __user *)arg);
 	case MKREP_IOC_SPACE_CREATE:
 		return mkrep_space_create((void __user *)arg);
+	case MKREP_IOC_COUNTER_CREATE:
+		return mkrep_counter_create_fd((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -19,6 +19,7 @@
 /* Bits of &mkrep_query.features: what this module implements. */
 #define MKREP_FEAT_QUERY	(1U << 0)	/* MKREP_IOC_QUERY */
 #define MKREP_FEAT_SPACE	(1U << 1)	/* replicated page tables */
+#define MKREP_FEAT_COUNTER	(1U << 2)	/* replicated counters */
 
 /**
  * struct mkrep_query - the module's ABI and the channel layer below it
@@ -302,5 +303,173 @@ struct mkrep_space_info {
  * EFAULT.
  */
 #define MKREP_IOC_SPACE_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x45, struct mkrep_space_info)
+
+/*
+ * Replicated counters.
+ *
+ * A counter has a replica on every CPU, on that CPU's NUMA node; an update
+ * changes only the replicas' own lines, never with an atomic
+ * read-modify-write of a line another CPU writes.  Two placements:
+ *
+ * - %MKREP_COUNTER_WRITE_MOSTLY: an update changes the updating CPU's
+ *   replica only.  A local read returns the total this CPU last gathered
+ *   plus its own updates since (stale); an exact read gathers every
+ *   replica.
+ * - %MKREP_COUNTER_READ_MOSTLY: an update is pushed to every replica (one
+ *   slot per updating CPU in each), so a read only looks at its own CPU's
+ *   replica; local and exact reads are the same.
+ *
+ * An exact read counts every update that returned before the read began
+ * and any part of those running concurrently: two exact reads one after
+ * the other never go down while the updates are increments, and a read
+ * after the updates stopped (and is ordered after them, e.g. by joining
+ * the updating threads) returns the exact sum.
+ */
+
+/* &mkrep_counter_create.mode */
+#define MKREP_COUNTER_WRITE_MOSTLY	0
+#define MKREP_COUNTER_READ_MOSTLY	1
+#define MKREP_NR_COUNTER_MODES		2
+
+/* &mkrep_counter_create.flags */
+#define MKREP_COUNTER_CLOEXEC	(1U << 0)	/* the counter fd is O_CLOEXEC */
+
+/**
+ * struct mkrep_counter_create - make a counter
+ * @size: in: sizeof(struct mkrep_counter_create); out: the kernel's.
+ * @flags: in: %MKREP_COUNTER_CLOEXEC or 0.
+ * @mode: in: %MKREP_COUNTER_WRITE_MOSTLY or %MKREP_COUNTER_READ_MOSTLY.
+ * @fd: out: the counter's file descriptor.
+ * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_COUNTER_CREATE on /dev/mkrep.  The counter
+ * starts at zero and lives until its last file descriptor is closed.
+ */
+struct mkrep_counter_create {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__s32 fd;
+	__u64 __reserved[2];
+};
+
+#define MKREP_COUNTER_CREATE_SIZE_VER0	32
+
+/**
+ * struct mkrep_counter_add - add to a counter on the calling CPU
+ * @size: in: sizeof(struct mkrep_counter_add); out: the kernel's.
+ * @flags: in: must be zero.
+ * @delta: in: the value to add, negative to subtract.
+ * @__reserved: must be zero.
+ */
+struct mkrep_counter_add {
+	__u32 size;
+	__u32 flags;
+	__s64 delta;
+	__u64 __reserved[2];
+};
+
+#define MKREP_COUNTER_ADD_SIZE_VER0	32
+
+/* &mkrep_counter_read.flags */
+#define MKREP_COUNTER_EXACT	(1U << 0)	/* gather every replica */
+
+/**
+ * struct mkrep_counter_read - read a counter on the calling CPU
+ * @size: in: sizeof(struct mkrep_counter_read); out: the kernel's.
+ * @flags: in: %MKREP_COUNTER_EXACT for an exact read, 0 for a local one.
+ * @value: out: the value.
+ * @cpu: out: the CPU whose replica answered.
+ * @__pad: zero.
+ * @__reserved: must be zero.
+ */
+struct mkrep_counter_read {
+	__u32 size;
+	__u32 flags;
+	__s64 value;
+	__u32 cpu;
+	__u32 __pad;
+	__u64 __reserved[2];
+};
+
+#define MKREP_COUNTER_READ_SIZE_VER0	40
+
+/* &mkrep_counter_bench.impl: what a kernel-context loop drives. */
+#define MKREP_BENCH_REPLICATED	0	/* this counter */
+#define MKREP_BENCH_ATOMIC	1	/* one atomic64_t of the counter */
+#define MKREP_BENCH_PERCPU	2	/* one percpu_counter of the counter */
+#define MKREP_NR_BENCH_IMPLS	3
+
+/* &mkrep_counter_bench.op */
+#define MKREP_BENCH_ADD		0	/* add 1 */
+#define MKREP_BENCH_READ	1	/* local (or approximate) read */
+#define MKREP_BENCH_READ_EXACT	2	/* exact read (percpu_counter_sum()) */
+#define MKREP_NR_BENCH_OPS	3
+
+/**
+ * struct mkrep_counter_bench - time a loop of counter operations in the
+ *	kernel, on the calling CPU
+ * @size: in: sizeof(struct mkrep_counter_bench); out: the kernel's.
+ * @flags: in: must be zero.
+ * @impl: in: %MKREP_BENCH_REPLICATED, %MKREP_BENCH_ATOMIC or
+ *	%MKREP_BENCH_PERCPU: the counter, or a shared atomic64_t or a
+ *	percpu_counter that belongs to the same counter object, so that
+ *	threads on several CPUs drive one shared instance.
+ * @op: in: one of the %MKREP_BENCH_* operations.
+ * @iters: in: operations to run, 1 to 2^24.
+ * @ns: out: nanoseconds the loop took.
+ * @result: out: the last value read, or the value after the adds.
+ * @__reserved: must be zero.
+ *
+ * The baselines of mkbench counter, in the same code path as the counter:
+ * the loop runs with preemption enabled (it may reschedule every 1024
+ * operations).
+ */
+struct mkrep_counter_bench {
+	__u32 size;
+	__u32 flags;
+	__u32 impl;
+	__u32 op;
+	__u32 iters;
+	__u32 __pad;
+	__u64 ns;
+	__s64 result;
+	__u64 __reserved[2];
+};
+
+#define MKREP_COUNTER_BENCH_SIZE_VER0	56
+
+/**
+ * define MKREP_IOC_COUNTER_CREATE - make a counter
+ *
+ * On /dev/mkrep; takes a &struct mkrep_counter_create.  Errors: EINVAL
+ * (bad @size, flags or mode, non-zero reserved field), E2BIG, EFAULT,
+ * ENOMEM, EMFILE, ENFILE.
+ */
+#define MKREP_IOC_COUNTER_CREATE _IOWR(MKCHAN_IOC_MAGIC, 0x46, struct mkrep_counter_create)
+
+/**
+ * define MKREP_IOC_COUNTER_ADD - add to a counter
+ *
+ * On a counter; takes a &struct mkrep_counter_add.  Errors: EINVAL,
+ * E2BIG, EFAULT.
+ */
+#define MKREP_IOC_COUNTER_ADD	_IOWR(MKCHAN_IOC_MAGIC, 0x47, struct mkrep_counter_add)
+
+/**
+ * define MKREP_IOC_COUNTER_READ - read a counter
+ *
+ * On a counter; takes a &struct mkrep_counter_read.  Errors: EINVAL,
+ * E2BIG, EFAULT.
+ */
+#define MKREP_IOC_COUNTER_READ	_IOWR(MKCHAN_IOC_MAGIC, 0x48, struct mkrep_counter_read)
+
+/**
+ * define MKREP_IOC_COUNTER_BENCH - time counter operations in the kernel
+ *
+ * On a counter; takes a &struct mkrep_counter_bench.  Errors: EINVAL,
+ * E2BIG, EFAULT, EINTR (a signal stopped the loop).
+ */
+#define MKREP_IOC_COUNTER_BENCH	_IOWR(MKCHAN_IOC_MAGIC, 0x49, struct mkrep_counter_bench)
 
 #endif /* _UAPI_LINUX_MKREP_H */
