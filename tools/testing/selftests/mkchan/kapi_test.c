@@ -14,6 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/mkrep.h>
+
 #include "libmkchan.h"
 #include "kapi/kapi_test.h"
 
@@ -75,6 +77,19 @@ TEST_F(kapi, kernel_to_kernel)
 	EXPECT_EQ(0, ioctl(self->dev, MKCHAN_KAPI_TEST_SELF))
 		TH_LOG("the module's check failed: %s (see dmesg)",
 		       strerror(errno));
+}
+
+/* mkrep's counter driven by a kernel thread on every CPU. */
+TEST_F(kapi, replicated_counter)
+{
+	EXPECT_EQ(0, ioctl(self->dev, MKCHAN_KAPI_TEST_COUNTER,
+			   MKREP_COUNTER_WRITE_MOSTLY))
+		TH_LOG("write-mostly: %s (see dmesg)", strerror(errno));
+	EXPECT_EQ(0, ioctl(self->dev, MKCHAN_KAPI_TEST_COUNTER,
+			   MKREP_COUNTER_READ_MOSTLY))
+		TH_LOG("read-mostly: %s (see dmesg)", strerror(errno));
+	EXPECT_EQ(-1, ioctl(self->dev, MKCHAN_KAPI_TEST_COUNTER, 7));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(kapi, bad_cpu)

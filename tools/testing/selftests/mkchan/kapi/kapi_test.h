@@ -29,5 +29,10 @@ struct mkchan_kapi_echo {
 /* Run the in-kernel checks on a channel with both ends in the kernel. */
 #define MKCHAN_KAPI_TEST_SELF	_IO(0xB8, 0xf0)
 #define MKCHAN_KAPI_TEST_ECHO	_IOWR(0xB8, 0xf1, struct mkchan_kapi_echo)
+/*
+ * Exercise mkrep's replicated counter of the mode given as the argument
+ * from a kernel thread on every online CPU, with exact reads meanwhile.
+ */
+#define MKCHAN_KAPI_TEST_COUNTER	_IO(0xB8, 0xf2)
 
 #endif /* _MKCHAN_KAPI_TEST_H */

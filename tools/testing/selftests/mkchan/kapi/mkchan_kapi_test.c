@@ -2,20 +2,26 @@
 /*
  * mkchan_kapi_test - a test-only module for mkchan's in-kernel API.
  *
- * /dev/mkchan_kapi_test (root only) answers two ioctls: one runs checks on
- * a channel with both endpoints in the kernel and returns the first
- * failure's errno; the other hands the caller one endpoint of a channel
- * whose other endpoint is served by a kernel thread that echoes every
- * message.  Built for the selftests only; never installed.
+ * /dev/mkchan_kapi_test (root only) answers three ioctls: one runs checks
+ * on a channel with both endpoints in the kernel and returns the first
+ * failure's errno; one hands the caller one endpoint of a channel whose
+ * other endpoint is served by a kernel thread that echoes every message;
+ * one drives a replicated counter of mkrep's in-kernel API from kernel
+ * threads on every CPU.  Built for the selftests only; never installed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mkchan.h>
+#include <linux/mkrep.h>
 #include <linux/module.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "kapi_test.h"
@@ -163,6 +169,101 @@ fail:
 	return ret;
 }
 
+#define KAPI_COUNTER_ADDS	20000
+
+struct kapi_counter_run {
+	struct mkrep_counter *c;
+	atomic_t left;
+	struct completion done;
+};
+
+static int kapi_counter_adder(void *arg)
+{
+	struct kapi_counter_run *run = arg;
+	unsigned int i;
+
+	for (i = 0; i < KAPI_COUNTER_ADDS; i++) {
+		mkrep_counter_add(run->c, 1);
+		if (!(i & 255))
+			cond_resched();
+	}
+	if (atomic_dec_and_test(&run->left))
+		complete(&run->done);
+	/* Until the ioctl stops us: it holds a reference on this task. */
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/*
+ * An adder thread on every online CPU while this thread reads exactly
+ * again and again: the reads never go down nor past the total, and the
+ * last is the total.
+ */
+static long kapi_counter_test(unsigned long mode)
+{
+	struct task_struct **threads;
+	struct kapi_counter_run run;
+	unsigned int cpu, n = 0;
+	s64 total, prev = 0, v;
+	long ret = 0;
+
+	run.c = mkrep_counter_create(mode, GFP_KERNEL);
+	if (IS_ERR(run.c))
+		return PTR_ERR(run.c);
+	threads = kcalloc(nr_cpu_ids, sizeof(*threads), GFP_KERNEL);
+	if (!threads) {
+		mkrep_counter_destroy(run.c);
+		return -ENOMEM;
+	}
+	init_completion(&run.done);
+	cpus_read_lock();
+	atomic_set(&run.left, num_online_cpus());
+	for_each_online_cpu(cpu) {
+		threads[cpu] = kthread_create(kapi_counter_adder, &run,
+					      "mkrep_adder/%u", cpu);
+		if (IS_ERR(threads[cpu])) {
+			ret = PTR_ERR(threads[cpu]);
+			threads[cpu] = NULL;
+			/* The threads not made count as done. */
+			if (atomic_sub_and_test(num_online_cpus() - n, &run.left))
+				complete(&run.done);
+			break;
+		}
+		get_task_struct(threads[cpu]);
+		kthread_bind(threads[cpu], cpu);
+		n++;
+	}
+	total = (s64)n * KAPI_COUNTER_ADDS;
+	for_each_online_cpu(cpu)
+		if (threads[cpu])
+			wake_up_process(threads[cpu]);
+	cpus_read_unlock();
+
+	while (!ret && !completion_done(&run.done)) {
+		v = mkrep_counter_read_exact(run.c);
+		if (FAILED(v >= prev && v <= total))
+			ret = -EPROTO;
+		prev = v;
+		cond_resched();
+	}
+	wait_for_completion(&run.done);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (!threads[cpu])
+			continue;
+		kthread_stop(threads[cpu]);
+		put_task_struct(threads[cpu]);
+	}
+	if (!ret && FAILED(mkrep_counter_read_exact(run.c) == total))
+		ret = -EPROTO;
+	/* Every replica agrees once the exact read ran here. */
+	if (!ret && FAILED(mkrep_counter_read(run.c) == total))
+		ret = -EPROTO;
+	kfree(threads);
+	mkrep_counter_destroy(run.c);
+	return ret;
+}
+
 static long kapi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -170,6 +271,8 @@ static long kapi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kapi_self_test();
 	case MKCHAN_KAPI_TEST_ECHO:
 		return kapi_echo_start((void __user *)arg);
+	case MKCHAN_KAPI_TEST_COUNTER:
+		return kapi_counter_test(arg);
 	default:
 		return -ENOTTY;
 	}
@@ -189,5 +292,5 @@ static struct miscdevice kapi_miscdev = {
 
 module_misc_device(kapi_miscdev);
 
-MODULE_DESCRIPTION("Test of mkchan's in-kernel API, for the selftests");
+MODULE_DESCRIPTION("Test of mkchan's and mkrep's in-kernel APIs, for the selftests");
 MODULE_LICENSE("GPL");
