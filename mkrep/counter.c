@@ -84,7 +84,7 @@ void mkrep_counter_destroy(struct mkrep_counter *c)
 	if (!c)
 		return;
 	for_each_possible_cpu(cpu) {
-		if (!c->rep[cpu])
+		if (!c->rep || !c->rep[cpu])
 			continue;
 		kfree(c->rep[cpu]->in);
 		kfree(c->rep[cpu]);

@@ -531,7 +531,7 @@ static void mkrep_space_free(struct mkrep_space *s)
 	struct page *page, *tmp;
 	unsigned long i;
 
-	for (i = 0; i < s->npages; i++)
+	for (i = 0; s->pages && i < s->npages; i++)
 		if (s->pages[i])
 			__free_page(s->pages[i]);
 	list_for_each_entry_safe(page, tmp, &s->limbo, lru)
