@@ -166,4 +166,66 @@ static inline int mk_module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
+/* Write @s to the file @path: 0 or -errno. */
+static inline int mk_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+/*
+ * Allocation-failure injection (CONFIG_FAULT_INJECTION, KFLAVOUR=debug):
+ * the @n-th fault-injectable allocation of this thread from now on fails.
+ */
+#define MK_FAIL_NTH	"/proc/thread-self/fail-nth"
+
+static inline int mk_fail_nth_available(void)
+{
+	return !access(MK_FAIL_NTH, F_OK);
+}
+
+/* Fail sleeping, highmem and order-0 allocations too, and say nothing. */
+static inline int mk_fail_nth_setup(void)
+{
+	static const char * const settings[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+		{ NULL, NULL },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; settings[i][0]; i++) {
+		ret = mk_write_str(settings[i][0], settings[i][1]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Fail the @n-th injectable allocation from now on (0: none). */
+static inline int mk_fail_nth(unsigned int n)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", n);
+	return mk_write_str(MK_FAIL_NTH, buf);
+}
+
+/* Whether the failure set with mk_fail_nth() happened. */
+static inline int mk_fail_nth_hit(void)
+{
+	return mk_read_long(MK_FAIL_NTH) == 0;
+}
+
 #endif /* _MKERNEL_TEST_H */

@@ -21,36 +21,7 @@
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
 
-#define FAIL_NTH	"/proc/thread-self/fail-nth"
-#define FAULTS		"/sys/kernel/debug"
 #define MAX_POINTS	10000
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -errno;
-}
-
-/* Fail the @n-th injectable allocation from now on (0: none). */
-static int set_fail_nth(unsigned int n)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%u", n);
-	return write_str(FAIL_NTH, buf);
-}
-
-/* Whether the failure set with set_fail_nth() happened. */
-static int injected(void)
-{
-	return mk_read_long(FAIL_NTH) == 0;
-}
 
 /* What an operation made, for its cleanup. */
 struct made {
@@ -173,14 +144,9 @@ FIXTURE(inject) {
 FIXTURE_SETUP(inject)
 {
 	/* The test skips (the harness of 6.1 runs it after a setup SKIP). */
-	if (access(FAIL_NTH, F_OK))
+	if (!mk_fail_nth_available())
 		return;
-	/* Fail sleeping and order-0 allocations too, and say nothing. */
-	ASSERT_EQ(0, write_str(FAULTS "/failslab/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_str(FAULTS "/failslab/verbose", "0"));
-	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/ignore-gfp-wait", "N"));
-	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/min-order", "0"));
-	ASSERT_EQ(0, write_str(FAULTS "/fail_page_alloc/verbose", "0"));
+	ASSERT_EQ(0, mk_fail_nth_setup());
 	dev_fd = open("/dev/mkchan", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev_fd);
 	self->channels = mk_mkchan_count("channels");
@@ -190,7 +156,7 @@ FIXTURE_SETUP(inject)
 
 FIXTURE_TEARDOWN(inject)
 {
-	set_fail_nth(0);
+	mk_fail_nth(0);
 	if (dev_fd >= 0)
 		close(dev_fd);
 	dev_fd = -1;
@@ -202,17 +168,17 @@ TEST_F_TIMEOUT(inject, every_failure_point, 240)
 	unsigned int i, n, total = 0;
 	int ret, hit;
 
-	if (access(FAIL_NTH, F_OK))
+	if (!mk_fail_nth_available())
 		SKIP(return, "no fault injection in this kernel (KFLAVOUR=debug has it)");
 
 	for (i = 0; i < ARRAY_SIZE(ops); i++) {
 		for (n = 1; n < MAX_POINTS; n++) {
 			if (ops[i].needs_channel)
 				ASSERT_EQ(0, op_create(&m));
-			ASSERT_EQ(0, set_fail_nth(n));
+			ASSERT_EQ(0, mk_fail_nth(n));
 			ret = ops[i].run(&m);
-			hit = injected();
-			set_fail_nth(0);
+			hit = mk_fail_nth_hit();
+			mk_fail_nth(0);
 			if (!hit) {
 				/* Past the last allocation: it must work. */
 				EXPECT_EQ(0, ret) TH_LOG("%s", ops[i].name);
