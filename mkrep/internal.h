@@ -154,13 +154,16 @@ struct mkrep_member {
  * @op_lock: serialises operations, joins and the reaping of members
  * @op_waiters: members waiting for @op_lock, to be woken when it is free
  * @op_id: the last operation's number, under @op_lock
- * @broken: an operation was abandoned; under @op_lock
  * @pages: the pages the space owns, under @op_lock: the record of the
  *	allocator, not a replica (no fault ever reads it)
  * @prot: the protection of each page, under @op_lock: what a joining
  *	member copies into its replica
  * @mapped: pages in @pages
- * @limbo: pages of an abandoned unmap, freed with the space
+ * @pending: an operation whose initiator was killed before every ack
+ *	came (@pending.op_id is zero when there is none), under @op_lock:
+ *	the next operation delivers it again first
+ * @pending_pages: the pages it unmapped, freed once it is finished
+ * @npending: how many
  * @member_lock: writers of @member
  * @member: the member on each CPU (RCU)
  * @joining: the member whose window JOIN is mapping, under @op_lock
@@ -178,11 +181,12 @@ struct mkrep_space {
 	struct mutex op_lock;	/* see above */
 	atomic_t op_waiters;
 	u64 op_id;
-	bool broken;
 	struct page **pages;
 	u8 *prot;
 	unsigned long mapped;
-	struct list_head limbo;
+	struct mkrep_msg pending;
+	struct page **pending_pages;
+	unsigned long npending;
 	spinlock_t member_lock;	/* writers of @member */
 	struct mkrep_member __rcu **member;
 	struct mkrep_member *joining;

@@ -643,6 +643,38 @@ static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
 	}
 }
 
+/*
+ * An initiator killed while it gathered left its operation unfinished:
+ * send it again, under its own number, to every member (those that
+ * applied it acknowledge again), and free its pages once all have.
+ */
+static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
+{
+	struct mkrep_space *s = me->space;
+	struct mkrep_gather *g = &me->gather;
+	unsigned int members, i;
+	int ret;
+
+	if (!s->pending.op_id)
+		return 0;
+	if (me->applied < s->pending.op_id) {
+		mkrep_apply(me, &s->pending);
+		me->applied = s->pending.op_id;
+	}
+	mkrep_gather_init(g, &s->pending, spin);
+	ret = mkrep_deliver(me, g, &members);
+	if (ret)
+		return ret;
+	for (i = 0; i < s->npending; i++)
+		__free_page(s->pending_pages[i]);
+	kvfree(s->pending_pages);
+	s->pending_pages = NULL;
+	s->npending = 0;
+	s->pending.op_id = 0;
+	atomic64_inc(&s->ops);
+	return 0;
+}
+
 long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 {
 	struct page **victims = NULL;
@@ -670,9 +702,6 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	ret = mkrep_op_lock(me, spin);
 	if (ret)
 		goto out_put;
-	ret = -EIO;
-	if (s->broken)
-		goto out_unlock;
 	ret = -ENODEV;
 	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
 		goto out_unlock;
@@ -680,6 +709,9 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	ret = -EINTR;
 	if (mutex_lock_killable(&me->lock))
 		goto out_unlock;
+	ret = mkrep_finish_pending(me, spin);
+	if (ret)
+		goto out_me;
 
 	req = (struct mkrep_msg) {
 		.op_id = s->op_id + 1,
@@ -701,11 +733,11 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	mkrep_gather_init(g, &req, spin);
 	ret = mkrep_deliver(me, g, &members);
 	if (ret) {
-		/* Killed with requests in flight: keep the pages for good. */
-		s->broken = true;
-		for (i = 0; i < nvictims; i++)
-			list_add(&victims[i]->lru, &s->limbo);
-		nvictims = 0;
+		/* Killed with requests in flight: the next one finishes it. */
+		s->pending = req;
+		s->pending_pages = victims;
+		s->npending = nvictims;
+		victims = NULL;
 		goto out_me;
 	}
 	/* Every replica let go of them: no CPU can reach these pages. */

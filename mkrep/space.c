@@ -315,8 +315,6 @@ static long mkrep_join_locked(struct file *file, struct mkrep_space *s,
 	unsigned int cpu;
 	int ret;
 
-	if (s->broken)
-		return -EIO;
 	mkrep_reap(s);
 	if (!cpu_online(j->cpu))
 		return -ENODEV;
@@ -528,14 +526,14 @@ static long mkrep_space_ioctl(struct file *file, unsigned int cmd,
 
 static void mkrep_space_free(struct mkrep_space *s)
 {
-	struct page *page, *tmp;
 	unsigned long i;
 
 	for (i = 0; s->pages && i < s->npages; i++)
 		if (s->pages[i])
 			__free_page(s->pages[i]);
-	list_for_each_entry_safe(page, tmp, &s->limbo, lru)
-		__free_page(page);
+	for (i = 0; i < s->npending; i++)
+		__free_page(s->pending_pages[i]);
+	kvfree(s->pending_pages);
 	kvfree(s->prot);
 	kvfree(s->pages);
 	kfree(s->member);
@@ -602,7 +600,6 @@ long mkrep_space_create(void __user *arg)
 	s->strategy = c.strategy;
 	mutex_init(&s->op_lock);
 	spin_lock_init(&s->member_lock);
-	INIT_LIST_HEAD(&s->limbo);
 	s->pages = kvcalloc(s->npages, sizeof(*s->pages), MKREP_GFP);
 	s->prot = kvcalloc(s->npages, sizeof(*s->prot), MKREP_GFP);
 	s->member = kcalloc(nr_cpu_ids, sizeof(*s->member), MKREP_GFP);

@@ -268,10 +268,10 @@ struct mkrep_space_info {
  * define MKREP_IOC_JOIN - join a space and map its window
  *
  * On a space; takes a &struct mkrep_join.  Errors: EINVAL (bad argument,
- * @cpu not possible, the thread not bound to @cpu alone), ENODEV (@cpu
- * offline), EEXIST (@cpu has a member already), EALREADY (the caller's
- * process is a member already), EIO (the space was abandoned, see
- * %MKREP_IOC_OP), ENOMEM, EINTR.
+ * @cpu not possible, the thread not bound to @cpu alone: so an offline
+ * @cpu, to which no thread can be bound), ENODEV (@cpu went offline while
+ * joining), EEXIST (@cpu has a member already), EALREADY (the caller's
+ * process is a member already), ENOMEM, EINTR.
  */
 #define MKREP_IOC_JOIN		_IOWR(MKCHAN_IOC_MAGIC, 0x42, struct mkrep_join)
 
@@ -282,17 +282,19 @@ struct mkrep_space_info {
  * range outside the space or unaligned, caller not on its member's CPU),
  * EPERM (the caller's process is not a member), ENODEV (the caller was
  * evicted: its CPU went offline), EEXIST (MAP over a mapped page), ENOMEM,
- * EINTR (a fatal signal: the operation was abandoned and the space with
- * it: later operations and joins fail with EIO), EIO.
+ * EINTR (a fatal signal while waiting for the acknowledgements: the next
+ * operation on the space delivers this one again first, and only then
+ * frees the pages it unmapped).
  */
 #define MKREP_IOC_OP		_IOWR(MKCHAN_IOC_MAGIC, 0x43, struct mkrep_op)
 
 /**
  * define MKREP_IOC_SERVE - apply the requests for the caller's replica
  *
- * On a space; takes a &struct mkrep_serve.  Errors: EINVAL, EPERM and
- * ENODEV as for %MKREP_IOC_OP; EAGAIN (%MKREP_SPIN and the thread must
- * reschedule first), EINTR or ERESTARTSYS (a signal).
+ * On a space; takes a &struct mkrep_serve.  Errors: EINVAL (bad argument,
+ * %MKREP_SPIN with %MKREP_SERVE_WAIT, caller not on its member's CPU),
+ * EPERM and ENODEV as for %MKREP_IOC_OP, EINTR (a signal before any
+ * request was applied; restarted if the handler says SA_RESTART).
  */
 #define MKREP_IOC_SERVE		_IOWR(MKCHAN_IOC_MAGIC, 0x44, struct mkrep_serve)
 
