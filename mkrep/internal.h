@@ -6,6 +6,7 @@
 #define _MKREP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -31,12 +32,13 @@ struct mkrep_space;
 #define MKREP_MSG_REQ		1	/* apply an operation, then ack */
 #define MKREP_MSG_ACK		2	/* an operation was applied */
 
-/* &mkrep_msg.flags */
-#define MKREP_MSG_FORWARD	(1U << 0)	/* pass it on to the receiver's
-						 * NUMA node and aggregate the
-						 * acks (tree node leaders) */
-#define MKREP_MSG_SPIN		(1U << 1)	/* the initiator polls: so do
-						 * the node leaders */
+/*
+ * &mkrep_msg.flags: FORWARD asks a tree node leader to pass the request on
+ * to the other members of its node and to aggregate their acks; SPIN says
+ * that the initiator polls, and so must the leaders.
+ */
+#define MKREP_MSG_FORWARD	BIT(0)
+#define MKREP_MSG_SPIN		BIT(1)
 
 /**
  * struct mkrep_msg - the payload of one mkrep message (one slot)
