@@ -125,38 +125,49 @@ static bool mkrep_member_retire(struct mkrep_member *m, int state)
 	return true;
 }
 
-/* Close the channels of members whose window is gone.  Under op_lock. */
+/*
+ * Close the channels of the members whose window is gone, and drop them.
+ * Under op_lock, so no operation is in flight; a member lock still busy
+ * (a tree leader gathering for an operation whose initiator was killed)
+ * is not waited for: that member is reaped by a later call.
+ */
 void mkrep_reap(struct mkrep_space *s)
 {
 	struct mkrep_member *d, *m;
 	unsigned int cpu, peer;
+	bool done;
 
 	lockdep_assert_held(&s->op_lock);
 	for_each_possible_cpu(cpu) {
 		d = mkrep_slot(s, cpu);
 		if (!d || READ_ONCE(d->state) != MKREP_MEMBER_GONE)
 			continue;
-		spin_lock(&s->member_lock);
-		RCU_INIT_POINTER(s->member[cpu], NULL);
-		spin_unlock(&s->member_lock);
+		done = true;
 		for_each_possible_cpu(peer) {
 			m = mkrep_slot(s, peer);
-			if (!m)
+			/* ->peers only changes under op_lock */
+			if (!m || m == d || !cpumask_test_cpu(cpu, m->peers))
 				continue;
-			mutex_lock(&m->lock);
-			if (cpumask_test_and_clear_cpu(cpu, m->peers)) {
-				mkchan_endpoint_close(m->ep[cpu]);
-				m->ep[cpu] = NULL;
+			if (!mutex_trylock(&m->lock)) {
+				done = false;
+				continue;
 			}
+			cpumask_clear_cpu(cpu, m->peers);
+			mkchan_endpoint_close(m->ep[cpu]);
+			m->ep[cpu] = NULL;
 			mutex_unlock(&m->lock);
 		}
-		mutex_lock(&d->lock);
+		if (!done || !mutex_trylock(&d->lock))
+			continue;
 		for_each_cpu(peer, d->peers) {
 			mkchan_endpoint_close(d->ep[peer]);
 			d->ep[peer] = NULL;
 		}
 		cpumask_clear(d->peers);
 		mutex_unlock(&d->lock);
+		spin_lock(&s->member_lock);
+		RCU_INIT_POINTER(s->member[cpu], NULL);
+		spin_unlock(&s->member_lock);
 		mkrep_member_put(d);
 	}
 }
