@@ -442,7 +442,7 @@ long mkrep_counter_create_fd(void __user *arg)
 				arg, &usize);
 	if (ret)
 		return ret;
-	if ((cr.flags & ~MKREP_COUNTER_CLOEXEC) || cr.fd ||
+	if ((cr.flags & ~MKREP_COUNTER_CLOEXEC) ||
 	    cr.__reserved[0] || cr.__reserved[1] ||
 	    cr.mode >= MKREP_NR_COUNTER_MODES)
 		return -EINVAL;

@@ -86,6 +86,8 @@ enum {
  * @req: the request, whose @op_id the acks carry
  * @wait: members still to acknowledge
  * @forwarded: members asked to forward to their node (tree leaders)
+ * @owed: a leader's: initiators that sent the request again meanwhile,
+ *	to acknowledge with the node's answer
  * @acked: replicas acknowledged so far
  * @removed: members found removed
  * @messages: messages sent and received for the operation
@@ -95,6 +97,7 @@ struct mkrep_gather {
 	struct mkrep_msg req;
 	cpumask_var_t wait;
 	cpumask_var_t forwarded;
+	cpumask_var_t owed;
 	unsigned int acked;
 	unsigned int removed;
 	unsigned int messages;
@@ -207,7 +210,7 @@ long mkrep_space_create(void __user *arg);
 int mkrep_hotplug_init(void);
 void mkrep_hotplug_exit(void);
 void mkrep_member_put(struct mkrep_member *m);
-void mkrep_reap(struct mkrep_space *s);
+int mkrep_reap(struct mkrep_space *s);
 
 /* counter.c */
 long mkrep_counter_create_fd(void __user *arg);
@@ -217,5 +220,6 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg);
 long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg);
 struct mkrep_member *mkrep_caller(struct mkrep_space *s);
 void mkrep_wake_all(struct mkrep_space *s);
+void mkrep_op_unlock(struct mkrep_space *s);
 
 #endif /* _MKREP_INTERNAL_H */

@@ -221,6 +221,7 @@ static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *re
 	g->req = *req;
 	cpumask_clear(g->wait);
 	cpumask_clear(g->forwarded);
+	cpumask_clear(g->owed);
 	g->acked = 0;
 	g->removed = 0;
 	g->messages = 0;
@@ -327,14 +328,17 @@ static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
 
 /*
  * A tree leader: pass the request to the other members of its node and
- * aggregate their acknowledgements into its own.
+ * aggregate their acknowledgements into its own.  Returns -EINTR when the
+ * leader is dying before its node answered: it must not acknowledge then,
+ * so that the initiator, finding it removed, asks the node itself.
  */
-static void mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
-			  bool spin, struct mkrep_msg *ack)
+static int mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
+			 bool spin, struct mkrep_msg *ack)
 {
 	struct mkrep_gather *g = &me->gather;
 	int node = cpu_to_node(me->cpu);
 	unsigned int cpu;
+	int ret;
 
 	mkrep_gather_init(g, req, spin);
 	g->req.flags &= ~MKREP_MSG_FORWARD;
@@ -342,13 +346,16 @@ static void mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
 		if (cpu == req->from || cpu_to_node(cpu) != node ||
 		    !mkrep_active(me->space, cpu))
 			continue;
-		if (mkrep_ask(me, g, cpu, false))
-			return;
+		ret = mkrep_ask(me, g, cpu, false);
+		if (ret)
+			return ret;
 	}
-	if (mkrep_gather(me, g))
-		return;		/* dying: the initiator asks the node itself */
+	ret = mkrep_gather(me, g);
+	if (ret)
+		return ret;
 	ack->acked += g->acked;
 	ack->removed += g->removed;
+	return 0;
 }
 
 static unsigned int mkrep_handle_req(struct mkrep_member *me,
@@ -359,17 +366,34 @@ static unsigned int mkrep_handle_req(struct mkrep_member *me,
 		.kind = MKREP_MSG_ACK,
 		.acked = 1,
 	};
-	unsigned int applied = 0;
+	unsigned int cpu, applied = 0;
 
-	if (req->op_id > me->applied) {
-		mkrep_apply(me, req);
-		me->applied = req->op_id;
-		applied = 1;
+	if (req->op_id <= me->applied) {
+		/*
+		 * Sent again by the initiator that took over from a killed
+		 * one: a leader still forwarding it answers once its node
+		 * has, the others at once.
+		 */
+		if (me->gathering && me->gather.req.op_id == req->op_id) {
+			cpumask_set_cpu(req->from, me->gather.owed);
+			return 0;
+		}
+		mkrep_send(me, req->from, &ack);
+		return 0;
+	}
+
+	mkrep_apply(me, req);
+	me->applied = req->op_id;
+	applied = 1;
+	if (req->flags & MKREP_MSG_FORWARD) {
 		/* One operation at a time: a leader never forwards twice. */
-		if (req->flags & MKREP_MSG_FORWARD &&
-		    !WARN_ON_ONCE(me->gathering))
-			mkrep_forward(me, req,
-				      spin || req->flags & MKREP_MSG_SPIN, &ack);
+		if (WARN_ON_ONCE(me->gathering) ||
+		    mkrep_forward(me, req, spin || req->flags & MKREP_MSG_SPIN,
+				  &ack))
+			return applied;
+		for_each_cpu(cpu, me->gather.owed)
+			if (cpu != req->from)
+				mkrep_send(me, cpu, &ack);
 	}
 	/* A requester that is gone no longer waits. */
 	mkrep_send(me, req->from, &ack);
@@ -475,7 +499,7 @@ out:
 	return ret;
 }
 
-static void mkrep_op_unlock(struct mkrep_space *s)
+void mkrep_op_unlock(struct mkrep_space *s)
 {
 	mutex_unlock(&s->op_lock);
 	/* Pairs with the barrier in mkrep_op_lock(). */
@@ -705,7 +729,9 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	ret = -ENODEV;
 	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
 		goto out_unlock;
-	mkrep_reap(s);
+	ret = mkrep_reap(s);
+	if (ret)
+		goto out_unlock;
 	ret = -EINTR;
 	if (mutex_lock_killable(&me->lock))
 		goto out_unlock;

@@ -57,6 +57,7 @@ static void mkrep_member_release(struct kref *ref)
 	for_each_cpu(cpu, m->peers)
 		mkchan_endpoint_close(m->ep[cpu]);
 	atomic64_add(m->messages, &m->space->messages);
+	free_cpumask_var(m->gather.owed);
 	free_cpumask_var(m->gather.forwarded);
 	free_cpumask_var(m->gather.wait);
 	free_cpumask_var(m->peers);
@@ -86,7 +87,9 @@ static struct mkrep_member *mkrep_member_alloc(struct mkrep_space *s,
 	if (!m->rep || !m->ep ||
 	    !zalloc_cpumask_var_node(&m->peers, MKREP_GFP, node) ||
 	    !zalloc_cpumask_var_node(&m->gather.wait, MKREP_GFP, node) ||
-	    !zalloc_cpumask_var_node(&m->gather.forwarded, MKREP_GFP, node)) {
+	    !zalloc_cpumask_var_node(&m->gather.forwarded, MKREP_GFP, node) ||
+	    !zalloc_cpumask_var_node(&m->gather.owed, MKREP_GFP, node)) {
+		free_cpumask_var(m->gather.forwarded);
 		free_cpumask_var(m->gather.wait);
 		free_cpumask_var(m->peers);
 		kfree(m->ep);
@@ -127,38 +130,36 @@ static bool mkrep_member_retire(struct mkrep_member *m, int state)
 
 /*
  * Close the channels of the members whose window is gone, and drop them.
- * Under op_lock, so no operation is in flight; a member lock still busy
- * (a tree leader gathering for an operation whose initiator was killed)
- * is not waited for: that member is reaped by a later call.
+ * Under op_lock, so no operation is in flight; but a tree leader may still
+ * be gathering for an operation whose initiator was killed, and hold its
+ * lock until its node answers: that wait is killable.
+ *
+ * Return: 0, or -EINTR (a fatal signal; what is left is reaped later).
  */
-void mkrep_reap(struct mkrep_space *s)
+int mkrep_reap(struct mkrep_space *s)
 {
 	struct mkrep_member *d, *m;
 	unsigned int cpu, peer;
-	bool done;
 
 	lockdep_assert_held(&s->op_lock);
 	for_each_possible_cpu(cpu) {
 		d = mkrep_slot(s, cpu);
 		if (!d || READ_ONCE(d->state) != MKREP_MEMBER_GONE)
 			continue;
-		done = true;
 		for_each_possible_cpu(peer) {
 			m = mkrep_slot(s, peer);
 			/* ->peers only changes under op_lock */
 			if (!m || m == d || !cpumask_test_cpu(cpu, m->peers))
 				continue;
-			if (!mutex_trylock(&m->lock)) {
-				done = false;
-				continue;
-			}
+			if (mutex_lock_killable(&m->lock))
+				return -EINTR;
 			cpumask_clear_cpu(cpu, m->peers);
 			mkchan_endpoint_close(m->ep[cpu]);
 			m->ep[cpu] = NULL;
 			mutex_unlock(&m->lock);
 		}
-		if (!done || !mutex_trylock(&d->lock))
-			continue;
+		if (mutex_lock_killable(&d->lock))
+			return -EINTR;
 		for_each_cpu(peer, d->peers) {
 			mkchan_endpoint_close(d->ep[peer]);
 			d->ep[peer] = NULL;
@@ -170,6 +171,7 @@ void mkrep_reap(struct mkrep_space *s)
 		spin_unlock(&s->member_lock);
 		mkrep_member_put(d);
 	}
+	return 0;
 }
 
 /* --- the window ---------------------------------------------------------- */
@@ -257,6 +259,8 @@ static int mkrep_space_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff || vma_pages(vma) != s->npages ||
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	/* Data only, never executed: no PROT_EXEC by mprotect() either. */
+	vma->vm_flags &= ~VM_MAYEXEC;
 	vma->vm_flags |= VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &mkrep_vm_ops;
 	vma->vm_private_data = m;
@@ -267,6 +271,26 @@ static int mkrep_space_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /* --- joining ------------------------------------------------------------- */
+
+/* Whether the calling process is a member already (a hint, unlocked). */
+static bool mkrep_is_member(struct mkrep_space *s)
+{
+	struct mkrep_member *m;
+	unsigned int cpu;
+	bool found = false;
+
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		m = rcu_dereference(s->member[cpu]);
+		if (m && m->mm == current->mm &&
+		    READ_ONCE(m->state) != MKREP_MEMBER_GONE) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
 
 static bool mkrep_bound_to(unsigned int cpu)
 {
@@ -326,7 +350,9 @@ static long mkrep_join_locked(struct file *file, struct mkrep_space *s,
 	unsigned int cpu;
 	int ret;
 
-	mkrep_reap(s);
+	ret = mkrep_reap(s);
+	if (ret)
+		return ret;
 	if (!cpu_online(j->cpu))
 		return -ENODEV;
 	for_each_possible_cpu(cpu) {
@@ -391,6 +417,13 @@ static long mkrep_ioctl_join(struct file *file, struct mkrep_space *s,
 		return -EINVAL;
 	if (!current->mm)
 		return -EINVAL;
+	/*
+	 * A member waits for op_lock without serving here: an operation in
+	 * flight might wait for it.  Members are told off before (and again
+	 * under the lock).
+	 */
+	if (mkrep_is_member(s))
+		return -EALREADY;
 
 	if (mutex_lock_killable(&s->op_lock))
 		return -EINTR;
@@ -398,12 +431,14 @@ static long mkrep_ioctl_join(struct file *file, struct mkrep_space *s,
 	cpus_read_lock();
 	ret = mkrep_join_locked(file, s, &j);
 	cpus_read_unlock();
-	mutex_unlock(&s->op_lock);
+	mkrep_op_unlock(s);
 	if (ret)
 		return ret;
 
 	ret = mk_copy_struct_out(arg, &j, sizeof(j), usize);
-	/* The window stays: the caller leaves by unmapping it. */
+	/* Nobody knows the window: the caller leaves at once. */
+	if (ret)
+		vm_munmap(j.addr, j.length);
 	return ret;
 }
 
@@ -562,8 +597,9 @@ static int mkrep_space_release(struct inode *inode, struct file *file)
 	list_del(&s->node);
 	mutex_unlock(&mkrep_spaces_lock);
 
+	/* Nobody else holds the space: the locks are all free. */
 	mutex_lock(&s->op_lock);
-	mkrep_reap(s);
+	WARN_ON_ONCE(mkrep_reap(s));
 	mutex_unlock(&s->op_lock);
 	for_each_possible_cpu(cpu) {
 		m = rcu_dereference_protected(s->member[cpu], true);
@@ -596,7 +632,7 @@ long mkrep_space_create(void __user *arg)
 				arg, &usize);
 	if (ret)
 		return ret;
-	if ((c.flags & ~MKREP_SPACE_CLOEXEC) || c.fd ||
+	if ((c.flags & ~MKREP_SPACE_CLOEXEC) ||
 	    c.__reserved[0] || c.__reserved[1])
 		return -EINVAL;
 	if (!c.length || !PAGE_ALIGNED(c.length) ||

@@ -367,7 +367,6 @@ TEST(create_bad_arguments)
 } while (0)
 	BAD(flags, 2);
 	BAD(mode, MKREP_NR_COUNTER_MODES);
-	BAD(fd, 1);
 	BAD(__reserved[0], 1);
 	BAD(size, 4);
 #undef BAD
