@@ -119,6 +119,19 @@ void env_detect(const char *given, struct bench_env *env)
 	}
 }
 
+void env_load_average(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	float a = 0, b = 0, c = 0;
+
+	if (f && fscanf(f, "%f %f %f", &a, &b, &c) == 3)
+		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+	else
+		snprintf(buf, len, "unknown");
+	if (f)
+		fclose(f);
+}
+
 /* Whether @cpu is in the list of @path ("0-3,8"): 1, 0, or -1. */
 static int list_has(const char *path, int cpu)
 {

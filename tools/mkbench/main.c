@@ -3,12 +3,12 @@
  * mkbench - mkernel's mechanisms measured against what Linux offers
  * natively, side by side in one run.
  *
- *	mkbench SUITE [--cpus A,B] [--iters N] [--reps R]
- *		      [--backend auto|shm|module] [--csv FILE] [--env NAME]
+ *	mkbench SUITE [--cpus CPUS] [--iters N] [--reps R] [--backend B]
+ *		      [--csv FILE] [--plot FILE.png] [--env NAME]
  *
  * This file reads the command line and runs the suite; each suite is a
- * file of its own (urpc.c), listed in suites[] below.  Exit status: 0, 1
- * when a measurement failed, 2 on a bad command line or CPU.
+ * file of its own (urpc.c, shootdown.c), listed in suites[] below.  Exit
+ * status: 0, 1 when a measurement failed, 2 on a bad command line or CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,8 +21,26 @@
 
 #include "mkbench.h"
 
+static const char *const urpc_backends[] = { "auto", "shm", "module", NULL };
+static const char *const shootdown_backends[] = {
+	"auto", "native", "shm", "module", NULL
+};
+
 static const struct bench_suite suites[] = {
-	{ "urpc", "URPC channels vs the cache line and native IPC", urpc_suite },
+	{
+		.name = "urpc",
+		.help = "URPC channels vs the cache line and native IPC",
+		.run = urpc_suite,
+		.iters = 100000, .min_iters = 100, .max_iters = 1UL << 32,
+		.backends = urpc_backends,
+	}, {
+		.name = "shootdown",
+		.help = "message-based unmap vs Linux's IPI TLB shootdown, 1..N cores",
+		.run = shootdown_suite,
+		.iters = 100, .min_iters = 10, .max_iters = 10000000,
+		.backends = shootdown_backends, .backend_list = true,
+		.cpu_list = true, .plots = true,
+	},
 };
 
 #define NSUITES	ARRAY_SIZE(suites)
@@ -38,16 +56,27 @@ static void print_usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", suites[i].name, suites[i].help);
 	fprintf(f,
 		"\noptions:\n"
-		"  --cpus A,B         the two CPUs (default: the first two online)\n"
-		"  --iters N          round trips of one repetition (default 100000);\n"
-		"                     streaming sends 10 N messages, the blocking\n"
-		"                     ping-pongs run N / 20 round trips\n"
-		"  --reps R           rounds (default 5), each one repetition of\n"
-		"                     every measurement, a warm-up before the\n"
+		"  --cpus CPUS        urpc: the two CPUs, A,B (default: the first\n"
+		"                     two online)\n"
+		"                     shootdown: the CPUs, A,B,C or A-B, or a count\n"
+		"                     N (the first N online); measured on the first\n"
+		"                     1, 2, ... of them (default: every online CPU)\n"
+		"  --iters N          urpc: round trips of one repetition (default\n"
+		"                     100000); streaming sends 10 N messages, the\n"
+		"                     blocking ping-pongs run N / 20 round trips\n"
+		"                     shootdown: timed operations of a measurement\n"
+		"                     (default 100), after N / 10 of warm-up; a\n"
+		"                     measurement stops after N x 5 ms all the same\n"
+		"  --reps R           urpc: rounds (default 5), each one repetition\n"
+		"                     of every measurement, a warm-up before the\n"
 		"                     first; the median and the best are reported\n"
-		"  --backend B        channels: auto (module if /dev/mkchan has\n"
+		"  --backend B        urpc: auto (module if /dev/mkchan has\n"
 		"                     channels, else shm), shm or module\n"
+		"                     shootdown: auto (every one that can run here),\n"
+		"                     native, shm, module, or several: native,shm\n"
 		"  --csv FILE         also write suite,variant,cpus,metric,value,unit\n"
+		"  --plot FILE.png    shootdown: plot latency against cores with\n"
+		"                     gnuplot, when it is installed\n"
 		"  --env NAME         the environment to report (default:\n"
 		"                     $MKBENCH_ENV, else detected from CPUID)\n");
 }
@@ -83,32 +112,217 @@ static int parse_cpus(const char *s, int cpu[2])
 	return 0;
 }
 
-/* Refuse CPUs that are not online or not ours to run on. */
-static int check_cpus(struct bench_opts *o)
+/* Whether this process may run on @cpu: 1, 0, or -1 when it cannot tell. */
+static int cpu_allowed(int cpu)
 {
 	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	return CPU_ISSET(cpu, &set);
+}
+
+/* Refuse a CPU that is not online or not ours to run on. */
+static int check_cpu(int cpu)
+{
+	if (cpu >= CPU_SETSIZE || env_cpu_online(cpu) == 0) {
+		fprintf(stderr, "mkbench: CPU %d is not online\n", cpu);
+		return -1;
+	}
+	if (!cpu_allowed(cpu)) {
+		fprintf(stderr,
+			"mkbench: CPU %d is not in this process's affinity mask\n",
+			cpu);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_cpus(struct bench_opts *o)
+{
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (o->cpu[i] >= CPU_SETSIZE || env_cpu_online(o->cpu[i]) == 0) {
-			fprintf(stderr, "mkbench: CPU %d is not online\n",
-				o->cpu[i]);
+	for (i = 0; i < 2; i++)
+		if (check_cpu(o->cpu[i]))
 			return -1;
-		}
-		if (!sched_getaffinity(0, sizeof(set), &set) &&
-		    !CPU_ISSET(o->cpu[i], &set)) {
-			fprintf(stderr,
-				"mkbench: CPU %d is not in this process's affinity mask\n",
-				o->cpu[i]);
-			return -1;
-		}
-	}
 	o->same_cpu = o->cpu[0] == o->cpu[1];
 	if (o->same_cpu)
 		printf("mkbench: note: both threads run on CPU %d: every hand-over\n"
 		       "is a context switch on one CPU, not a transfer between two\n"
 		       "CPUs; pick two CPUs with --cpus A,B\n", o->cpu[0]);
 	return 0;
+}
+
+static int add_cpu(struct bench_opts *o, unsigned long cpu)
+{
+	unsigned int i;
+
+	if (cpu >= CPU_SETSIZE) {
+		fprintf(stderr, "mkbench: CPU %lu is not online\n", cpu);
+		return -1;
+	}
+	for (i = 0; i < o->ncpus; i++) {
+		if (o->cpus[i] == (int)cpu) {
+			fprintf(stderr, "mkbench: CPU %lu is listed twice\n", cpu);
+			return -1;
+		}
+	}
+	if (o->ncpus == MKBENCH_MAX_CPUS) {
+		fprintf(stderr, "mkbench: at most %d CPUs\n", MKBENCH_MAX_CPUS);
+		return -1;
+	}
+	if (check_cpu(cpu))
+		return -1;
+	o->cpus[o->ncpus++] = cpu;
+	return 0;
+}
+
+/* The first @n online CPUs this process may run on (@n 0: all of them). */
+static int first_cpus(struct bench_opts *o, unsigned long n)
+{
+	int c;
+
+	for (c = 0; c < CPU_SETSIZE && (!n || o->ncpus < n); c++)
+		if (cpu_allowed(c) == 1 && env_cpu_online(c) != 0 &&
+		    add_cpu(o, c))
+			return -1;
+	if (!o->ncpus) {
+		fprintf(stderr, "mkbench: cannot find an online CPU to run on\n");
+		return -1;
+	}
+	if (o->ncpus < n) {
+		fprintf(stderr, "mkbench: --cpus %lu: only %u CPUs are online and allowed\n",
+			n, o->ncpus);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A CPU list, "0,2,4-7", or a count of CPUs, "4", into o->cpus; NULL: every
+ * online CPU.  A single CPU is a list of one: "3-3".  o->cpu[] gets the
+ * first two, for the suites' headers.
+ */
+static int parse_cpu_list(const char *s, struct bench_opts *o)
+{
+	unsigned long lo, hi, c;
+	char buf[1024], *tok, *dash, *save;
+	int ret;
+
+	o->ncpus = 0;
+	if (!s)
+		ret = first_cpus(o, 0);
+	else if (!strpbrk(s, ",-"))
+		ret = parse_ulong(s, &c) || !c ? -2 : first_cpus(o, c);
+	else
+		ret = strlen(s) >= sizeof(buf) ? -2 : 0;
+	if (ret == -2) {
+		fprintf(stderr,
+			"mkbench: --cpus takes CPUs, A,B,C or A-B, or a count N\n");
+		return -1;
+	}
+	if (s && !ret && !o->ncpus) {
+		strcpy(buf, s);
+		for (tok = strtok_r(buf, ",", &save); tok && !ret;
+		     tok = strtok_r(NULL, ",", &save)) {
+			dash = strchr(tok, '-');
+			if (dash)
+				*dash = '\0';
+			if (parse_ulong(tok, &lo) ||
+			    (dash && parse_ulong(dash + 1, &hi)) ||
+			    (dash && hi < lo)) {
+				fprintf(stderr,
+					"mkbench: --cpus takes CPUs, A,B,C or A-B, or a count N\n");
+				return -1;
+			}
+			if (!dash)
+				hi = lo;
+			for (c = lo; c <= hi && !ret; c++)
+				ret = add_cpu(o, c);
+		}
+	}
+	if (ret || !o->ncpus)
+		return -1;
+	o->cpu[0] = o->cpus[0];
+	o->cpu[1] = o->cpus[o->ncpus > 1];
+	o->same_cpu = o->ncpus == 1;
+	return 0;
+}
+
+/* Whether @b names backends @suite has: one, or a list if it takes one. */
+static bool backend_ok(const struct bench_suite *suite, const char *b)
+{
+	const char *const *n;
+	size_t len;
+
+	for (;;) {
+		len = strcspn(b, ",");
+		for (n = suite->backends; *n; n++)
+			if (strlen(*n) == len && !strncmp(*n, b, len))
+				break;
+		if (!*n)
+			return false;
+		if (!b[len])
+			return true;
+		if (!suite->backend_list)
+			return false;
+		b += len + 1;
+	}
+}
+
+static void backend_error(const struct bench_suite *suite)
+{
+	const char *const *n;
+
+	fprintf(stderr, "mkbench: %s --backend is", suite->name);
+	for (n = suite->backends; *n; n++)
+		fprintf(stderr, "%s%s", n == suite->backends ? " " :
+			n[1] ? ", " : " or ", *n);
+	fprintf(stderr, "%s\n", suite->backend_list ?
+		", or several of them separated by commas" : "");
+}
+
+/* The options that depend on the suite, read once the suite is known. */
+static int suite_opts(const struct bench_suite *suite, struct bench_opts *o,
+		      const char *cpus, const char *iters)
+{
+	unsigned long v;
+
+	if (iters) {
+		if (parse_ulong(iters, &v) || v < suite->min_iters ||
+		    v > suite->max_iters) {
+			fprintf(stderr,
+				"mkbench: %s --iters takes a number from %lu to %lu\n",
+				suite->name, suite->min_iters, suite->max_iters);
+			return -1;
+		}
+		o->iters = v;
+	} else {
+		o->iters = suite->iters;
+	}
+	if (!o->backend) {
+		o->backend = suite->backends[0];
+	} else if (!backend_ok(suite, o->backend)) {
+		backend_error(suite);
+		return -1;
+	}
+	if (o->plot && !suite->plots) {
+		fprintf(stderr, "mkbench: %s draws no plot (--plot)\n",
+			suite->name);
+		return -1;
+	}
+	if (suite->cpu_list)
+		return parse_cpu_list(cpus, o);
+
+	if (cpus && parse_cpus(cpus, o->cpu)) {
+		fprintf(stderr, "mkbench: --cpus takes two CPU numbers, A,B\n");
+		return -1;
+	}
+	if (!cpus && env_default_cpus(o->cpu)) {
+		fprintf(stderr, "mkbench: cannot find an online CPU to run on\n");
+		return -1;
+	}
+	return check_cpus(o);
 }
 
 int main(int argc, char **argv)
@@ -119,18 +333,18 @@ int main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "csv", required_argument, NULL, 'o' },
+		{ "plot", required_argument, NULL, 'p' },
 		{ "env", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = {
 		.cpu = { -1, -1 },
-		.iters = 100000,
 		.reps = 5,
-		.backend = "auto",
 		.env = getenv("MKBENCH_ENV"),
 	};
 	const struct bench_suite *suite = NULL;
+	const char *cpus = NULL, *iters = NULL;
 	unsigned long v;
 	unsigned int i;
 	int c;
@@ -138,18 +352,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (parse_cpus(optarg, o.cpu)) {
-				fprintf(stderr, "mkbench: --cpus takes two CPU numbers, A,B\n");
-				return 2;
-			}
+			cpus = optarg;
 			break;
 		case 'n':
-			if (parse_ulong(optarg, &v) || v < 100 || v > 1UL << 32) {
-				fprintf(stderr,
-					"mkbench: --iters takes a number from 100 to 2^32\n");
-				return 2;
-			}
-			o.iters = v;
+			iters = optarg;
 			break;
 		case 'r':
 			if (parse_ulong(optarg, &v) || !v || v > MKBENCH_MAX_REPS) {
@@ -160,15 +366,13 @@ int main(int argc, char **argv)
 			o.reps = v;
 			break;
 		case 'b':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "shm") &&
-			    strcmp(optarg, "module")) {
-				fprintf(stderr, "mkbench: --backend is auto, shm or module\n");
-				return 2;
-			}
 			o.backend = optarg;
 			break;
 		case 'o':
 			o.csv = optarg;
+			break;
+		case 'p':
+			o.plot = optarg;
 			break;
 		case 'e':
 			o.env = optarg;
@@ -193,12 +397,7 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return 2;
 	}
-
-	if (o.cpu[0] < 0 && env_default_cpus(o.cpu)) {
-		fprintf(stderr, "mkbench: cannot find an online CPU to run on\n");
-		return 2;
-	}
-	if (check_cpus(&o))
+	if (suite_opts(suite, &o, cpus, iters))
 		return 2;
 	return suite->run(&o);
 }

@@ -15,6 +15,7 @@
 #include "libmkchan.h"
 
 #define MKBENCH_MAX_REPS	1000
+#define MKBENCH_MAX_CPUS	256	/* CPUs of one run (shootdown) */
 
 /* As the kernel's, for members: "uint64_t __aligned(64) v;". */
 #ifndef __aligned
@@ -25,12 +26,15 @@
 #endif
 
 struct bench_opts {
-	int cpu[2];		/* the two CPUs measured */
+	int cpu[2];		/* the two CPUs measured (urpc); the first two */
 	bool same_cpu;		/* both are the same CPU: spin loops yield */
+	int cpus[MKBENCH_MAX_CPUS];	/* the CPUs of a CPU list, in order */
+	unsigned int ncpus;	/* ... how many (shootdown) */
 	unsigned long iters;	/* iterations of one repetition */
 	unsigned int reps;	/* repetitions after the warm-up */
-	const char *backend;	/* auto, shm or module */
+	const char *backend;	/* auto, shm, module, native (or a list) */
 	const char *csv;	/* CSV file to write, or NULL */
+	const char *plot;	/* PNG file to plot into, or NULL */
 	const char *env;	/* --env or MKBENCH_ENV, or NULL */
 };
 
@@ -39,9 +43,16 @@ struct bench_suite {
 	const char *name;
 	const char *help;
 	int (*run)(const struct bench_opts *o);
+	unsigned long iters;		/* default --iters */
+	unsigned long min_iters, max_iters;
+	const char *const *backends;	/* --backend values; [0] the default */
+	bool backend_list;		/* --backend may name several: A,B */
+	bool cpu_list;			/* --cpus is a list, not a pair */
+	bool plots;			/* takes --plot */
 };
 
 int urpc_suite(const struct bench_opts *o);
+int shootdown_suite(const struct bench_opts *o);
 
 static inline uint64_t now_ns(void)
 {
@@ -127,6 +138,8 @@ struct bench_env {
 };
 
 void env_detect(const char *given, struct bench_env *env);
+/* /proc/loadavg's three averages in @buf, or "unknown". */
+void env_load_average(char *buf, size_t len);
 /* 1 when @cpu is online, 0 when it is not, -1 when it cannot tell. */
 int env_cpu_online(int cpu);
 /* The first two online CPUs this process may run on, in @cpu. */
@@ -138,6 +151,8 @@ int env_default_cpus(int cpu[2]);
  * quantity ("oneway_ns"), @label its line in the table.
  */
 void report_begin(const char *suite, const struct bench_opts *o);
+/* The cpus column of the CSV rows added from now on ("0-3", "0:2"). */
+void report_set_cpus(const char *cpus);
 void report_section(const char *title);
 /* A time: per-repetition ns samples, reported as median and min. */
 void report_time(const char *variant, const char *metric, const char *label,

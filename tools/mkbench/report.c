@@ -26,6 +26,7 @@ struct line {
 
 struct csv_row {
 	char variant[48];
+	char cpus[64];
 	char metric[48];
 	double value;
 	char unit[16];
@@ -33,11 +34,11 @@ struct csv_row {
 
 static struct {
 	const char *suite;
-	char cpus[32];
+	char cpus[64];
 	struct line line[MAX_ROWS];
 	unsigned int nlines;
-	struct csv_row row[MAX_ROWS];
-	unsigned int nrows;
+	struct csv_row *row;	/* grows as rows are added */
+	unsigned int nrows, room;
 } rep;
 
 void report_begin(const char *suite, const struct bench_opts *o)
@@ -47,6 +48,11 @@ void report_begin(const char *suite, const struct bench_opts *o)
 	snprintf(rep.cpus, sizeof(rep.cpus), "%d:%d", o->cpu[0], o->cpu[1]);
 	rep.nlines = 0;
 	rep.nrows = 0;
+}
+
+void report_set_cpus(const char *cpus)
+{
+	snprintf(rep.cpus, sizeof(rep.cpus), "%s", cpus);
 }
 
 static struct line *add_line(const char *label, const char *unit)
@@ -65,12 +71,21 @@ static struct line *add_line(const char *label, const char *unit)
 static void add_row(const char *variant, const char *metric,
 		    const char *suffix, double value, const char *unit)
 {
+	unsigned int room = rep.room ? 2 * rep.room : MAX_ROWS;
 	struct csv_row *r;
 
-	if (rep.nrows == MAX_ROWS)
-		return;
+	if (rep.nrows == rep.room) {
+		r = realloc(rep.row, room * sizeof(*r));
+		if (!r) {
+			fprintf(stderr, "mkbench: out of memory for the CSV rows\n");
+			exit(1);
+		}
+		rep.row = r;
+		rep.room = room;
+	}
 	r = &rep.row[rep.nrows++];
 	snprintf(r->variant, sizeof(r->variant), "%s", variant);
+	snprintf(r->cpus, sizeof(r->cpus), "%s", rep.cpus);
 	snprintf(r->metric, sizeof(r->metric), "%s%s", metric, suffix);
 	r->value = value;
 	snprintf(r->unit, sizeof(r->unit), "%s", unit);
@@ -198,7 +213,7 @@ int report_csv(const char *path)
 	fprintf(f, "suite,variant,cpus,metric,value,unit\n");
 	for (i = 0; i < rep.nrows; i++)
 		fprintf(f, "%s,%s,%s,%s,%.6g,%s\n", rep.suite,
-			rep.row[i].variant, rep.cpus, rep.row[i].metric,
+			rep.row[i].variant, rep.row[i].cpus, rep.row[i].metric,
 			rep.row[i].value, rep.row[i].unit);
 	if (ferror(f))
 		ret = -EIO;

@@ -285,25 +285,12 @@ enum {
 	M_COUNT = M_NATIVE + NATIVE_KINDS
 };
 
-static void load_average(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/loadavg", "r");
-	float a = 0, b = 0, c = 0;
-
-	if (f && fscanf(f, "%f %f %f", &a, &b, &c) == 3)
-		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
-	else
-		snprintf(buf, len, "unknown");
-	if (f)
-		fclose(f);
-}
-
 static void print_header(const struct bench_opts *o,
 			 const struct bench_env *env, const char *backend)
 {
 	char load[64];
 
-	load_average(load, sizeof(load));
+	env_load_average(load, sizeof(load));
 	printf("mkbench urpc\n");
 	printf("  environment  %s\n", env->desc);
 	if (env->emulated)

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkbench shootdown - unmapping a page that every core has in its TLB, on
+ * 1, 2, ... N cores, three ways:
+ *
+ *   native  threads of one process, one per core (shootdown_native.c):
+ *           madvise(MADV_DONTNEED), munmap() and mprotect(PROT_READ) by
+ *           the first; Linux flushes the others' TLBs with IPIs;
+ *   shm     a process per core, each with its own mapping of one memfd
+ *           page, hence its own page table (shootdown_shm.c): the first
+ *           sends "unmap" as a URPC message over libmkchan's shared-memory
+ *           channels, each process unmaps its own mapping (a local flush,
+ *           no IPI) and answers;
+ *   module  a space of mkrep (shootdown_module.c): a member process per
+ *           core, MKREP_IOC_OP unmaps or protects the page in every
+ *           replica through mkchan messages.
+ *
+ * Every timed operation is one unmap of one page that every core has just
+ * written, so that each TLB holds it; the re-mapping and re-writing before
+ * it are not timed.  Each measurement gives the median and 99th percentile
+ * of the latency and the interrupts counted during the timed operations.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shootdown.h"
+
+/* --- the page ------------------------------------------------------------ */
+
+static int page_map(struct sd_page *p, int flags)
+{
+	void *a;
+
+	if (p->fd >= 0)
+		a = mmap(p->page, p->size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | flags, p->fd, 0);
+	else
+		a = mmap(p->page, p->size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+	if (a == MAP_FAILED)
+		return -errno;
+	if (a != p->page) {
+		/* A kernel without MAP_FIXED_NOREPLACE took it as a hint. */
+		munmap(a, p->size);
+		return -EEXIST;
+	}
+	p->mapped = true;
+	p->ro = false;
+	return 0;
+}
+
+int sd_page_init(struct sd_page *p, int fd)
+{
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->size = sysconf(_SC_PAGESIZE);
+	p->base = mmap(NULL, 3 * p->size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p->base == MAP_FAILED) {
+		p->base = NULL;
+		return -errno;
+	}
+	p->page = p->base + p->size;
+	ret = page_map(p, MAP_FIXED);
+	if (ret) {
+		munmap(p->base, 3 * p->size);
+		p->base = NULL;
+	}
+	return ret;
+}
+
+int sd_page_ready(struct sd_page *p, unsigned int index, uint64_t v)
+{
+	int ret = 0;
+
+	if (!p->mapped)
+		ret = page_map(p, MAP_FIXED_NOREPLACE);
+	else if (p->ro && mprotect(p->page, p->size, PROT_READ | PROT_WRITE))
+		ret = -errno;
+	else
+		p->ro = false;
+	if (!ret)
+		sd_touch(p->page, index, v);
+	return ret;
+}
+
+int sd_page_op(struct sd_page *p, enum sd_op op)
+{
+	int ret = 0;
+
+	switch (op) {
+	case SD_MADVISE:
+		ret = madvise(p->page, p->size, MADV_DONTNEED);
+		break;
+	case SD_MUNMAP:
+		ret = munmap(p->page, p->size);
+		if (!ret)
+			p->mapped = false;
+		break;
+	default:
+		ret = mprotect(p->page, p->size, PROT_READ);
+		if (!ret)
+			p->ro = true;
+		break;
+	}
+	return ret ? -errno : 0;
+}
+
+void sd_page_fini(struct sd_page *p)
+{
+	if (p->base)
+		munmap(p->base, 3 * p->size);
+	p->base = NULL;
+}
+
+/* --- the timed window ---------------------------------------------------- */
+
+void sd_meas_init(struct sd_meas *m, unsigned long iters)
+{
+	memset(m, 0, sizeof(*m));
+	m->max = iters;
+	m->irq_ok = true;
+}
+
+void sd_window_init(struct sd_window *w, struct sd_meas *m)
+{
+	memset(w, 0, sizeof(*w));
+	w->irq_on = !irq_open(&w->irq);
+	if (!w->irq_on) {
+		w->irq.fd = -1;
+		m->irq_ok = false;
+	}
+}
+
+void sd_window_fini(struct sd_window *w)
+{
+	irq_close(&w->irq);
+}
+
+bool sd_end(struct sd_window *w, struct sd_meas *m, bool keep)
+{
+	uint64_t t1 = now_ns(), after[IRQ_ROWS];
+	int r;
+
+	if (!keep)
+		return false;
+	if (!w->start)
+		w->start = w->t0;
+	if (w->irq_on && irq_read(&w->irq, after))
+		w->irq_on = false;
+	if (w->irq_on) {
+		for (r = 0; r < IRQ_ROWS; r++)
+			m->irq[r] += after[r] - w->before[r];
+	} else {
+		m->irq_ok = false;
+	}
+	m->ns[m->n++] = t1 - w->t0;
+	if (m->n >= m->max)
+		return true;
+	if (m->n >= SD_MIN_SAMPLES && t1 - w->start > m->max * SD_OP_MAX_NS) {
+		m->cut = true;
+		return true;
+	}
+	return false;
+}
+
+int sd_pin(int cpu)
+{
+	int ret = pin_cpu(cpu);
+
+	if (ret)
+		fprintf(stderr, "mkbench: cannot run on CPU %d: %s\n", cpu,
+			strerror(-ret));
+	return ret;
+}
+
+void sd_fail(const char *mode, const char *what, int err)
+{
+	if (err)
+		fprintf(stderr, "mkbench: shootdown %s: %s: %s\n", mode, what,
+			strerror(-err));
+	else
+		fprintf(stderr, "mkbench: shootdown %s: %s\n", mode, what);
+}
+
+/* --- results ------------------------------------------------------------- */
+
+struct sd_result {
+	char variant[48];
+	char label[48];
+	char cpus[64];		/* "0-3", "0:2" */
+	unsigned int cores;
+	double median, p99;	/* ns */
+	double irq[IRQ_ROWS];	/* per operation; < 0: not counted */
+	unsigned long n;
+	bool cut;
+};
+
+static struct {
+	struct sd_result *r;
+	unsigned int n, room;
+	unsigned int printed;	/* results already in the table */
+	bool has[IRQ_ROWS];	/* /proc/interrupts has the row */
+} res;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first @k CPUs of the run, "0-3" or "0:2:5-7" (no comma: CSV). */
+static void format_cpus(const struct bench_opts *o, unsigned int k,
+			char *buf, size_t len)
+{
+	unsigned int i, j;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < k && at < len; i = j + 1) {
+		for (j = i; j + 1 < k && o->cpus[j + 1] == o->cpus[j] + 1; j++)
+			;
+		if (j > i)
+			at += snprintf(buf + at, len - at, "%s%d-%d",
+				       i ? ":" : "", o->cpus[i], o->cpus[j]);
+		else
+			at += snprintf(buf + at, len - at, "%s%d",
+				       i ? ":" : "", o->cpus[i]);
+	}
+}
+
+void sd_record(const struct sd_ctx *c, const char *variant,
+	       const char *label, unsigned int cores,
+	       const struct sd_meas *m)
+{
+	unsigned int room = res.room ? 2 * res.room : 64;
+	struct sd_result *r;
+	uint64_t *s;
+	unsigned long n = m->n;
+	int i;
+
+	if (!n)
+		return;
+	if (res.n == res.room) {
+		r = realloc(res.r, room * sizeof(*r));
+		if (!r) {
+			sd_fail("results", "out of memory", -ENOMEM);
+			exit(1);
+		}
+		res.r = r;
+		res.room = room;
+	}
+	s = malloc(n * sizeof(*s));
+	if (!s) {
+		sd_fail("results", "out of memory", -ENOMEM);
+		exit(1);
+	}
+	memcpy(s, m->ns, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_u64);
+
+	r = &res.r[res.n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->variant, sizeof(r->variant), "%s", variant);
+	snprintf(r->label, sizeof(r->label), "%s", label);
+	format_cpus(c->o, cores, r->cpus, sizeof(r->cpus));
+	r->cores = cores;
+	r->n = n;
+	r->cut = m->cut;
+	r->median = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+	/* Nearest rank: the smallest sample >= 99% of them. */
+	r->p99 = s[(99 * n + 99) / 100 - 1];
+	for (i = 0; i < IRQ_ROWS; i++)
+		r->irq[i] = m->irq_ok && res.has[i] ? (double)m->irq[i] / n : -1;
+	free(s);
+}
+
+static void print_per_op(double v)
+{
+	if (v < 0)
+		printf(" %8s", "n/a");
+	else
+		printf(" %8.2f", v);
+}
+
+/* The table's lines of the results recorded since the last call. */
+static void print_section(const char *title)
+{
+	unsigned int i, j, first = res.printed;
+	struct sd_result *r;
+	bool cut = false;
+
+	printf("  %s\n", title);
+	if (first == res.n)
+		printf("    (no results)\n");
+	/* Each variant's lines together, in the order variants came. */
+	for (i = first; i < res.n; i++) {
+		for (j = first; j < i; j++)
+			if (!strcmp(res.r[j].variant, res.r[i].variant))
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < res.n; j++) {
+			r = &res.r[j];
+			if (strcmp(r->variant, res.r[i].variant))
+				continue;
+			printf("    %-40s %5u %11.0f %11.0f", j == i ? r->label : "",
+			       r->cores, r->median, r->p99);
+			print_per_op(r->irq[IRQ_CAL]);
+			print_per_op(r->irq[IRQ_TLB]);
+			printf("%s\n", r->cut ? "  *" : "");
+			cut = cut || r->cut;
+		}
+	}
+	if (cut)
+		printf("    * out of time: fewer operations were timed (samples in the CSV)\n");
+	res.printed = res.n;
+	fflush(stdout);
+}
+
+static void report_results(void)
+{
+	static const char *const metric[IRQ_ROWS] = {
+		[IRQ_CAL] = "ipis_per_op",
+		[IRQ_TLB] = "tlb_per_op",
+		[IRQ_RES] = "res_per_op",
+	};
+	struct sd_result *r;
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < res.n; i++) {
+		r = &res.r[i];
+		report_set_cpus(r->cpus);
+		report_value(r->variant, "latency_ns_median", NULL, r->median,
+			     "ns");
+		report_value(r->variant, "latency_ns_p99", NULL, r->p99, "ns");
+		for (k = 0; k < IRQ_ROWS; k++)
+			if (r->irq[k] >= 0)
+				report_value(r->variant, metric[k], NULL,
+					     r->irq[k], "per op");
+		report_value(r->variant, "samples", NULL, r->n, "ops");
+	}
+}
+
+/* --- the plot ------------------------------------------------------------ */
+
+/* Whether @prog is an executable file in $PATH. */
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char file[4096];
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		if (end == p)
+			continue;
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - p), p, prog);
+		if (!access(file, X_OK))
+			return true;
+	}
+	return false;
+}
+
+/* @s as a gnuplot string in single quotes: a quote is doubled. */
+static void gp_string(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputc('\'', f);
+		fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* Is result @i the first of its variant? */
+static bool first_of_variant(unsigned int i)
+{
+	unsigned int j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(res.r[j].variant, res.r[i].variant))
+			return false;
+	return true;
+}
+
+/* The length of variant @v's mode and strategy: all but its last word. */
+static size_t prefix_len(const char *v)
+{
+	const char *op = strrchr(v, '-');
+
+	return op ? op - v : 0;
+}
+
+static bool same_prefix(unsigned int i, unsigned int j)
+{
+	size_t len = prefix_len(res.r[i].variant);
+
+	return prefix_len(res.r[j].variant) == len &&
+	       !strncmp(res.r[i].variant, res.r[j].variant, len);
+}
+
+/* The how-manyth mode and strategy result @i is of, from 0. */
+static unsigned int group_of(unsigned int i)
+{
+	unsigned int j, k, group = 0;
+
+	for (j = 0; j < i; j++) {
+		for (k = 0; k < j && !same_prefix(j, k); k++)
+			;
+		if (k < j)
+			continue;	/* seen before */
+		if (same_prefix(i, j))
+			return group;
+		group++;
+	}
+	return group;
+}
+
+/*
+ * The style of result @i's line: its colour tells the operation (the last
+ * word of the variant), its dashes and points the mode and strategy.
+ */
+static void gp_style(FILE *f, unsigned int i)
+{
+	static const char *const colour[][2] = {
+		{ "madvise", "#1f77b4" }, { "unmap", "#1f77b4" },
+		{ "munmap", "#2ca02c" },
+		{ "mprotect", "#d62728" }, { "protect", "#d62728" },
+	};
+	const char *v = res.r[i].variant;
+	unsigned int c, group = group_of(i);
+
+	v += prefix_len(v) + !!prefix_len(v);
+	for (c = 0; c < ARRAY_SIZE(colour); c++)
+		if (!strcmp(v, colour[c][0]))
+			break;
+	fprintf(f, " lw 2 lc rgb '%s' dt %u pt %u",
+		c < ARRAY_SIZE(colour) ? colour[c][1] : "black",
+		group % 5 + 1, group % 13 + 1);
+}
+
+static int run_gnuplot(const char *file, const char *title,
+		       const char *terminal)
+{
+	unsigned int i, j, lines = 0;
+	FILE *f;
+	int st;
+
+	f = popen("gnuplot", "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "set terminal %s size 1200,700 noenhanced\nset output ",
+		terminal);
+	gp_string(f, file);
+	fprintf(f, "\nset title ");
+	gp_string(f, title);
+	fprintf(f, "\nset xlabel 'cores'\n"
+		"set ylabel 'median latency of one operation (ns)'\n"
+		"set logscale y\nset xtics 1\nset grid\n"
+		"set key outside right top\nplot ");
+	for (i = 0; i < res.n; i++) {
+		if (!first_of_variant(i))
+			continue;
+		fprintf(f, "%s'-' using 1:2 with linespoints",
+			lines++ ? ", " : "");
+		gp_style(f, i);
+		fprintf(f, " title ");
+		gp_string(f, res.r[i].variant);
+	}
+	fputc('\n', f);
+	for (i = 0; i < res.n; i++) {
+		if (!first_of_variant(i))
+			continue;
+		for (j = i; j < res.n; j++)
+			if (!strcmp(res.r[j].variant, res.r[i].variant))
+				fprintf(f, "%u %.0f\n", res.r[j].cores,
+					res.r[j].median);
+		fprintf(f, "e\n");
+	}
+	st = pclose(f);
+	if (st == -1)
+		return -errno;
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
+}
+
+/* 0: written or skipped (said why); -1: gnuplot failed. */
+static int draw_plot(const char *file, const struct bench_env *env)
+{
+	char title[256];
+
+	if (!in_path("gnuplot")) {
+		printf("\nmkbench: --plot %s: gnuplot is not installed (Debian: apt-get install\n"
+		       "gnuplot-nox); no plot written\n", file);
+		return 0;
+	}
+	if (!res.n) {
+		printf("\nmkbench: --plot %s: no results to plot\n", file);
+		return 0;
+	}
+	snprintf(title, sizeof(title), "mkbench shootdown: %s%s", env->desc,
+		 env->emulated ? " (EMULATED timings)" : "");
+	fflush(stdout);
+	/* pngcairo where gnuplot has cairo, else the plain png terminal. */
+	if (run_gnuplot(file, title, "pngcairo") &&
+	    run_gnuplot(file, title, "png")) {
+		fprintf(stderr, "mkbench: --plot %s: gnuplot failed\n", file);
+		return -1;
+	}
+	printf("\nplot: %s\n", file);
+	return 0;
+}
+
+/* --- the suite ----------------------------------------------------------- */
+
+enum { MODE_NATIVE, MODE_SHM, MODE_MODULE, NMODES };
+
+static const char *const mode_name[NMODES] = { "native", "shm", "module" };
+
+/* The modes --backend names (auto: all of them), in @want. */
+static void pick_modes(const char *b, bool want[NMODES], bool *asked_module)
+{
+	size_t len;
+	int m;
+
+	memset(want, 0, NMODES * sizeof(*want));
+	*asked_module = false;
+	for (;;) {
+		len = strcspn(b, ",");
+		for (m = 0; m < NMODES; m++) {
+			if (len == 4 && !strncmp(b, "auto", 4))
+				want[m] = true;
+			else if (strlen(mode_name[m]) == len &&
+				 !strncmp(b, mode_name[m], len))
+				want[m] = true;
+		}
+		if (len == 6 && !strncmp(b, "module", 6))
+			*asked_module = true;
+		if (!b[len])
+			return;
+		b += len + 1;
+	}
+}
+
+static void print_header(const struct sd_ctx *c, const struct bench_env *env)
+{
+	const struct bench_opts *o = c->o;
+	char load[64], cpus[64];
+	unsigned int r;
+
+	env_load_average(load, sizeof(load));
+	format_cpus(o, o->ncpus, cpus, sizeof(cpus));
+	printf("mkbench shootdown\n");
+	printf("  environment  %s\n", env->desc);
+	if (env->emulated)
+		printf("               EMULATED: these timings are not hardware timings\n");
+	printf("  CPU          %s\n", env->cpu_model);
+	printf("  cores        CPUs %s, measured on the first 1 to %u of them; the\n"
+	       "               first one unmaps, the others hold the page too\n",
+	       cpus, o->ncpus);
+	printf("  operations   %lu timed a measurement, after %lu of warm-up (or as\n"
+	       "               many as %.1f s allows, %d at least); before each,\n"
+	       "               untimed, the page is mapped (again) and every core\n"
+	       "               writes to it, so that every TLB holds it\n",
+	       c->iters, c->warm, c->iters * (SD_OP_MAX_NS / 1e9),
+	       SD_MIN_SAMPLES);
+	printf("  interrupts   /proc/interrupts during the timed operations only, all\n"
+	       "               CPUs summed: IPIs/op is the CAL row (function-call\n"
+	       "               IPIs, which carry x86's TLB shootdowns), TLB/op the TLB\n"
+	       "               row (shootdowns received: already counted in CAL)\n");
+	for (r = 0; r < IRQ_ROWS; r++)
+		if (!res.has[r])
+			printf("               no %s row in /proc/interrupts here: not counted\n",
+			       irq_row_name[r]);
+	printf("  load average %s (before the run)\n\n", load);
+	printf("  %-42s %5s %11s %11s %8s %8s\n", "", "cores", "median ns",
+	       "p99 ns", "IPIs/op", "TLB/op");
+	fflush(stdout);
+}
+
+int shootdown_suite(const struct bench_opts *o)
+{
+	struct sd_ctx c = {
+		.o = o,
+		.iters = o->iters,
+		.warm = o->iters / 10 < 2 ? 2 : o->iters / 10,
+		.page_size = sysconf(_SC_PAGESIZE),
+	};
+	bool want[NMODES], asked_module, failed = false;
+	struct bench_env env;
+	struct irq_file irq;
+	cpu_set_t saved;
+	int ret;
+
+	pick_modes(o->backend, want, &asked_module);
+	/* Asked for by name and not there: fail before measuring anything. */
+	if (asked_module && sd_module_available(true))
+		return 1;
+	if (sched_getaffinity(0, sizeof(saved), &saved)) {
+		perror("mkbench: sched_getaffinity");
+		return 1;
+	}
+	ret = irq_open(&irq);
+	if (ret) {
+		fprintf(stderr, "mkbench: /proc/interrupts: %s: interrupts are not counted\n",
+			strerror(-ret));
+	} else {
+		memcpy(res.has, irq.has, sizeof(res.has));
+		irq_close(&irq);
+	}
+	env_detect(o->env, &env);
+	print_header(&c, &env);
+
+	if (want[MODE_NATIVE]) {
+		failed |= sd_native(&c) < 0;
+		sched_setaffinity(0, sizeof(saved), &saved);
+		print_section("native: threads of one process, one a core; the first one's\n"
+			      "    madvise/munmap/mprotect: Linux's IPI shootdown");
+	}
+	if (want[MODE_SHM]) {
+		failed |= sd_shm(&c) < 0;
+		sched_setaffinity(0, sizeof(saved), &saved);
+		print_section("shm: a process a core, each its own mapping of a memfd page;\n"
+			      "    URPC messages (libmkchan shm), each unmaps its own: no IPI");
+	}
+	if (want[MODE_MODULE]) {
+		ret = sd_module(&c, asked_module);
+		failed |= ret < 0 || (ret > 0 && asked_module);
+		if (ret <= 0)
+			print_section("module: an mkrep space, a member process a core serving\n"
+				      "    with MKREP_SPIN; MKREP_IOC_OP with MKREP_SPIN");
+	}
+
+	report_begin("shootdown", o);
+	report_results();
+	report_set_cpus("");
+	report_value("env", "emulated", NULL, env.emulated, "bool");
+	if (o->csv) {
+		ret = report_csv(o->csv);
+		if (ret) {
+			fprintf(stderr, "mkbench: %s: %s\n", o->csv,
+				strerror(-ret));
+			failed = true;
+		}
+	}
+	if (o->plot && draw_plot(o->plot, &env))
+		failed = true;
+	return failed ? 1 : 0;
+}

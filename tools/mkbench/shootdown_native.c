@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkbench shootdown, native: k threads of one process, each bound to a
+ * CPU of its own, all writing to one anonymous page; the first thread
+ * (the caller, on the first CPU) unmaps or protects it, and Linux flushes
+ * the TLB of every other CPU that runs the process with an IPI before the
+ * system call returns.  The other threads spin in user space meanwhile, on
+ * their CPUs, as the members of the other modes do.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shootdown.h"
+
+enum { CMD_TOUCH = 1, CMD_EXIT };
+
+struct group;
+
+struct worker {
+	unsigned int __aligned(128) done;	/* the last command finished */
+	int ready;				/* 1, or -errno */
+	int cpu;
+	unsigned int index;
+	struct group *g;
+	pthread_t thread;
+};
+
+struct group {
+	unsigned int __aligned(128) seq;	/* commands posted */
+	int cmd;
+	struct sd_page pg;
+	unsigned int k;
+	struct worker *w;			/* w[1 .. k - 1] */
+};
+
+static const struct {
+	const char *variant, *label;
+} ops[SD_NOPS] = {
+	[SD_MADVISE] = { "native-madvise", "madvise(MADV_DONTNEED)" },
+	[SD_MUNMAP] = { "native-munmap", "munmap" },
+	[SD_MPROTECT] = { "native-mprotect", "mprotect(PROT_READ)" },
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct group *g = w->g;
+	unsigned int seen = 0, seq;
+	int ret = pin_cpu(w->cpu);
+
+	store_release(&w->ready, ret ? ret : 1);
+	if (ret)
+		return NULL;
+	for (;;) {
+		while ((seq = load_acquire(&g->seq)) == seen)
+			mkchan_cpu_relax();
+		seen = seq;
+		if (g->cmd == CMD_EXIT)
+			return NULL;
+		sd_touch(g->pg.page, w->index, seq);
+		store_release(&w->done, seq);
+	}
+}
+
+/* Post @cmd to every worker; for CMD_TOUCH, wait until all did it. */
+static void post(struct group *g, int cmd)
+{
+	unsigned int i, seq = g->seq + 1;
+
+	g->cmd = cmd;
+	store_release(&g->seq, seq);
+	if (cmd != CMD_TOUCH)
+		return;
+	for (i = 1; i < g->k; i++)
+		while (load_acquire(&g->w[i].done) != seq)
+			mkchan_cpu_relax();
+}
+
+static void stop_workers(struct group *g, unsigned int started)
+{
+	unsigned int i;
+
+	post(g, CMD_EXIT);
+	for (i = 1; i < started; i++)
+		pthread_join(g->w[i].thread, NULL);
+}
+
+static int start_workers(const struct sd_ctx *c, struct group *g)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i < g->k; i++) {
+		g->w[i].g = g;
+		g->w[i].index = i;
+		g->w[i].cpu = c->o->cpus[i];
+		ret = pthread_create(&g->w[i].thread, NULL, worker_main,
+				     &g->w[i]);
+		if (ret) {
+			stop_workers(g, i);
+			sd_fail("native", "pthread_create", -ret);
+			return -1;
+		}
+	}
+	for (i = 1; i < g->k; i++) {
+		while (!load_acquire(&g->w[i].ready))
+			mkchan_cpu_relax();
+		if (g->w[i].ready < 0) {
+			fprintf(stderr, "mkbench: shootdown native: cannot run on CPU %d: %s\n",
+				g->w[i].cpu, strerror(-g->w[i].ready));
+			stop_workers(g, g->k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int measure(const struct sd_ctx *c, struct group *g, enum sd_op op,
+		   struct sd_meas *m)
+{
+	struct sd_window w;
+	unsigned long it;
+	int ret = 0;
+
+	sd_meas_init(m, c->iters);
+	sd_window_init(&w, m);
+	for (it = 0; ; it++) {
+		ret = sd_page_ready(&g->pg, 0, it);
+		if (ret) {
+			sd_fail("native", "mapping the page again", ret);
+			break;
+		}
+		post(g, CMD_TOUCH);
+		sd_begin(&w);
+		ret = sd_page_op(&g->pg, op);
+		if (sd_end(&w, m, it >= c->warm) || ret)
+			break;
+	}
+	if (ret)
+		sd_fail("native", ops[op].label, ret);
+	sd_window_fini(&w);
+	return ret;
+}
+
+/* Every operation on the first @k CPUs. */
+static int run_group(const struct sd_ctx *c, unsigned int k,
+		     struct sd_meas *m)
+{
+	struct group *g;
+	int op, ret;
+
+	g = aligned_alloc(128, (sizeof(*g) + 127) & ~127UL);
+	if (!g) {
+		sd_fail("native", "memory", -ENOMEM);
+		return -1;
+	}
+	memset(g, 0, sizeof(*g));
+	g->k = k;
+	g->w = aligned_alloc(128, k * sizeof(*g->w));
+	ret = g->w ? sd_page_init(&g->pg, -1) : -ENOMEM;
+	if (ret) {
+		sd_fail("native", "the page", ret);
+		free(g->w);
+		free(g);
+		return -1;
+	}
+	memset(g->w, 0, k * sizeof(*g->w));
+	ret = start_workers(c, g);
+	if (!ret) {
+		for (op = 0; op < SD_NOPS && !ret; op++) {
+			ret = measure(c, g, op, m);
+			sd_record(c, ops[op].variant, ops[op].label, k, m);
+		}
+		stop_workers(g, k);
+	}
+	sd_page_fini(&g->pg);
+	free(g->w);
+	free(g);
+	return ret ? -1 : 0;
+}
+
+int sd_native(const struct sd_ctx *c)
+{
+	struct sd_meas *m = malloc(sd_meas_size(c->iters));
+	unsigned int k;
+	int ret = 0;
+
+	if (!m) {
+		sd_fail("native", "memory", -ENOMEM);
+		return -1;
+	}
+	if (sd_pin(c->o->cpus[0])) {
+		free(m);
+		return -1;
+	}
+	for (k = 1; k <= c->o->ncpus && !ret; k++)
+		ret = run_group(c, k, m);
+	free(m);
+	return ret;
+}
