@@ -35,7 +35,7 @@
  * @__reserved: must be zero.
  * @max_space_pages: out: the largest space, in pages (module parameter
  *	``max_space_pages``); since version 1 of the struct.
- * @__pad: zero.
+ * @__pad: must be zero.
  *
  * Argument of %MKREP_IOC_QUERY.  Output fields are ignored on input.
  */
@@ -157,8 +157,9 @@ struct mkrep_join {
 /**
  * struct mkrep_op - change the mappings of a space in every replica
  * @size: in: sizeof(struct mkrep_op); out: the kernel's.
- * @flags: in: %MKREP_SPIN to poll for the acknowledgements instead of
- *	sleeping until they come, or 0.
+ * @flags: in: %MKREP_SPIN to poll - for the caller's turn, for the
+ *	acknowledgements, and in the tree strategy's node leaders - instead
+ *	of sleeping until woken, or 0.
  * @op: in: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT.
  * @prot: in: for MAP and PROTECT, %MKREP_PROT_READ, optionally with
  *	%MKREP_PROT_WRITE; zero for UNMAP.
@@ -201,7 +202,7 @@ struct mkrep_op {
  *	to sleep until at least one request came, %MKREP_SPIN to spin until
  *	then.
  * @served: out: requests applied.
- * @__pad: zero.
+ * @__pad: must be zero.
  * @__reserved: must be zero.
  *
  * Argument of %MKREP_IOC_SERVE on a space, called by a member from a
@@ -228,12 +229,15 @@ struct mkrep_serve {
  * @mapped_pages: out: pages of the space mapped at the time of the call.
  * @__pad: zero.
  * @ops: out: operations completed.
- * @messages: out: messages sent by every member.
- * @wakeups: out: sleeping members woken by a message: each of these may
- *	cost an inter-processor interrupt, which a polling member never needs.
+ * @messages: out: messages sent by every member (a member's count joins
+ *	the space's total when the member is freed: it may lag a little).
+ * @wakeups: out: messages sent to a member that had announced it was
+ *	going to sleep: each may cost an inter-processor interrupt, which a
+ *	polling member never needs.  Wake-ups that pass op_lock on or tell
+ *	of a member that left are not counted.
  * @removed: out: members removed (unmapped their window, exited, evicted).
  * @evicted: out: members evicted because their CPU went offline.
- * @__reserved: zero.
+ * @__reserved: must be zero.
  *
  * Argument of %MKREP_IOC_SPACE_INFO on a space.
  */
@@ -293,7 +297,8 @@ struct mkrep_space_info {
  *
  * On a space; takes a &struct mkrep_serve.  Errors: EINVAL (bad argument,
  * %MKREP_SPIN with %MKREP_SERVE_WAIT, caller not on its member's CPU),
- * EPERM and ENODEV as for %MKREP_IOC_OP, EINTR (a signal before any
+ * EPERM and ENODEV as for %MKREP_IOC_OP (ENODEV also when the member is
+ * evicted or leaves during a waiting call), EINTR (a signal before any
  * request was applied; restarted if the handler says SA_RESTART).
  */
 #define MKREP_IOC_SERVE		_IOWR(MKCHAN_IOC_MAGIC, 0x44, struct mkrep_serve)
@@ -382,7 +387,7 @@ struct mkrep_counter_add {
  * @flags: in: %MKREP_COUNTER_EXACT for an exact read, 0 for a local one.
  * @value: out: the value.
  * @cpu: out: the CPU whose replica answered.
- * @__pad: zero.
+ * @__pad: must be zero.
  * @__reserved: must be zero.
  */
 struct mkrep_counter_read {
