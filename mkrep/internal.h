@@ -210,7 +210,7 @@ long mkrep_space_create(void __user *arg);
 int mkrep_hotplug_init(void);
 void mkrep_hotplug_exit(void);
 void mkrep_member_put(struct mkrep_member *m);
-int mkrep_reap(struct mkrep_space *s);
+int mkrep_reap(struct mkrep_space *s, struct mkrep_member *me);
 
 /* counter.c */
 long mkrep_counter_create_fd(void __user *arg);
@@ -221,5 +221,6 @@ long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg);
 struct mkrep_member *mkrep_caller(struct mkrep_space *s);
 void mkrep_wake_all(struct mkrep_space *s);
 void mkrep_op_unlock(struct mkrep_space *s);
+int mkrep_lock_serving(struct mkrep_member *m, struct mkrep_member *me);
 
 #endif /* _MKREP_INTERNAL_H */

@@ -366,29 +366,39 @@ static unsigned int mkrep_handle_req(struct mkrep_member *me,
 		.kind = MKREP_MSG_ACK,
 		.acked = 1,
 	};
+	bool fresh = req->op_id > me->applied;
 	unsigned int cpu, applied = 0;
 
-	if (req->op_id <= me->applied) {
+	if (me->gathering) {
+		/* One operation at a time: nothing new comes meanwhile. */
+		if (WARN_ON_ONCE(fresh))
+			return 0;
 		/*
 		 * Sent again by the initiator that took over from a killed
-		 * one: a leader still forwarding it answers once its node
-		 * has, the others at once.
+		 * one while this leader still forwards it: answered once the
+		 * node has.  Anything older is a leftover: its sender no
+		 * longer waits for it.
 		 */
-		if (me->gathering && me->gather.req.op_id == req->op_id) {
+		if (me->gather.req.op_id == req->op_id)
 			cpumask_set_cpu(req->from, me->gather.owed);
-			return 0;
-		}
-		mkrep_send(me, req->from, &ack);
+		else
+			mkrep_send(me, req->from, &ack);
 		return 0;
 	}
 
-	mkrep_apply(me, req);
-	me->applied = req->op_id;
-	applied = 1;
+	if (fresh) {
+		mkrep_apply(me, req);
+		me->applied = req->op_id;
+		applied = 1;
+	}
+	/*
+	 * A leader forwards even a request it applied already: sent again
+	 * after a killed initiator, the previous leader of the node may have
+	 * died before it reached every member.  Those that applied it
+	 * answer at once.
+	 */
 	if (req->flags & MKREP_MSG_FORWARD) {
-		/* One operation at a time: a leader never forwards twice. */
-		if (WARN_ON_ONCE(me->gathering) ||
-		    mkrep_forward(me, req, spin || req->flags & MKREP_MSG_SPIN,
+		if (mkrep_forward(me, req, spin || req->flags & MKREP_MSG_SPIN,
 				  &ack))
 			return applied;
 		for_each_cpu(cpu, me->gather.owed)
@@ -451,6 +461,32 @@ static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
 		}
 	}
 	return served;
+}
+
+/**
+ * mkrep_lock_serving() - take a member's lock, serving while it is busy
+ * @m: the member whose lock to take
+ * @me: the caller's own member, or NULL when the caller is none
+ *
+ * The reaper takes every member's lock under op_lock; a tree leader may
+ * hold its lock while it waits for the acks of its node, the caller among
+ * them, when it forwards an operation whose initiator was killed.
+ *
+ * Return: 0 with @m->lock held, or -EINTR (a fatal signal).
+ */
+int mkrep_lock_serving(struct mkrep_member *m, struct mkrep_member *me)
+{
+	while (!mutex_trylock(&m->lock)) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (me && me != m && mutex_trylock(&me->lock)) {
+			mkrep_drain(me, false);
+			mutex_unlock(&me->lock);
+		}
+		cond_resched();
+		cpu_relax();
+	}
+	return 0;
 }
 
 /*
@@ -729,7 +765,7 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	ret = -ENODEV;
 	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
 		goto out_unlock;
-	ret = mkrep_reap(s);
+	ret = mkrep_reap(s, me);
 	if (ret)
 		goto out_unlock;
 	ret = -EINTR;

@@ -132,11 +132,12 @@ static bool mkrep_member_retire(struct mkrep_member *m, int state)
  * Close the channels of the members whose window is gone, and drop them.
  * Under op_lock, so no operation is in flight; but a tree leader may still
  * be gathering for an operation whose initiator was killed, and hold its
- * lock until its node answers: that wait is killable.
+ * lock until its node answers - maybe the caller, member @me (or NULL),
+ * which serves meanwhile.
  *
  * Return: 0, or -EINTR (a fatal signal; what is left is reaped later).
  */
-int mkrep_reap(struct mkrep_space *s)
+int mkrep_reap(struct mkrep_space *s, struct mkrep_member *me)
 {
 	struct mkrep_member *d, *m;
 	unsigned int cpu, peer;
@@ -151,14 +152,14 @@ int mkrep_reap(struct mkrep_space *s)
 			/* ->peers only changes under op_lock */
 			if (!m || m == d || !cpumask_test_cpu(cpu, m->peers))
 				continue;
-			if (mutex_lock_killable(&m->lock))
+			if (mkrep_lock_serving(m, me))
 				return -EINTR;
 			cpumask_clear_cpu(cpu, m->peers);
 			mkchan_endpoint_close(m->ep[cpu]);
 			m->ep[cpu] = NULL;
 			mutex_unlock(&m->lock);
 		}
-		if (mutex_lock_killable(&d->lock))
+		if (mkrep_lock_serving(d, me))
 			return -EINTR;
 		for_each_cpu(peer, d->peers) {
 			mkchan_endpoint_close(d->ep[peer]);
@@ -350,7 +351,7 @@ static long mkrep_join_locked(struct file *file, struct mkrep_space *s,
 	unsigned int cpu;
 	int ret;
 
-	ret = mkrep_reap(s);
+	ret = mkrep_reap(s, NULL);
 	if (ret)
 		return ret;
 	if (!cpu_online(j->cpu))
@@ -599,7 +600,7 @@ static int mkrep_space_release(struct inode *inode, struct file *file)
 
 	/* Nobody else holds the space: the locks are all free. */
 	mutex_lock(&s->op_lock);
-	WARN_ON_ONCE(mkrep_reap(s));
+	WARN_ON_ONCE(mkrep_reap(s, NULL));
 	mutex_unlock(&s->op_lock);
 	for_each_possible_cpu(cpu) {
 		m = rcu_dereference_protected(s->member[cpu], true);

@@ -6,7 +6,8 @@
  * Replicated counters: a replica on every possible CPU, on its NUMA node;
  * see <uapi/linux/mkrep.h> for the two placements and what an exact read
  * guarantees.  Updates and reads work on the replica of the CPU they run
- * on, in any context (they disable interrupts for a few instructions).
+ * on, in any context but NMI (they disable interrupts for a few
+ * instructions).
  */
 #ifndef _LINUX_MKREP_H
 #define _LINUX_MKREP_H

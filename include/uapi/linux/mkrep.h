@@ -275,7 +275,9 @@ struct mkrep_space_info {
  * @cpu not possible, the thread not bound to @cpu alone: so an offline
  * @cpu, to which no thread can be bound), ENODEV (@cpu went offline while
  * joining), EEXIST (@cpu has a member already), EALREADY (the caller's
- * process is a member already), ENOMEM, EINTR.
+ * process is a member already), ENOMEM, EINTR, E2BIG, EFAULT (the
+ * result could not be written back: the window is unmapped again), and
+ * the errors of mmap() (EAGAIN past RLIMIT_MEMLOCK with mlockall()).
  */
 #define MKREP_IOC_JOIN		_IOWR(MKCHAN_IOC_MAGIC, 0x42, struct mkrep_join)
 
@@ -323,8 +325,9 @@ struct mkrep_space_info {
  *   plus its own updates since (stale); an exact read gathers every
  *   replica.
  * - %MKREP_COUNTER_READ_MOSTLY: an update is pushed to every replica (one
- *   slot per updating CPU in each), so a read only looks at its own CPU's
- *   replica; local and exact reads are the same.
+ *   slot per updating CPU in each), so a local read only looks at its own
+ *   CPU's replica and counts every update that returned before it; an
+ *   exact read gathers each CPU's own running sum.
  *
  * An exact read counts every update that returned before the read began
  * and any part of those running concurrently: two exact reads one after
@@ -425,7 +428,8 @@ struct mkrep_counter_read {
  * @op: in: one of the %MKREP_BENCH_* operations.
  * @iters: in: operations to run, 1 to 2^24.
  * @ns: out: nanoseconds the loop took.
- * @result: out: the last value read, or the value after the adds.
+ * @result: out: the last value read, or the value after the adds (read
+ *	after the timed loop).
  * @__reserved: must be zero.
  *
  * The baselines of mkbench counter, in the same code path as the counter:
