@@ -7,7 +7,8 @@
  *		      [--csv FILE] [--plot FILE.png] [--env NAME]
  *
  * This file reads the command line and runs the suite; each suite is a
- * file of its own (urpc.c, shootdown.c), listed in suites[] below.  Exit
+ * file of its own (urpc.c, shootdown.c, counter.c), listed in suites[]
+ * below.  Exit
  * status: 0, 1 when a measurement failed, 2 on a bad command line or CPU.
  */
 #define _GNU_SOURCE
@@ -26,6 +27,10 @@ static const char *const shootdown_backends[] = {
 	"auto", "native", "shm", "module", NULL
 };
 
+static const char *const counter_backends[] = {
+	"auto", "user", "module", NULL
+};
+
 static const struct bench_suite suites[] = {
 	{
 		.name = "urpc",
@@ -39,6 +44,14 @@ static const struct bench_suite suites[] = {
 		.run = shootdown_suite,
 		.iters = 100, .min_iters = 10, .max_iters = 10000000,
 		.backends = shootdown_backends, .backend_list = true,
+		.cpu_list = true, .plots = true,
+	}, {
+		.name = "counter",
+		.help = "replicated counters vs a shared atomic and percpu_counter, 1..N cores",
+		.run = counter_suite,
+		.iters = 4096, .min_iters = 1, .max_iters = 1UL << 24,
+		.reps = 20,
+		.backends = counter_backends, .backend_list = true,
 		.cpu_list = true, .plots = true,
 	},
 };
@@ -58,7 +71,7 @@ static void print_usage(FILE *f)
 		"\noptions:\n"
 		"  --cpus CPUS        urpc: the two CPUs, A,B (default: the first\n"
 		"                     two online)\n"
-		"                     shootdown: the CPUs, A,B,C or A-B, or a count\n"
+		"                     shootdown, counter: the CPUs, A,B,C or A-B, or a count\n"
 		"                     N (the first N online); measured on the first\n"
 		"                     1, 2, ... of them (default: every online CPU)\n"
 		"  --iters N          urpc: round trips of one repetition (default\n"
@@ -67,16 +80,23 @@ static void print_usage(FILE *f)
 		"                     shootdown: timed operations of a measurement\n"
 		"                     (default 100), after N / 10 of warm-up; a\n"
 		"                     measurement stops after N x 5 ms all the same\n"
+		"                     counter: operations of a timed batch (default\n"
+		"                     4096, at most 16777216)\n"
 		"  --reps R           urpc: rounds (default 5), each one repetition\n"
 		"                     of every measurement, a warm-up before the\n"
 		"                     first; the median and the best are reported\n"
+		"                     counter: timed batches each thread runs at\n"
+		"                     least (default 20), while all run at once\n"
 		"  --backend B        urpc: auto (module if /dev/mkchan has\n"
 		"                     channels, else shm), shm or module\n"
 		"                     shootdown: auto (every one that can run here),\n"
 		"                     native, shm, module, or several: native,shm\n"
+		"                     counter: auto (user, and module where\n"
+		"                     /dev/mkrep has counters), user, module, or both\n"
 		"  --csv FILE         also write suite,variant,cpus,metric,value,unit\n"
 		"  --plot FILE.png    shootdown: plot latency against cores with\n"
 		"                     gnuplot, when it is installed\n"
+		"                     counter: plot throughput against cores\n"
 		"  --env NAME         the environment to report (default:\n"
 		"                     $MKBENCH_ENV, else detected from CPUID)\n");
 }
@@ -300,6 +320,8 @@ static int suite_opts(const struct bench_suite *suite, struct bench_opts *o,
 	} else {
 		o->iters = suite->iters;
 	}
+	if (!o->reps)
+		o->reps = suite->reps ? suite->reps : 5;
 	if (!o->backend) {
 		o->backend = suite->backends[0];
 	} else if (!backend_ok(suite, o->backend)) {
@@ -340,7 +362,6 @@ int main(int argc, char **argv)
 	};
 	struct bench_opts o = {
 		.cpu = { -1, -1 },
-		.reps = 5,
 		.env = getenv("MKBENCH_ENV"),
 	};
 	const struct bench_suite *suite = NULL;

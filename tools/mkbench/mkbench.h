@@ -10,12 +10,13 @@
 #include <stdalign.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "libmkchan.h"
 
 #define MKBENCH_MAX_REPS	1000
-#define MKBENCH_MAX_CPUS	256	/* CPUs of one run (shootdown) */
+#define MKBENCH_MAX_CPUS	256	/* CPUs of one run (shootdown, counter) */
 
 /* As the kernel's, for members: "uint64_t __aligned(64) v;". */
 #ifndef __aligned
@@ -29,7 +30,7 @@ struct bench_opts {
 	int cpu[2];		/* the two CPUs measured (urpc); the first two */
 	bool same_cpu;		/* both are the same CPU: spin loops yield */
 	int cpus[MKBENCH_MAX_CPUS];	/* the CPUs of a CPU list, in order */
-	unsigned int ncpus;	/* ... how many (shootdown) */
+	unsigned int ncpus;	/* ... how many (shootdown, counter) */
 	unsigned long iters;	/* iterations of one repetition */
 	unsigned int reps;	/* repetitions after the warm-up */
 	const char *backend;	/* auto, shm, module, native (or a list) */
@@ -45,6 +46,7 @@ struct bench_suite {
 	int (*run)(const struct bench_opts *o);
 	unsigned long iters;		/* default --iters */
 	unsigned long min_iters, max_iters;
+	unsigned int reps;		/* default --reps; 0: 5 */
 	const char *const *backends;	/* --backend values; [0] the default */
 	bool backend_list;		/* --backend may name several: A,B */
 	bool cpu_list;			/* --cpus is a list, not a pair */
@@ -53,6 +55,7 @@ struct bench_suite {
 
 int urpc_suite(const struct bench_opts *o);
 int shootdown_suite(const struct bench_opts *o);
+int counter_suite(const struct bench_opts *o);
 
 static inline uint64_t now_ns(void)
 {
@@ -151,6 +154,9 @@ int env_default_cpus(int cpu[2]);
  * quantity ("oneway_ns"), @label its line in the table.
  */
 void report_begin(const char *suite, const struct bench_opts *o);
+/* The first @k CPUs of a CPU list, "0-3" or "0:2:5-7" (no comma: CSV). */
+void report_cpu_list(const struct bench_opts *o, unsigned int k, char *buf,
+		     size_t len);
 /* The cpus column of the CSV rows added from now on ("0-3", "0:2"). */
 void report_set_cpus(const char *cpus);
 void report_section(const char *title);
@@ -172,5 +178,23 @@ double report_ratio(const char *variant, const char *metric,
 		    unsigned int n);
 void report_print(void);
 int report_csv(const char *path);
+
+/*
+ * plot.c: a PNG drawn by gnuplot.  @body writes, after the terminal, the
+ * output and the title, the rest of the script: the axes, the plot
+ * command and its data.
+ */
+typedef void (*plot_body_fn)(FILE *f, void *arg);
+
+/*
+ * Plot into @file, titled with @suite and the environment (EMULATED when
+ * it is); say so and write nothing when gnuplot is not installed or when
+ * there is no data (@has_data false).  0, or -1 when gnuplot failed.
+ */
+int plot_png(const char *suite, const char *file,
+	     const struct bench_env *env, bool has_data, plot_body_fn body,
+	     void *arg);
+/* @s as a gnuplot string in single quotes: a quote is doubled. */
+void plot_string(FILE *f, const char *s);
 
 #endif /* _MKBENCH_H */

@@ -55,6 +55,25 @@ void report_set_cpus(const char *cpus)
 	snprintf(rep.cpus, sizeof(rep.cpus), "%s", cpus);
 }
 
+void report_cpu_list(const struct bench_opts *o, unsigned int k, char *buf,
+		     size_t len)
+{
+	unsigned int i, j;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < k && at < len; i = j + 1) {
+		for (j = i; j + 1 < k && o->cpus[j + 1] == o->cpus[j] + 1; j++)
+			;
+		if (j > i)
+			at += snprintf(buf + at, len - at, "%s%d-%d",
+				       i ? ":" : "", o->cpus[i], o->cpus[j]);
+		else
+			at += snprintf(buf + at, len - at, "%s%d",
+				       i ? ":" : "", o->cpus[i]);
+	}
+}
+
 static struct line *add_line(const char *label, const char *unit)
 {
 	struct line *l;

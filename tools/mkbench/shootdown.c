@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shootdown.h"
@@ -219,26 +218,6 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The first @k CPUs of the run, "0-3" or "0:2:5-7" (no comma: CSV). */
-static void format_cpus(const struct bench_opts *o, unsigned int k,
-			char *buf, size_t len)
-{
-	unsigned int i, j;
-	size_t at = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < k && at < len; i = j + 1) {
-		for (j = i; j + 1 < k && o->cpus[j + 1] == o->cpus[j] + 1; j++)
-			;
-		if (j > i)
-			at += snprintf(buf + at, len - at, "%s%d-%d",
-				       i ? ":" : "", o->cpus[i], o->cpus[j]);
-		else
-			at += snprintf(buf + at, len - at, "%s%d",
-				       i ? ":" : "", o->cpus[i]);
-	}
-}
-
 void sd_record(const struct sd_ctx *c, const char *variant,
 	       const char *label, unsigned int cores,
 	       const struct sd_meas *m)
@@ -272,7 +251,7 @@ void sd_record(const struct sd_ctx *c, const char *variant,
 	memset(r, 0, sizeof(*r));
 	snprintf(r->variant, sizeof(r->variant), "%s", variant);
 	snprintf(r->label, sizeof(r->label), "%s", label);
-	format_cpus(c->o, cores, r->cpus, sizeof(r->cpus));
+	report_cpu_list(c->o, cores, r->cpus, sizeof(r->cpus));
 	r->cores = cores;
 	r->n = n;
 	r->cut = m->cut;
@@ -354,35 +333,6 @@ static void report_results(void)
 
 /* --- the plot ------------------------------------------------------------ */
 
-/* Whether @prog is an executable file in $PATH. */
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p, *end;
-	char file[4096];
-
-	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
-		end = strchrnul(p, ':');
-		if (end == p)
-			continue;
-		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - p), p, prog);
-		if (!access(file, X_OK))
-			return true;
-	}
-	return false;
-}
-
-/* @s as a gnuplot string in single quotes: a quote is doubled. */
-static void gp_string(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
-}
-
 /* Is result @i the first of its variant? */
 static bool first_of_variant(unsigned int i)
 {
@@ -450,22 +400,12 @@ static void gp_style(FILE *f, unsigned int i)
 		group % 5 + 1, group % 13 + 1);
 }
 
-static int run_gnuplot(const char *file, const char *title,
-		       const char *terminal)
+static void plot_body(FILE *f, void *arg)
 {
 	unsigned int i, j, lines = 0;
-	FILE *f;
-	int st;
 
-	f = popen("gnuplot", "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "set terminal %s size 1200,700 noenhanced\nset output ",
-		terminal);
-	gp_string(f, file);
-	fprintf(f, "\nset title ");
-	gp_string(f, title);
-	fprintf(f, "\nset xlabel 'cores'\n"
+	(void)arg;
+	fprintf(f, "set xlabel 'cores'\n"
 		"set ylabel 'median latency of one operation (ns)'\n"
 		"set logscale y\nset xtics 1\nset grid\n"
 		"set key outside right top\nplot ");
@@ -476,7 +416,7 @@ static int run_gnuplot(const char *file, const char *title,
 			lines++ ? ", " : "");
 		gp_style(f, i);
 		fprintf(f, " title ");
-		gp_string(f, res.r[i].variant);
+		plot_string(f, res.r[i].variant);
 	}
 	fputc('\n', f);
 	for (i = 0; i < res.n; i++) {
@@ -488,37 +428,6 @@ static int run_gnuplot(const char *file, const char *title,
 					res.r[j].median);
 		fprintf(f, "e\n");
 	}
-	st = pclose(f);
-	if (st == -1)
-		return -errno;
-	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
-}
-
-/* 0: written or skipped (said why); -1: gnuplot failed. */
-static int draw_plot(const char *file, const struct bench_env *env)
-{
-	char title[256];
-
-	if (!in_path("gnuplot")) {
-		printf("\nmkbench: --plot %s: gnuplot is not installed (Debian: apt-get install\n"
-		       "gnuplot-nox); no plot written\n", file);
-		return 0;
-	}
-	if (!res.n) {
-		printf("\nmkbench: --plot %s: no results to plot\n", file);
-		return 0;
-	}
-	snprintf(title, sizeof(title), "mkbench shootdown: %s%s", env->desc,
-		 env->emulated ? " (EMULATED timings)" : "");
-	fflush(stdout);
-	/* pngcairo where gnuplot has cairo, else the plain png terminal. */
-	if (run_gnuplot(file, title, "pngcairo") &&
-	    run_gnuplot(file, title, "png")) {
-		fprintf(stderr, "mkbench: --plot %s: gnuplot failed\n", file);
-		return -1;
-	}
-	printf("\nplot: %s\n", file);
-	return 0;
 }
 
 /* --- the suite ----------------------------------------------------------- */
@@ -559,7 +468,7 @@ static void print_header(const struct sd_ctx *c, const struct bench_env *env)
 	unsigned int r;
 
 	env_load_average(load, sizeof(load));
-	format_cpus(o, o->ncpus, cpus, sizeof(cpus));
+	report_cpu_list(o, o->ncpus, cpus, sizeof(cpus));
 	printf("mkbench shootdown\n");
 	printf("  environment  %s\n", env->desc);
 	if (env->emulated)
@@ -653,7 +562,8 @@ int shootdown_suite(const struct bench_opts *o)
 			failed = true;
 		}
 	}
-	if (o->plot && draw_plot(o->plot, &env))
+	if (o->plot &&
+	    plot_png("shootdown", o->plot, &env, res.n, plot_body, NULL))
 		failed = true;
 	return failed ? 1 : 0;
 }

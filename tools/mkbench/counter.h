@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mkbench counter - what its files share: the counters measured, their
+ * operations, and the run of one operation on k cores at once.
+ */
+#ifndef _MKBENCH_COUNTER_H
+#define _MKBENCH_COUNTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mkbench.h"
+
+/*
+ * The measured window of one operation on k cores: every thread runs
+ * o->reps timed batches at least, and the window lasts CT_MIN_WINDOW_NS
+ * at least; it is cut at CT_MAX_WINDOW_NS once every thread has timed a
+ * batch (an emulated guest whose vCPUs outnumber the host's cores runs
+ * some operations a hundred times slower), and a thread that has timed
+ * none after CT_TIMEOUT_NS has failed.
+ */
+#define CT_MIN_WINDOW_NS	(20ULL * 1000 * 1000)
+#define CT_MAX_WINDOW_NS	(500ULL * 1000 * 1000)
+#define CT_TIMEOUT_NS		(30ULL * 1000 * 1000 * 1000)
+#define CT_WARM_BATCHES		2	/* each thread's, before the window */
+#define CT_MAX_SAMPLES		4096	/* timed batches a thread keeps */
+/*
+ * A thread runs batches on its CPU from the start of one to the end of
+ * another if it was off its CPU for no longer than this during each, and
+ * between two (by its CPU time); CT_MAX_RUNS such times a measurement are
+ * kept.
+ */
+#define CT_GAP_NS		(50ULL * 1000)
+#define CT_MAX_RUNS		1024
+
+/* The operations, numbered as MKREP_BENCH_ADD, _READ and _READ_EXACT. */
+enum ct_op {
+	CT_ADD,		/* add 1 */
+	CT_READ,	/* a local (possibly stale) read */
+	CT_READ_EXACT,	/* an exact read */
+	CT_NOPS
+};
+
+/* Where a counter keeps its count: the colour of its lines in the plot. */
+enum ct_kind {
+	CT_SHARED,	/* one shared atomic: every add a locked RMW of one line */
+	CT_WRITE_MOSTLY,	/* a slot a CPU: an exact read sums them */
+	CT_READ_MOSTLY,	/* an add writes its sum into every reader's row */
+	CT_PERCPU,	/* the kernel's percpu_counter */
+	CT_NKINDS
+};
+
+/* A counter, as a backend offers it. */
+struct ct_impl {
+	const char *variant;	/* the CSV variants start with it */
+	const char *label;	/* its line in the table */
+	enum ct_kind kind;
+	/*
+	 * Run @iters operations @op on the calling thread, the @index-th of
+	 * the run (bound to o->cpus[@index]), and time them: the nanoseconds
+	 * in @ns.  0 or -errno.
+	 */
+	int (*batch)(const struct ct_impl *impl, unsigned int index,
+		     enum ct_op op, uint32_t iters, uint64_t *ns);
+	void *priv;
+};
+
+/* A run of the suite, as the backends see it. */
+struct ct_ctx {
+	const struct bench_opts *o;
+};
+
+/*
+ * Measure every operation of the @n counters @impl on the first 1, 2, ...
+ * o->ncpus CPUs and record the results under @mode ("user", "module"):
+ * 0, or -1 after a failure it reported.  The caller is the thread on the
+ * first CPU; it is left bound to it.
+ */
+int ct_run(const struct ct_ctx *c, const char *mode,
+	   const struct ct_impl *impl, unsigned int n);
+
+/*
+ * The backends: 0, -1 after a failure they reported, 1 when they cannot
+ * run here (they said why).
+ */
+int ct_user(const struct ct_ctx *c);
+int ct_module(const struct ct_ctx *c, bool asked);
+/*
+ * Whether /dev/mkrep offers counters: 0, or 1 with the reason said: on
+ * stderr when @asked (--backend module), else as a line of the table.
+ */
+int ct_module_available(bool asked);
+
+/* Say what failed in @mode, with @err (-errno) when non-zero. */
+void ct_fail(const char *mode, const char *what, int err);
+
+#endif /* _MKBENCH_COUNTER_H */
