@@ -213,26 +213,24 @@ static int one_batch(struct ct_group *g, struct ct_thread *t)
 	return 0;
 }
 
-static void *worker_main(void *arg)
+/* A command of the worker @arg: batches until the phase is PH_STOP. */
+static void run_batches(void *arg, unsigned int seq)
 {
 	struct ct_thread *t = arg;
 	struct ct_group *g = t->g;
-	unsigned int seen = 0, seq;
-	int ret = pin_cpu(t->cpu);
 
-	store_release(&t->ready, ret ? ret : 1);
-	if (ret)
-		return NULL;
-	for (;;) {
-		while ((seq = load_acquire(&g->seq)) == seen)
-			mkchan_cpu_relax();
-		seen = seq;
-		if (g->cmd == CMD_EXIT)
-			return NULL;
-		while (load_acquire(&g->phase) != PH_STOP && !one_batch(g, t))
-			;
-		store_release(&t->done, seq);
-	}
+	(void)seq;
+	while (load_acquire(&g->phase) != PH_STOP && !one_batch(g, t))
+		;
+}
+
+static void *worker_main(void *arg)
+{
+	struct ct_thread *t = arg;
+
+	worker_loop(t->cpu, &t->ready, &t->done, &t->g->seq, &t->g->cmd,
+		    CMD_EXIT, run_batches, t);
+	return NULL;
 }
 
 static void stop_workers(struct ct_group *g, unsigned int started)
@@ -756,14 +754,15 @@ int ct_run(const struct ct_ctx *c, const char *mode,
 
 void ct_fail(const char *mode, const char *what, int err)
 {
-	if (err)
-		fprintf(stderr, "mkbench: counter %s: %s: %s\n", mode, what,
-			strerror(-err));
-	else
-		fprintf(stderr, "mkbench: counter %s: %s\n", mode, what);
+	bench_fail("counter", mode, what, err);
 }
 
 /* --- the table ----------------------------------------------------------- */
+
+static const char *variant_of(unsigned int i)
+{
+	return res.r[i].variant;
+}
 
 /* @v in @width columns, with fewer decimals as it grows. */
 static void print_num(double v, int width)
@@ -842,15 +841,10 @@ static void print_section(const char *title)
 	bool cut = false, alone = false;
 	struct ct_result *r;
 
-	printf("  %s\n", title);
-	if (first == res.n)
-		printf("    (no results)\n");
+	section_title(title, first == res.n);
 	/* Each variant's lines together, in the order variants came. */
 	for (i = first; i < res.n; i++) {
-		for (j = first; j < i; j++)
-			if (!strcmp(res.r[j].variant, res.r[i].variant))
-				break;
-		if (j < i)
+		if (!first_variant(variant_of, first, i))
 			continue;
 		if ((int)res.r[i].meas != meas) {
 			meas = res.r[i].meas;
@@ -887,21 +881,12 @@ static void print_section(const char *title)
 
 static void report_results(void)
 {
-	static const char *const metric[IRQ_ROWS] = {
-		[IRQ_CAL] = "ipis_per_op",
-		[IRQ_TLB] = "tlb_per_op",
-		[IRQ_RES] = "res_per_op",
-	};
 	const struct ct_result *r, *one, *shared;
 	unsigned int i;
-	int k;
 
 	for (i = 0; i < res.n; i++) {
 		r = &res.r[i];
-		report_set_cpus(r->cpus);
-		report_value(r->variant, "latency_ns_median", NULL, r->median,
-			     "ns");
-		report_value(r->variant, "latency_ns_p99", NULL, r->p99, "ns");
+		report_latency(r->variant, r->cpus, r->median, r->p99);
 		report_value(r->variant, "throughput", NULL, r->rate, "ops/s");
 		if (r->meas == M_EXACT_ADDING)
 			report_value(r->variant, "add_throughput", NULL,
@@ -914,10 +899,7 @@ static void report_results(void)
 		if (r->meas == M_ADD && shared && shared != r)
 			report_value(r->variant, "throughput_vs_shared", NULL,
 				     r->rate / shared->rate, "x");
-		for (k = 0; k < IRQ_ROWS; k++)
-			if (r->irq[k] >= 0)
-				report_value(r->variant, metric[k], NULL,
-					     r->irq[k], "per op");
+		report_irq(r->variant, r->irq);
 		report_value(r->variant, "batches", NULL, r->batches,
 			     "batches");
 		report_value(r->variant, "concurrent", NULL,
@@ -927,16 +909,6 @@ static void report_results(void)
 }
 
 /* --- the plot ------------------------------------------------------------ */
-
-static bool first_of_variant(unsigned int i)
-{
-	unsigned int j;
-
-	for (j = 0; j < i; j++)
-		if (!strcmp(res.r[j].variant, res.r[i].variant))
-			return false;
-	return true;
-}
 
 /*
  * The style of result @i's line: its colour tells where the counter keeps
@@ -957,34 +929,9 @@ static void gp_style(FILE *f, unsigned int i)
 		(unsigned int)r->meas + 1, strcmp(r->mode, "user") ? 7U : 6U);
 }
 
-static void plot_body(FILE *f, void *arg)
+static void gp_point(FILE *f, unsigned int i)
 {
-	unsigned int i, j, lines = 0;
-
-	(void)arg;
-	fprintf(f, "set xlabel 'cores'\n"
-		"set ylabel 'throughput (M operations/s, all cores)'\n"
-		"set logscale y\nset xtics 1\nset grid\n"
-		"set key outside right top\nplot ");
-	for (i = 0; i < res.n; i++) {
-		if (!first_of_variant(i))
-			continue;
-		fprintf(f, "%s'-' using 1:2 with linespoints",
-			lines++ ? ", " : "");
-		gp_style(f, i);
-		fprintf(f, " title ");
-		plot_string(f, res.r[i].variant);
-	}
-	fputc('\n', f);
-	for (i = 0; i < res.n; i++) {
-		if (!first_of_variant(i))
-			continue;
-		for (j = i; j < res.n; j++)
-			if (!strcmp(res.r[j].variant, res.r[i].variant))
-				fprintf(f, "%u %.6g\n", res.r[j].cores,
-					res.r[j].rate / 1e6);
-		fprintf(f, "e\n");
-	}
+	fprintf(f, "%u %.6g\n", res.r[i].cores, res.r[i].rate / 1e6);
 }
 
 /* --- the suite ----------------------------------------------------------- */
@@ -1011,19 +958,12 @@ static bool backend_wants(const char *b, const char *name, bool *named)
 static void print_header(const struct ct_ctx *c, const struct bench_env *env)
 {
 	const struct bench_opts *o = c->o;
-	char load[64], cpus[64];
-	unsigned int r;
+	struct suite_head h;
 
-	env_load_average(load, sizeof(load));
-	report_cpu_list(o, o->ncpus, cpus, sizeof(cpus));
-	printf("mkbench counter\n");
-	printf("  environment  %s\n", env->desc);
-	if (env->emulated)
-		printf("               EMULATED: these timings are not hardware timings\n");
-	printf("  CPU          %s\n", env->cpu_model);
+	suite_header("counter", o, env, &h);
 	printf("  cores        CPUs %s, measured on the first 1 to %u of them: a\n"
 	       "               thread bound to each, all running the operation at once\n",
-	       cpus, o->ncpus);
+	       h.cpus, o->ncpus);
 	printf("  batches      of %lu operations, timed as one: each thread runs %d\n"
 	       "               untimed, then %u timed at least, for %.0f ms at least\n"
 	       "               (cut at %.1f s); a batch counts if every thread ran\n"
@@ -1038,11 +978,7 @@ static void print_header(const struct ct_ctx *c, const struct bench_env *env)
 	printf("  interrupts   /proc/interrupts during the timed window, all CPUs\n"
 	       "               summed, per operation timed: IPIs/op the CAL row\n"
 	       "               (function-call IPIs), TLB/op the TLB row\n");
-	for (r = 0; r < IRQ_ROWS; r++)
-		if (!res.has[r])
-			printf("               no %s row in /proc/interrupts here: not counted\n",
-			       irq_row_name[r]);
-	printf("  load average %s (before the run)\n\n", load);
+	suite_header_end(res.has, &h);
 	printf("  %-40s %5s %10s %10s %10s %8s %8s\n", "", "cores", "median ns",
 	       "p99 ns", "Mops/s", "IPIs/op", "TLB/op");
 	fflush(stdout);
@@ -1051,9 +987,14 @@ static void print_header(const struct ct_ctx *c, const struct bench_env *env)
 int counter_suite(const struct bench_opts *o)
 {
 	struct ct_ctx c = { .o = o };
+	struct plot_lines pl = {
+		.ylabel = "throughput (M operations/s, all cores)",
+		.variant = variant_of,
+		.style = gp_style,
+		.point = gp_point,
+	};
 	bool user, module, named, asked_module, failed = false;
 	struct bench_env env;
-	struct irq_file irq;
 	cpu_set_t saved;
 	int ret;
 
@@ -1062,20 +1003,9 @@ int counter_suite(const struct bench_opts *o)
 	/* Asked for by name and not there: fail before measuring anything. */
 	if (asked_module && ct_module_available(true))
 		return 1;
-	if (sched_getaffinity(0, sizeof(saved), &saved)) {
-		perror("mkbench: sched_getaffinity");
-		return 1;
-	}
-	ret = irq_open(&irq);
-	if (ret) {
-		fprintf(stderr, "mkbench: /proc/interrupts: %s: interrupts are not counted\n",
-			strerror(-ret));
-	} else {
-		memcpy(res.has, irq.has, sizeof(res.has));
-		irq_close(&irq);
-	}
 	res.iters = o->iters;
-	env_detect(o->env, &env);
+	if (suite_begin(o, &saved, res.has, &env))
+		return 1;
 	print_header(&c, &env);
 
 	if (user) {
@@ -1092,20 +1022,7 @@ int counter_suite(const struct bench_opts *o)
 				      "    loops, a thread a core, one counter fd");
 	}
 
-	report_begin("counter", o);
-	report_results();
-	report_set_cpus("");
-	report_value("env", "emulated", NULL, env.emulated, "bool");
-	if (o->csv) {
-		ret = report_csv(o->csv);
-		if (ret) {
-			fprintf(stderr, "mkbench: %s: %s\n", o->csv,
-				strerror(-ret));
-			failed = true;
-		}
-	}
-	if (o->plot &&
-	    plot_png("counter", o->plot, &env, res.n, plot_body, NULL))
-		failed = true;
+	pl.n = res.n;
+	failed |= suite_end("counter", o, &env, report_results, &pl);
 	return failed ? 1 : 0;
 }

@@ -21,8 +21,6 @@
 
 #include "counter.h"
 
-#define MKREP_DEVICE	"/dev/mkrep"
-
 static_assert(CT_ADD == MKREP_BENCH_ADD && CT_READ == MKREP_BENCH_READ &&
 	      CT_READ_EXACT == MKREP_BENCH_READ_EXACT,
 	      "enum ct_op is numbered as MKREP_BENCH_*");
@@ -55,30 +53,12 @@ int ct_module_available(bool asked)
 {
 	struct mkrep_query q = { .size = sizeof(q) };
 	char why[160];
-	int fd;
 
-	fd = open(MKREP_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		snprintf(why, sizeof(why), "%s: %s (mkrep.ko is not loaded here;\n"
-			 "    make vm-shell runs it in the test guest)",
-			 MKREP_DEVICE, strerror(errno));
-	else if (ioctl(fd, MKREP_IOC_QUERY, &q))
-		snprintf(why, sizeof(why), "MKREP_IOC_QUERY: %s", strerror(errno));
-	else if (!(q.features & MKREP_FEAT_COUNTER))
-		snprintf(why, sizeof(why),
-			 "the loaded mkrep has no replicated counters");
-	else
-		why[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	if (!why[0])
-		return 0;
-	if (asked)
-		fprintf(stderr, "mkbench: counter --backend module: %s\n", why);
-	else
-		printf("  module: skipped: %s\n", why);
-	fflush(stdout);
-	return 1;
+	module_probe(&q, MKREP_FEAT_COUNTER,
+		     "make vm-shell runs it in the test guest",
+		     "the loaded mkrep has no replicated counters", why,
+		     sizeof(why));
+	return module_skip("counter", asked, why);
 }
 
 /* A counter of @mode: its fd, or -errno. */

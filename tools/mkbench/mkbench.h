@@ -197,4 +197,75 @@ int plot_png(const char *suite, const char *file,
 /* @s as a gnuplot string in single quotes: a quote is doubled. */
 void plot_string(FILE *f, const char *s);
 
+/*
+ * common.c: what the suites of a CPU list (shootdown, counter) share.
+ *
+ * The lines of a plot against the cores, a line a variant: result @i's
+ * variant, the style of its line and its point ("cores value\n").
+ */
+struct plot_lines {
+	const char *ylabel;
+	unsigned int n;			/* results */
+	const char *(*variant)(unsigned int i);
+	void (*style)(FILE *f, unsigned int i);
+	void (*point)(FILE *f, unsigned int i);
+};
+
+/* A plot_body_fn: @arg is a struct plot_lines. */
+void plot_lines(FILE *f, void *arg);
+/* Whether result @i is the first of its variant from result @from on. */
+bool first_variant(const char *(*variant)(unsigned int i),
+		   unsigned int from, unsigned int i);
+/* A section of the table: its title, and a line if it has no results. */
+void section_title(const char *title, bool none);
+/* A measurement's median and p99 CSV rows, on the CPUs @cpus. */
+void report_latency(const char *variant, const char *cpus, double median,
+		    double p99);
+/*
+ * The CSV rows of the results (@results), of the environment, the CSV
+ * file and the plot of a suite: whether any failed.
+ */
+int suite_end(const char *suite, const struct bench_opts *o,
+	      const struct bench_env *env, void (*results)(void),
+	      const struct plot_lines *pl);
+
+/* What the header of a suite's table says. */
+struct suite_head {
+	char load[64];		/* the load average before the run */
+	char cpus[64];		/* the CPU list */
+};
+
+/* The header's first lines: the suite, the environment and the CPU. */
+void suite_header(const char *suite, const struct bench_opts *o,
+		  const struct bench_env *env, struct suite_head *h);
+
+/* Say what failed in @suite's @mode, with @err (-errno) when non-zero. */
+void bench_fail(const char *suite, const char *mode, const char *what,
+		int err);
+
+#define MKREP_DEVICE	"/dev/mkrep"
+
+struct mkrep_query;
+/*
+ * Whether /dev/mkrep answers MKREP_IOC_QUERY into @q (its size set) with
+ * @feature: 0, or 1 with the reason in @why: @hint where it is not loaded,
+ * @lacks where it lacks @feature.
+ */
+int module_probe(struct mkrep_query *q, unsigned int feature,
+		 const char *hint, const char *lacks, char *why, size_t len);
+/*
+ * 0 if @why is empty, else 1 with it said: on stderr when @asked
+ * (--backend module), else as a line of the table.
+ */
+int module_skip(const char *suite, bool asked, const char *why);
+
+/*
+ * A worker thread's loop: pin to @cpu and say so in @ready (1, or -errno);
+ * then for each command posted in @seq, until @cmd is @exit_cmd, @fn and
+ * @done set to it.
+ */
+void worker_loop(int cpu, int *ready, unsigned int *done,
+		 const unsigned int *seq, const int *cmd, int exit_cmd,
+		 void (*fn)(void *arg, unsigned int seq), void *arg);
+
 #endif /* _MKBENCH_H */

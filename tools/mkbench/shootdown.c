@@ -184,11 +184,7 @@ int sd_pin(int cpu)
 
 void sd_fail(const char *mode, const char *what, int err)
 {
-	if (err)
-		fprintf(stderr, "mkbench: shootdown %s: %s: %s\n", mode, what,
-			strerror(-err));
-	else
-		fprintf(stderr, "mkbench: shootdown %s: %s\n", mode, what);
+	bench_fail("shootdown", mode, what, err);
 }
 
 /* --- results ------------------------------------------------------------- */
@@ -263,6 +259,11 @@ void sd_record(const struct sd_ctx *c, const char *variant,
 	free(s);
 }
 
+static const char *variant_of(unsigned int i)
+{
+	return res.r[i].variant;
+}
+
 static void print_per_op(double v)
 {
 	if (v < 0)
@@ -278,15 +279,10 @@ static void print_section(const char *title)
 	struct sd_result *r;
 	bool cut = false;
 
-	printf("  %s\n", title);
-	if (first == res.n)
-		printf("    (no results)\n");
+	section_title(title, first == res.n);
 	/* Each variant's lines together, in the order variants came. */
 	for (i = first; i < res.n; i++) {
-		for (j = first; j < i; j++)
-			if (!strcmp(res.r[j].variant, res.r[i].variant))
-				break;
-		if (j < i)
+		if (!first_variant(variant_of, first, i))
 			continue;
 		for (j = i; j < res.n; j++) {
 			r = &res.r[j];
@@ -308,41 +304,18 @@ static void print_section(const char *title)
 
 static void report_results(void)
 {
-	static const char *const metric[IRQ_ROWS] = {
-		[IRQ_CAL] = "ipis_per_op",
-		[IRQ_TLB] = "tlb_per_op",
-		[IRQ_RES] = "res_per_op",
-	};
 	struct sd_result *r;
 	unsigned int i;
-	int k;
 
 	for (i = 0; i < res.n; i++) {
 		r = &res.r[i];
-		report_set_cpus(r->cpus);
-		report_value(r->variant, "latency_ns_median", NULL, r->median,
-			     "ns");
-		report_value(r->variant, "latency_ns_p99", NULL, r->p99, "ns");
-		for (k = 0; k < IRQ_ROWS; k++)
-			if (r->irq[k] >= 0)
-				report_value(r->variant, metric[k], NULL,
-					     r->irq[k], "per op");
+		report_latency(r->variant, r->cpus, r->median, r->p99);
+		report_irq(r->variant, r->irq);
 		report_value(r->variant, "samples", NULL, r->n, "ops");
 	}
 }
 
 /* --- the plot ------------------------------------------------------------ */
-
-/* Is result @i the first of its variant? */
-static bool first_of_variant(unsigned int i)
-{
-	unsigned int j;
-
-	for (j = 0; j < i; j++)
-		if (!strcmp(res.r[j].variant, res.r[i].variant))
-			return false;
-	return true;
-}
 
 /* The length of variant @v's mode and strategy: all but its last word. */
 static size_t prefix_len(const char *v)
@@ -400,34 +373,9 @@ static void gp_style(FILE *f, unsigned int i)
 		group % 5 + 1, group % 13 + 1);
 }
 
-static void plot_body(FILE *f, void *arg)
+static void gp_point(FILE *f, unsigned int i)
 {
-	unsigned int i, j, lines = 0;
-
-	(void)arg;
-	fprintf(f, "set xlabel 'cores'\n"
-		"set ylabel 'median latency of one operation (ns)'\n"
-		"set logscale y\nset xtics 1\nset grid\n"
-		"set key outside right top\nplot ");
-	for (i = 0; i < res.n; i++) {
-		if (!first_of_variant(i))
-			continue;
-		fprintf(f, "%s'-' using 1:2 with linespoints",
-			lines++ ? ", " : "");
-		gp_style(f, i);
-		fprintf(f, " title ");
-		plot_string(f, res.r[i].variant);
-	}
-	fputc('\n', f);
-	for (i = 0; i < res.n; i++) {
-		if (!first_of_variant(i))
-			continue;
-		for (j = i; j < res.n; j++)
-			if (!strcmp(res.r[j].variant, res.r[i].variant))
-				fprintf(f, "%u %.0f\n", res.r[j].cores,
-					res.r[j].median);
-		fprintf(f, "e\n");
-	}
+	fprintf(f, "%u %.0f\n", res.r[i].cores, res.r[i].median);
 }
 
 /* --- the suite ----------------------------------------------------------- */
@@ -464,19 +412,12 @@ static void pick_modes(const char *b, bool want[NMODES], bool *asked_module)
 static void print_header(const struct sd_ctx *c, const struct bench_env *env)
 {
 	const struct bench_opts *o = c->o;
-	char load[64], cpus[64];
-	unsigned int r;
+	struct suite_head h;
 
-	env_load_average(load, sizeof(load));
-	report_cpu_list(o, o->ncpus, cpus, sizeof(cpus));
-	printf("mkbench shootdown\n");
-	printf("  environment  %s\n", env->desc);
-	if (env->emulated)
-		printf("               EMULATED: these timings are not hardware timings\n");
-	printf("  CPU          %s\n", env->cpu_model);
+	suite_header("shootdown", o, env, &h);
 	printf("  cores        CPUs %s, measured on the first 1 to %u of them; the\n"
 	       "               first one unmaps, the others hold the page too\n",
-	       cpus, o->ncpus);
+	       h.cpus, o->ncpus);
 	printf("  operations   %lu timed a measurement, after %lu of warm-up (or as\n"
 	       "               many as %.1f s allows, %d at least); before each,\n"
 	       "               untimed, the page is mapped (again) and every core\n"
@@ -487,11 +428,7 @@ static void print_header(const struct sd_ctx *c, const struct bench_env *env)
 	       "               CPUs summed: IPIs/op is the CAL row (function-call\n"
 	       "               IPIs, which carry x86's TLB shootdowns), TLB/op the TLB\n"
 	       "               row (shootdowns received: already counted in CAL)\n");
-	for (r = 0; r < IRQ_ROWS; r++)
-		if (!res.has[r])
-			printf("               no %s row in /proc/interrupts here: not counted\n",
-			       irq_row_name[r]);
-	printf("  load average %s (before the run)\n\n", load);
+	suite_header_end(res.has, &h);
 	printf("  %-42s %5s %11s %11s %8s %8s\n", "", "cores", "median ns",
 	       "p99 ns", "IPIs/op", "TLB/op");
 	fflush(stdout);
@@ -505,9 +442,14 @@ int shootdown_suite(const struct bench_opts *o)
 		.warm = o->iters / 10 < 2 ? 2 : o->iters / 10,
 		.page_size = sysconf(_SC_PAGESIZE),
 	};
+	struct plot_lines pl = {
+		.ylabel = "median latency of one operation (ns)",
+		.variant = variant_of,
+		.style = gp_style,
+		.point = gp_point,
+	};
 	bool want[NMODES], asked_module, failed = false;
 	struct bench_env env;
-	struct irq_file irq;
 	cpu_set_t saved;
 	int ret;
 
@@ -515,19 +457,8 @@ int shootdown_suite(const struct bench_opts *o)
 	/* Asked for by name and not there: fail before measuring anything. */
 	if (asked_module && sd_module_available(true))
 		return 1;
-	if (sched_getaffinity(0, sizeof(saved), &saved)) {
-		perror("mkbench: sched_getaffinity");
+	if (suite_begin(o, &saved, res.has, &env))
 		return 1;
-	}
-	ret = irq_open(&irq);
-	if (ret) {
-		fprintf(stderr, "mkbench: /proc/interrupts: %s: interrupts are not counted\n",
-			strerror(-ret));
-	} else {
-		memcpy(res.has, irq.has, sizeof(res.has));
-		irq_close(&irq);
-	}
-	env_detect(o->env, &env);
 	print_header(&c, &env);
 
 	if (want[MODE_NATIVE]) {
@@ -550,20 +481,7 @@ int shootdown_suite(const struct bench_opts *o)
 				      "    with MKREP_SPIN; MKREP_IOC_OP with MKREP_SPIN");
 	}
 
-	report_begin("shootdown", o);
-	report_results();
-	report_set_cpus("");
-	report_value("env", "emulated", NULL, env.emulated, "bool");
-	if (o->csv) {
-		ret = report_csv(o->csv);
-		if (ret) {
-			fprintf(stderr, "mkbench: %s: %s\n", o->csv,
-				strerror(-ret));
-			failed = true;
-		}
-	}
-	if (o->plot &&
-	    plot_png("shootdown", o->plot, &env, res.n, plot_body, NULL))
-		failed = true;
+	pl.n = res.n;
+	failed |= suite_end("shootdown", o, &env, report_results, &pl);
 	return failed ? 1 : 0;
 }

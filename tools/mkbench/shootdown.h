@@ -46,6 +46,20 @@ int irq_open(struct irq_file *f);
 int irq_read(struct irq_file *f, uint64_t v[IRQ_ROWS]);
 void irq_close(struct irq_file *f);
 
+/*
+ * common.c: the start of a suite's run: the caller's CPUs in @saved,
+ * the rows of /proc/interrupts there in @has, the environment in @env.
+ * 0, or 1 when it failed (it said why).
+ */
+#ifdef CPU_SETSIZE
+int suite_begin(const struct bench_opts *o, cpu_set_t *saved,
+		bool has[IRQ_ROWS], struct bench_env *env);
+#endif
+/* The header's last lines: the rows not counted and the load average. */
+void suite_header_end(const bool has[IRQ_ROWS], const struct suite_head *h);
+/* The per-operation CSV rows of the interrupts counted (< 0: not). */
+void report_irq(const char *variant, const double irq[IRQ_ROWS]);
+
 /* The operations timed. */
 enum sd_op {
 	SD_MADVISE,	/* madvise(MADV_DONTNEED) / MKREP_OP_UNMAP */

@@ -36,7 +36,6 @@
 
 #include "shootdown.h"
 
-#define MKREP_DEVICE	"/dev/mkrep"
 #define SPACE_PAGES	4	/* page 0 is measured; page 1 is never mapped */
 /* The initiator that makes no progress for this long has hung. */
 #define STALL_NS	(30ULL * 1000 * 1000 * 1000)
@@ -429,33 +428,15 @@ int sd_module_available(bool asked)
 {
 	struct mkrep_query q = { .size = sizeof(q) };
 	char why[160];
-	int fd;
 
-	fd = open(MKREP_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		snprintf(why, sizeof(why), "%s: %s (mkrep.ko is not loaded here;\n"
-			 "    make bench runs this mode in the test guest)",
-			 MKREP_DEVICE, strerror(errno));
-	else if (ioctl(fd, MKREP_IOC_QUERY, &q))
-		snprintf(why, sizeof(why), "MKREP_IOC_QUERY: %s", strerror(errno));
-	else if (!(q.features & MKREP_FEAT_SPACE))
-		snprintf(why, sizeof(why),
-			 "the loaded mkrep has no replicated page tables");
-	else if (q.max_space_pages < SPACE_PAGES)
+	if (!module_probe(&q, MKREP_FEAT_SPACE,
+			  "make bench runs this mode in the test guest",
+			  "the loaded mkrep has no replicated page tables",
+			  why, sizeof(why)) &&
+	    q.max_space_pages < SPACE_PAGES)
 		snprintf(why, sizeof(why), "mkrep's max_space_pages is below %d",
 			 SPACE_PAGES);
-	else
-		why[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-	if (!why[0])
-		return 0;
-	if (asked)
-		fprintf(stderr, "mkbench: shootdown --backend module: %s\n", why);
-	else
-		printf("  module: skipped: %s\n", why);
-	fflush(stdout);
-	return 1;
+	return module_skip("shootdown", asked, why);
 }
 
 int sd_module(const struct sd_ctx *c, bool asked)

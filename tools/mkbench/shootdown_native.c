@@ -45,25 +45,21 @@ static const struct {
 	[SD_MPROTECT] = { "native-mprotect", "mprotect(PROT_READ)" },
 };
 
+/* A command of the worker @arg: write the page. */
+static void touch(void *arg, unsigned int seq)
+{
+	struct worker *w = arg;
+
+	sd_touch(w->g->pg.page, w->index, seq);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct group *g = w->g;
-	unsigned int seen = 0, seq;
-	int ret = pin_cpu(w->cpu);
 
-	store_release(&w->ready, ret ? ret : 1);
-	if (ret)
-		return NULL;
-	for (;;) {
-		while ((seq = load_acquire(&g->seq)) == seen)
-			mkchan_cpu_relax();
-		seen = seq;
-		if (g->cmd == CMD_EXIT)
-			return NULL;
-		sd_touch(g->pg.page, w->index, seq);
-		store_release(&w->done, seq);
-	}
+	worker_loop(w->cpu, &w->ready, &w->done, &w->g->seq, &w->g->cmd,
+		    CMD_EXIT, touch, w);
+	return NULL;
 }
 
 /* Post @cmd to every worker; for CMD_TOUCH, wait until all did it. */
