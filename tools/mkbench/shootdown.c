@@ -479,6 +479,12 @@ int shootdown_suite(const struct bench_opts *o)
 		if (ret <= 0)
 			print_section("module: an mkrep space, a member process a core serving\n"
 				      "    with MKREP_SPIN; MKREP_IOC_OP with MKREP_SPIN");
+		if (!ret) {
+			failed |= sd_native_space(&c) < 0;
+			sched_setaffinity(0, sizeof(saved), &saved);
+			print_section("module, one member: threads of one process, one a core,\n"
+				      "    on one window; its MKREP_IOC_OP: Linux's IPI shootdown");
+		}
 	}
 
 	pl.n = res.n;

@@ -154,6 +154,8 @@ struct sd_ctx {
  * cannot run here (it said why).
  */
 int sd_native(const struct sd_ctx *c);
+/* The same with threads of one member of an mkrep space (needs it). */
+int sd_native_space(const struct sd_ctx *c);
 int sd_shm(const struct sd_ctx *c);
 int sd_module(const struct sd_ctx *c, bool asked);
 /*

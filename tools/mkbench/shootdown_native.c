@@ -6,13 +6,25 @@
  * the TLB of every other CPU that runs the process with an IPI before the
  * system call returns.  The other threads spin in user space meanwhile, on
  * their CPUs, as the members of the other modes do.
+ *
+ * The same over an mkrep space (sd_native_space()): the process is the
+ * space's one member, its first thread joined on the first CPU; its other
+ * threads write to the window, and the first one's MKREP_IOC_OP unmaps or
+ * protects the page - Linux's IPI shootdown of the one page table, in the
+ * same code path as the replicated one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/mkrep.h>
 
 #include "shootdown.h"
 
@@ -33,6 +45,8 @@ struct group {
 	unsigned int __aligned(128) seq;	/* commands posted */
 	int cmd;
 	struct sd_page pg;
+	int space;				/* the space, or -1 */
+	size_t space_len;
 	unsigned int k;
 	struct worker *w;			/* w[1 .. k - 1] */
 };
@@ -44,6 +58,88 @@ static const struct {
 	[SD_MUNMAP] = { "native-munmap", "munmap" },
 	[SD_MPROTECT] = { "native-mprotect", "mprotect(PROT_READ)" },
 };
+
+static const struct {
+	const char *variant, *label;
+} space_ops[SD_NOPS] = {
+	[SD_MADVISE] = { "space-threads-unmap", "MKREP_OP_UNMAP" },
+	[SD_MPROTECT] = { "space-threads-protect", "MKREP_OP_PROTECT (read)" },
+};
+
+static int space_op(struct group *g, unsigned int op, unsigned int prot)
+{
+	struct mkrep_op o = {
+		.size = sizeof(o), .op = op, .prot = prot,
+		.length = g->pg.size,
+	};
+
+	return ioctl(g->space, MKREP_IOC_OP, &o) ? -errno : 0;
+}
+
+/* The page mapped and writable in the space, as sd_page_ready() does. */
+static int space_ready(struct group *g)
+{
+	int ret = 0;
+
+	if (!g->pg.mapped)
+		ret = space_op(g, MKREP_OP_MAP, MKREP_PROT_READ | MKREP_PROT_WRITE);
+	else if (g->pg.ro)
+		ret = space_op(g, MKREP_OP_PROTECT,
+			       MKREP_PROT_READ | MKREP_PROT_WRITE);
+	if (ret)
+		return ret;
+	g->pg.mapped = true;
+	g->pg.ro = false;
+	sd_touch(g->pg.page, 0, 1);
+	return 0;
+}
+
+static int space_page_op(struct group *g, enum sd_op op)
+{
+	if (op == SD_MPROTECT) {
+		g->pg.ro = true;
+		return space_op(g, MKREP_OP_PROTECT, MKREP_PROT_READ);
+	}
+	g->pg.mapped = false;
+	return space_op(g, MKREP_OP_UNMAP, 0);
+}
+
+/* A space of one page, joined by the caller (bound to its first CPU). */
+static int space_init(const struct sd_ctx *c, struct group *g)
+{
+	struct mkrep_space_create cr = {
+		.size = sizeof(cr), .flags = MKREP_SPACE_CLOEXEC,
+		.length = c->page_size, .strategy = MKREP_STRATEGY_BROADCAST,
+	};
+	struct mkrep_join j = { .size = sizeof(j), .cpu = c->o->cpus[0] };
+	int dev, ret = 0;
+
+	dev = open(MKREP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	if (ioctl(dev, MKREP_IOC_SPACE_CREATE, &cr))
+		ret = -errno;
+	close(dev);
+	if (ret)
+		return ret;
+	g->space = cr.fd;
+	if (ioctl(g->space, MKREP_IOC_JOIN, &j)) {
+		ret = -errno;
+		close(g->space);
+		g->space = -1;
+		return ret;
+	}
+	g->pg.page = (char *)(uintptr_t)j.addr;
+	g->pg.size = j.length;
+	g->space_len = j.length;
+	return 0;
+}
+
+static void space_fini(struct group *g)
+{
+	munmap(g->pg.page, g->space_len);
+	close(g->space);
+}
 
 /* A command of the worker @arg: write the page. */
 static void touch(void *arg, unsigned int seq)
@@ -125,26 +221,29 @@ static int measure(const struct sd_ctx *c, struct group *g, enum sd_op op,
 	sd_meas_init(m, c->iters);
 	sd_window_init(&w, m);
 	for (it = 0; ; it++) {
-		ret = sd_page_ready(&g->pg, 0, it);
+		ret = g->space >= 0 ? space_ready(g) :
+		      sd_page_ready(&g->pg, 0, it);
 		if (ret) {
 			sd_fail("native", "mapping the page again", ret);
 			break;
 		}
 		post(g, CMD_TOUCH);
 		sd_begin(&w);
-		ret = sd_page_op(&g->pg, op);
+		ret = g->space >= 0 ? space_page_op(g, op) :
+		      sd_page_op(&g->pg, op);
 		if (sd_end(&w, m, it >= c->warm) || ret)
 			break;
 	}
 	if (ret)
-		sd_fail("native", ops[op].label, ret);
+		sd_fail("native", g->space >= 0 ? space_ops[op].label :
+			ops[op].label, ret);
 	sd_window_fini(&w);
 	return ret;
 }
 
-/* Every operation on the first @k CPUs. */
+/* Every operation on the first @k CPUs, over a space if @space. */
 static int run_group(const struct sd_ctx *c, unsigned int k,
-		     struct sd_meas *m)
+		     struct sd_meas *m, bool space)
 {
 	struct group *g;
 	int op, ret;
@@ -156,10 +255,14 @@ static int run_group(const struct sd_ctx *c, unsigned int k,
 	}
 	memset(g, 0, sizeof(*g));
 	g->k = k;
+	g->space = -1;
 	g->w = aligned_alloc(128, k * sizeof(*g->w));
-	ret = g->w ? sd_page_init(&g->pg, -1) : -ENOMEM;
+	if (!g->w)
+		ret = -ENOMEM;
+	else
+		ret = space ? space_init(c, g) : sd_page_init(&g->pg, -1);
 	if (ret) {
-		sd_fail("native", "the page", ret);
+		sd_fail("native", space ? "the space" : "the page", ret);
 		free(g->w);
 		free(g);
 		return -1;
@@ -168,18 +271,26 @@ static int run_group(const struct sd_ctx *c, unsigned int k,
 	ret = start_workers(c, g);
 	if (!ret) {
 		for (op = 0; op < SD_NOPS && !ret; op++) {
+			if (space && !space_ops[op].variant)
+				continue;
 			ret = measure(c, g, op, m);
-			sd_record(c, ops[op].variant, ops[op].label, k, m);
+			sd_record(c, space ? space_ops[op].variant :
+				  ops[op].variant,
+				  space ? space_ops[op].label : ops[op].label,
+				  k, m);
 		}
 		stop_workers(g, k);
 	}
-	sd_page_fini(&g->pg);
+	if (space)
+		space_fini(g);
+	else
+		sd_page_fini(&g->pg);
 	free(g->w);
 	free(g);
 	return ret ? -1 : 0;
 }
 
-int sd_native(const struct sd_ctx *c)
+static int run_all(const struct sd_ctx *c, bool space)
 {
 	struct sd_meas *m = malloc(sd_meas_size(c->iters));
 	unsigned int k;
@@ -194,7 +305,17 @@ int sd_native(const struct sd_ctx *c)
 		return -1;
 	}
 	for (k = 1; k <= c->o->ncpus && !ret; k++)
-		ret = run_group(c, k, m);
+		ret = run_group(c, k, m, space);
 	free(m);
 	return ret;
+}
+
+int sd_native(const struct sd_ctx *c)
+{
+	return run_all(c, false);
+}
+
+int sd_native_space(const struct sd_ctx *c)
+{
+	return run_all(c, true);
 }
