@@ -859,6 +859,7 @@ TEST_F(alone, join_bad_arguments)
 TEST_F(alone, op_bad_arguments)
 {
 	struct mkrep_op op;
+	cpu_set_t set;
 	unsigned int served = 9;
 	uint64_t v;
 	pid_t pid;
@@ -923,24 +924,20 @@ TEST_F(alone, op_bad_arguments)
 	EXPECT_EQ(0, serve(self->fd, 0, &served));
 	EXPECT_EQ(0, served);
 
-	/* A thread of the member not bound to its CPU. */
+	/* Not the member's process at all. */
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid) {
-		/* Not the member's process at all. */
+	if (!pid)
 		_exit(do_op(self->fd, &op) == EPERM ? 0 : 1);
-	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	{
-		cpu_set_t set;
 
-		ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-		CPU_SET(self->cpu ? 0 : 1, &set);
-		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-		EXPECT_EQ(EINVAL, do_op(self->fd, &op));
-		EXPECT_EQ(EINVAL, serve(self->fd, 0, NULL));
-	}
+	/* The member's thread, no longer bound to its CPU alone. */
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	CPU_SET(self->cpu ? 0 : 1, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	EXPECT_EQ(EINVAL, do_op(self->fd, &op));
+	EXPECT_EQ(EINVAL, serve(self->fd, 0, NULL));
 }
 
 TEST_HARNESS_MAIN
