@@ -3,6 +3,10 @@
 # mkernel - the user's entry points.  `make help` lists them.
 
 VERSION		:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# make fuzz runs on the debug kernel unless KFLAVOUR is given.
+ifeq ($(origin KFLAVOUR),undefined)
+fuzz: KFLAVOUR = debug
+endif
 KFLAVOUR	?= stock
 SRC		:= $(CURDIR)
 BUILD		?= $(SRC)/build
@@ -33,9 +37,11 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 
 # The settings the VM scripts read.
 export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
+export FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
-.PHONY: all modules test-modules user tests inject deps check demo bench bench-host vm-shell check-host \
-	install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint check-runner clean help
+.PHONY: all modules test-modules user tests inject fuzz-tests deps check demo bench bench-host vm-shell \
+	fuzz check-host install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint \
+	check-runner clean help
 
 all: modules user tests test-modules
 
@@ -47,13 +53,16 @@ help:
 	@echo "                  shootdown and counter"
 	@echo "make bench-host   run mkbench urpc on this machine (no module; BENCH_ARGS=)"
 	@echo "make vm-shell     boot the guest with the modules loaded, with a shell"
+	@echo "make fuzz         the long seeded fuzzer, then trinity, on the debug kernel"
+	@echo "                  (FUZZ_OPS=1000000 FUZZ_SECONDS=3600 FUZZ_SEED= TRINITY_SECONDS=300)"
 	@echo "make check-host   run the selftests on this machine (root, loads modules)"
 	@echo "make install      install the modules for KDIR's kernel"
 	@echo "make dkms-install register, build and install the DKMS package"
 	@echo "make dkms-remove  remove the DKMS package"
 	@echo "make dkms-check   add, build, install, verify and remove the DKMS package"
 	@echo "make lint         checkpatch --strict, sparse and a W=1 build"
-	@echo "make check-runner show that make check fails on failures, WARNs and hangs"
+	@echo "make check-runner show that make check fails on failures, WARNs, KASAN and"
+	@echo "                  KCSAN reports, panics and hangs"
 	@echo "Variables: KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build SMP=4 MEM=1024 NODES=2 VM_TIMEOUT=600"
 
 # --- kernel modules ---------------------------------------------------------
@@ -152,14 +161,21 @@ $(BUILD)/user/selftests/inject/fail_test: $(VM)/inject/fail_test.c $(KSRC)/.vers
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) $(TEST_CFLAGS) -I$(KSRC) -static -o $@ $<
 
+# Only for make fuzz: trinity's runner, one more program for run-tests.sh.
+fuzz-tests: $(BUILD)/user/selftests/fuzz/trinity_test
+
+$(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 -include $(LIB_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d
 
 # --- tests and demo ---------------------------------------------------------
 
 deps:
-	$(VM)/deps.sh build vm lint dkms
+	$(VM)/deps.sh build vm lint dkms fuzz
 
-check demo bench vm-shell:
+check demo bench fuzz vm-shell:
 	$(VM)/vm.sh $(subst vm-,,$@)
 
 # The URPC benchmark on this machine, over plain shared memory: the

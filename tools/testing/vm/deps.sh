@@ -9,6 +9,7 @@
 #     vm      the kernel of $KFLAVOUR with its headers, QEMU, busybox, cpio
 #     lint    sparse, shellcheck
 #     dkms    dkms and the headers of $KFLAVOUR
+#     fuzz    trinity, the system-call fuzzer of make fuzz
 #
 # A second run installs nothing.
 set -eu
@@ -24,6 +25,7 @@ for job in "$@"; do
 	vm)	want+=("${kernel[@]}" qemu-system-x86 busybox-static cpio) ;;
 	lint)	want+=(sparse shellcheck) ;;
 	dkms)	want+=(dkms "${kernel[@]}") ;;
+	fuzz)	want+=(trinity) ;;
 	*)	echo "deps.sh: unknown job '$job'" >&2; exit 2 ;;
 	esac
 done

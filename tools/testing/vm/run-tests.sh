@@ -35,7 +35,9 @@ result() {	# result RC DESCRIPTION
 		echo "not ok $n $2"
 	fi
 }
-indent() { sed 's/^/# /'; }
+# Line by line as it comes (sed reads a line ahead): a fuzzer's seed must be
+# out before the kernel it runs on can crash.
+indent() { awk '{ print "# " $0; fflush() }'; }
 
 # kmemleak, on the kernels that have it (KFLAVOUR=debug): forget what the
 # kernel suspected before the modules were loaded.
@@ -48,28 +50,27 @@ if [ -n "$kmemleak" ]; then
 fi
 
 # KCSAN, on the kernels that have it (KFLAVOUR=kcsan): it watches nothing
-# until turned on, unless the kernel has CONFIG_KCSAN_EARLY_ENABLE.  Data
-# races of the kernel itself that the tests reach are not reported, by the
-# function of one of the two accesses:
-#   pollwake        fs/select.c: a wake-up sets pwq->triggered with a plain
-#                   write, which poll_schedule_timeout() clears with
-#                   smp_store_mb() (reached through mkchan's wake-ups)
-#   hrtimer_wakeup  kernel/time/hrtimer.c: the timer clears t->task with a
-#                   plain write, which do_nanosleep() reads plainly
+# until turned on (the kernel lacks CONFIG_KCSAN_EARLY_ENABLE).  It is
+# turned on once the modules are loaded, for the data races between two
+# functions of mkchan, mkrep or the runner's mkinject: the kernel's own
+# races (the scheduler tick against hrtimers, poll wake-ups, ...) are not
+# ours to fix, and TCG's timing finds new ones at every run.
 kcsan=/sys/kernel/debug/kcsan
-if [ -w "$kcsan" ] && grep -q '^enabled: 0' "$kcsan"; then
-	for f in pollwake hrtimer_wakeup; do
-		echo "!$f" >"$kcsan"
+kcsan_on() {
+	[ -w "$kcsan" ] || return 0
+	awk '$2 ~ /^[tT]$/ && $4 ~ /^\[(mkchan|mkrep|mkinject)\]$/ { print $3 }' \
+		/proc/kallsyms | while read -r f; do
+		echo "!$f" >"$kcsan" 2>/dev/null
 	done
-	echo on >"$kcsan"
-fi
+	echo whitelist >"$kcsan" && echo on >"$kcsan"
+}
 
 tests=$(cat "$testdir/tests.list")
 echo "TAP version 13"
 echo "1..$(($(grep -c . "$testdir/tests.list") + 4 + extra))"
 echo "# mkernel: kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
 checkers=
-grep -q '^enabled: 1' "$kcsan" 2>/dev/null && checkers="$checkers kcsan"
+[ -w "$kcsan" ] && checkers="$checkers kcsan(modules)"
 [ -e /proc/lockdep ] && checkers="$checkers lockdep"
 [ -e /sys/kernel/debug/kmemleak ] && checkers="$checkers kmemleak"
 [ -e /proc/self/fail-nth ] && checkers="$checkers fail-nth"
@@ -92,6 +93,7 @@ if [ -n "${MKERNEL_INJECT:-}" ]; then
 	# shellcheck disable=SC2086 # word splitting of the arguments is wanted
 	insmod "$moddir/mkinject.ko" $MKERNEL_INJECT 2>&1 | indent
 fi
+kcsan_on
 result $rc "load modules"
 
 # 2. The selftests, each program one KTAP test holding its own results.

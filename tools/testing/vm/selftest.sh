@@ -3,8 +3,10 @@
 #
 # The runner's own tests (make check-runner): make check must fail, and say
 # why, when a selftest fails, when the guest kernel WARNs (with and without
-# panic_on_warn), when it panics, and when the guest hangs.  Each case boots
-# the guest with a test-only fault (MKCHECK_INJECT, see vm.sh).
+# panic_on_warn), when KASAN reports a use-after-free (KFLAVOUR=debug), when
+# KCSAN reports a data race (KFLAVOUR=kcsan), when it panics, and when the
+# guest hangs.  Each case boots the guest with a test-only fault
+# (MKCHECK_INJECT, see vm.sh).
 set -uo pipefail
 
 vm=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +42,10 @@ expect_failure warn-panics '^  FAILED  the guest did not report the end' \
 	MKCHECK_INJECT=warn
 expect_failure warn-in-log '^  FAILED  kernel log clean' \
 	MKCHECK_INJECT=warn MKCHECK_PANIC_ON_WARN=0
+expect_failure kasan-use-after-free 'BUG: KASAN: (slab-)?use-after-free in mkinject' \
+	MKCHECK_INJECT=uaf KFLAVOUR=debug
+expect_failure kcsan-data-race 'BUG: KCSAN: data-race in mkinject' \
+	MKCHECK_INJECT=race KFLAVOUR=kcsan
 expect_failure kernel-panic 'Kernel panic - not syncing: mkinject: injected panic' \
 	MKCHECK_INJECT=panic
 expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \

@@ -6,6 +6,9 @@
 #   vm.sh check   run every selftest; exit non-zero on any failure
 #   vm.sh demo    run mkdemo
 #   vm.sh bench   run mkbench urpc (a TCG guest's timings are emulated)
+#   vm.sh fuzz    the long pass of the seeded fuzzer (mkchan/fuzz_test),
+#                 then trinity against /dev/mkchan and /dev/mkrep; exit
+#                 non-zero on any failure or kernel report
 #   vm.sh shell   interactive shell with the modules loaded
 #
 # Installs the Debian packages it needs, builds against the kernel of
@@ -14,37 +17,72 @@
 # the result does not depend on the console; a hard timeout bounds the boot.
 #
 # Environment (make passes its variables of the same names):
-#   KFLAVOUR     stock (default), rt, or debug and kcsan (built once from
-#                Debian's linux-source-6.1 by build-kernel.sh)
+#   KFLAVOUR     stock (default; debug for fuzz), rt, or debug and kcsan
+#                (built once from Debian's linux-source-6.1 by
+#                build-kernel.sh)
 #   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2)
 #   MEM          guest memory in MiB (default 1024)
 #   ACCEL        kvm or tcg (default: kvm when usable)
-#   VM_TIMEOUT   seconds before the guest is killed (default 600)
+#   VM_TIMEOUT   seconds before the guest is killed (default 600; for
+#                fuzz, FUZZ_SECONDS + TRINITY_SECONDS + 900)
 #   BUILD        build directory (default build/)
-#   MKCHECK_INJECT         runner self-test: fail, warn, panic or hang
+#   FUZZ_OPS         fuzz: operations of the seeded fuzzer (default 1000000)
+#   FUZZ_SECONDS     fuzz: the fuzzer stops after this many seconds if it
+#                    has not done FUZZ_OPS by then (default 3600)
+#   FUZZ_SEED        fuzz: the fuzzer's seed, to replay a run (default: a
+#                    new one, printed)
+#   TRINITY_SECONDS  fuzz: how long trinity runs (default 300; 0: not at all)
+#   MKCHECK_INJECT         runner self-test: fail, warn, panic, hang, uaf
+#                          (KASAN) or race (KCSAN)
 #   MKCHECK_PANIC_ON_WARN  0 to boot without panic_on_warn (default 1)
 set -euo pipefail
 
-mode=${1:?usage: vm.sh check|demo|bench|shell}
+mode=${1:?usage: vm.sh check|demo|bench|fuzz|shell}
 vm=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$vm/../../.." && pwd)
-flavour=${KFLAVOUR:-stock}
 smp=${SMP:-4}
 nodes=${NODES:-2}
 mem=${MEM:-1024}
-vm_timeout=${VM_TIMEOUT:-600}
 inject=${MKCHECK_INJECT:-}
+fuzz_ops=${FUZZ_OPS:-1000000}
+fuzz_seconds=${FUZZ_SECONDS:-3600}
+fuzz_seed=${FUZZ_SEED:-}
+trinity_seconds=${TRINITY_SECONDS:-300}
 BUILD=${BUILD:-$top/build}
 
 say() { echo "mkernel: $*"; }
 
-case $mode in check|demo|bench|shell) ;; *) echo "vm.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
+case $mode in check|demo|bench|fuzz|shell) ;; *) echo "vm.sh: unknown mode '$mode'" >&2; exit 2 ;; esac
 if [ "$nodes" -lt 1 ] || [ $((smp % nodes)) -ne 0 ] || [ $((mem % nodes)) -ne 0 ]; then
 	echo "vm.sh: need NODES >= 1, and SMP and MEM divisible by NODES" >&2
 	exit 2
 fi
+deps=(build vm)
+if [ "$mode" = fuzz ]; then
+	for n in "$fuzz_ops" "$fuzz_seconds" "$trinity_seconds" "${fuzz_seed:-0}"; do
+		if ! [[ $n =~ ^[0-9]+$ ]]; then
+			echo "vm.sh: FUZZ_OPS, FUZZ_SECONDS, FUZZ_SEED and TRINITY_SECONDS are numbers" >&2
+			exit 2
+		fi
+	done
+	# The fuzzer's harness kills it after 7200 s.
+	if [ "$fuzz_seconds" -lt 1 ] || [ "$fuzz_seconds" -gt 7000 ]; then
+		echo "vm.sh: FUZZ_SECONDS is 1 to 7000" >&2
+		exit 2
+	fi
+	if [ -n "$inject" ]; then
+		echo "vm.sh: MKCHECK_INJECT is for check" >&2
+		exit 2
+	fi
+	[ "$trinity_seconds" -gt 0 ] && deps+=(fuzz)
+	flavour=${KFLAVOUR:-debug}
+	vm_timeout=${VM_TIMEOUT:-$((fuzz_seconds + trinity_seconds + 900))}
+else
+	flavour=${KFLAVOUR:-stock}
+	vm_timeout=${VM_TIMEOUT:-600}
+fi
 
-KFLAVOUR=$flavour "$vm/deps.sh" build vm
+KFLAVOUR=$flavour "$vm/deps.sh" "${deps[@]}"
 case $flavour in
 debug|kcsan)	"$vm/build-kernel.sh" "$flavour" ;;
 esac
@@ -64,14 +102,26 @@ case $inject in
 fail)	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
 	list=$run/inject.list
 	echo inject/fail_test >"$list" ;;
-warn|panic|hang)
+warn|panic|hang|uaf|race)
 	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
 	extra=("$BUILD/kernel/$kver/inject/mkinject.ko")
 	inject_args="$inject=1"
 	list=$run/inject.list
 	: >"$list" ;;
-*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang" >&2; exit 2 ;;
+*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang, uaf, race" >&2; exit 2 ;;
 esac
+# make fuzz: run-tests.sh runs the fuzzer and trinity's runner (a script)
+# as its selftests, so that the modules' unloading, the kernel log,
+# kmemleak and the taint flags are checked as by make check.
+if [ "$mode" = fuzz ]; then
+	list=$run/fuzz.list
+	echo mkchan/fuzz_test >"$list"
+	if [ "$trinity_seconds" -gt 0 ]; then
+		make -C "$top" --no-print-directory fuzz-tests BUILD="$BUILD"
+		echo fuzz/trinity_test >>"$list"
+		extra+=("$(command -v trinity)")
+	fi
+fi
 "$vm/initramfs.sh" "$run/initramfs.cpio" "$kodir" "$BUILD/user" "$list" "${extra[@]}"
 
 # Accelerator and CPU model.  /dev/kvm can be there and still not run a
@@ -112,6 +162,11 @@ panic_on_warn=${MKCHECK_PANIC_ON_WARN:-1}
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_warn"
 cmdline+=" softlockup_panic=1 mitigations=off mkernel.mode=$mode mkernel.accel=$accel"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
+if [ "$mode" = fuzz ]; then
+	cmdline+=" mkernel.fuzz_ops=$fuzz_ops mkernel.fuzz_seconds=$fuzz_seconds"
+	cmdline+=" mkernel.trinity_seconds=$trinity_seconds"
+	[ -n "$fuzz_seed" ] && cmdline+=" mkernel.fuzz_seed=$fuzz_seed"
+fi
 
 console=$run/console.log
 result=$run/result.ktap
@@ -153,11 +208,42 @@ if grep -E -f "$vm/kernel-problems.pat" "$console" >"$run/console-problems.txt";
 	problems=$((problems + 1))
 fi
 
+# make fuzz: what the fuzzers did, from their reports.
+fuzz_summary() {
+	local seed='' ops='' ran='' secs='' calls='' unexpected='' trinity checks
+
+	# "...:MKFUZZ_SEED=S MKFUZZ_OPS=N", "...:N operations in S s, N system
+	# calls, N failed as defined, N unexpected"
+	read -r seed ops < <(sed -n -E \
+		's/.*MKFUZZ_SEED=([0-9]+) MKFUZZ_OPS=([0-9]+)$/\1 \2/p' "$result") || true
+	read -r ran secs calls unexpected < <(sed -n -E \
+		's/.*:([0-9]+) operations in ([0-9]+) s, ([0-9]+) system calls, .* ([0-9]+) unexpected$/\1 \2 \3 \4/p' \
+		"$result") || true
+	echo "mkernel: fuzz summary"
+	if [ -n "$ran" ]; then
+		echo "  fuzzer   $ran of $ops operations in $secs s ($((ran / (secs > 0 ? secs : 1))) a second), seed $seed:" \
+			"$calls system calls, $unexpected unexpected results"
+		[ "$ran" -ge "$ops" ] || echo "           stopped by FUZZ_SECONDS=$fuzz_seconds"
+		echo "           replay: make fuzz FUZZ_SEED=$seed FUZZ_OPS=$ran TRINITY_SECONDS=0"
+	else
+		echo "  fuzzer   did not finish${seed:+ (seed $seed)}"
+	fi
+	if [ "$trinity_seconds" -gt 0 ]; then
+		trinity=$(sed -n 's/^# # trinity: //p' "$result" | tail -n 1)
+		echo "  trinity  ${trinity:-did not finish}"
+	fi
+	checks=$(grep -Eo '^(not )?ok [0-9]+ (kernel log clean|kmemleak clean|kernel not tainted)' "$result" |
+		 sed -E 's/^(not ok|ok) [0-9]+ (.*)/\2: \1/' | paste -sd, - | sed 's/,/, /g' || true)
+	echo "  kernel   $(grep -c . "$run/console-problems.txt" || true) report lines on the console;" \
+		"${checks:-the guest did not check its log}"
+}
+
 status=0
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = fuzz ]; then
 	echo "mkernel: summary ($kver, $env_desc)"
 	awk -v require_end=1 -v extra_fail="$problems" \
 		-f "$vm/ktap-summary.awk" "$result" || status=1
+	[ "$mode" = fuzz ] && fuzz_summary
 else
 	end=$(sed -n 's/^# mkernel-vm: end rc=//p' "$result")
 	if [ -z "$end" ]; then

@@ -431,7 +431,8 @@ TEST_F_TIMEOUT(fuzz, random_operations, 7200)
 	};
 	unsigned long long max = env_ull("MKFUZZ_OPS", DEFAULT_OPS);
 	__u64 seed = env_ull("MKFUZZ_SEED", time(NULL) ^ getpid());
-	time_t end = time(NULL) + env_ull("MKFUZZ_SECONDS", DEFAULT_SECS);
+	time_t start = time(NULL);
+	time_t end = start + env_ull("MKFUZZ_SECONDS", DEFAULT_SECS);
 	struct fuzz *f = &self->f;
 	int i;
 
@@ -453,8 +454,9 @@ TEST_F_TIMEOUT(fuzz, random_operations, 7200)
 			close(f->fd[i]);
 		f->fd[i] = -1;
 	}
-	TH_LOG("%llu operations, %lu system calls, %lu failed as defined, %lu unexpected",
-	       f->ops, f->calls, f->failed, f->unexpected);
+	TH_LOG("%llu operations in %lld s, %lu system calls, %lu failed as defined, %lu unexpected",
+	       f->ops, (long long)(time(NULL) - start), f->calls, f->failed,
+	       f->unexpected);
 	EXPECT_EQ(0, f->unexpected)
 		TH_LOG("replay: MKFUZZ_SEED=%llu", (unsigned long long)seed);
 	EXPECT_LT(1000, f->calls);

@@ -7,9 +7,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bug.h>
+#include <linux/compiler.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 static bool warn;
 module_param(warn, bool, 0444);
@@ -23,11 +28,74 @@ static bool hang;
 module_param(hang, bool, 0444);
 MODULE_PARM_DESC(hang, "never finish loading");
 
+static bool uaf;
+module_param(uaf, bool, 0444);
+MODULE_PARM_DESC(uaf, "read freed memory on load (KASAN reports it)");
+
+static bool race;
+module_param(race, bool, 0444);
+MODULE_PARM_DESC(race, "race two threads on a plain variable on load (KCSAN reports it)");
+
+/* What the racing threads share, with plain accesses: a data race. */
+static unsigned long racy_count;
+
+/* A use-after-free the compiler can neither see nor drop. */
+static void mkinject_uaf(void)
+{
+	int *p = kmalloc(sizeof(*p), GFP_KERNEL);
+
+	if (!p)
+		return;
+	*p = 1;
+	kfree(p);
+	OPTIMIZER_HIDE_VAR(p);
+	pr_info("read after free: %d\n", READ_ONCE(*p));
+}
+
+/* Unmarked increments of the shared count: a plain load and store a round. */
+static int mkinject_racer(void *data)
+{
+	unsigned long *count = data;
+
+	while (!kthread_should_stop())
+		(*count)++;
+	return 0;
+}
+
+/*
+ * Two threads on two CPUs increment racy_count without a lock, from load
+ * to unload: the runner turns KCSAN on for its modules' functions once
+ * they are loaded.
+ */
+static struct task_struct *racers[2];
+
+static void mkinject_race(void)
+{
+	unsigned int cpu[2], i;
+
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	if (cpu[1] >= nr_cpu_ids)
+		cpu[1] = cpu[0];
+	for (i = 0; i < ARRAY_SIZE(racers); i++) {
+		racers[i] = kthread_run_on_cpu(mkinject_racer, &racy_count,
+					       cpu[i], "mkinject/%u");
+		if (IS_ERR(racers[i])) {
+			racers[i] = NULL;
+			break;
+		}
+	}
+}
+
 static int __init mkinject_init(void)
 {
 	WARN(warn, "mkinject: injected warning\n");
 	if (panic_on_load)
 		panic("mkinject: injected panic\n");
+	if (uaf)
+		mkinject_uaf();
+	if (race)
+		mkinject_race();
 	while (hang)
 		msleep(1000);
 	return 0;
@@ -35,6 +103,13 @@ static int __init mkinject_init(void)
 
 static void __exit mkinject_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(racers); i++)
+		if (racers[i])
+			kthread_stop(racers[i]);
+	if (race)
+		pr_info("racy count %lu\n", racy_count);
 }
 
 module_init(mkinject_init);
