@@ -173,7 +173,7 @@ $(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
 # --- tests and demo ---------------------------------------------------------
 
 deps:
-	$(VM)/deps.sh build vm lint dkms fuzz
+	$(VM)/deps.sh build vm lint dkms fuzz bench
 
 check demo bench fuzz vm-shell:
 	$(VM)/vm.sh $(subst vm-,,$@)
@@ -182,6 +182,7 @@ check demo bench fuzz vm-shell:
 # numbers of Documentation/performance.rst.
 BENCH_ARGS	?=
 bench-host: $(MKBENCH)
+	-@$(VM)/deps.sh bench
 	$(MKBENCH) urpc --backend shm $(BENCH_ARGS)
 
 check-runner:

@@ -26,6 +26,7 @@ for job in "$@"; do
 	lint)	want+=(sparse shellcheck) ;;
 	dkms)	want+=(dkms "${kernel[@]}") ;;
 	fuzz)	want+=(trinity) ;;
+	bench)	want+=(gnuplot-nox) ;;
 	*)	echo "deps.sh: unknown job '$job'" >&2; exit 2 ;;
 	esac
 done

@@ -20,7 +20,8 @@
 #   KFLAVOUR     stock (default; debug for fuzz), rt, or debug and kcsan
 #                (built once from Debian's linux-source-6.1 by
 #                build-kernel.sh)
-#   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2)
+#   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2; bench:
+#                the host's cores, at most 4)
 #   MEM          guest memory in MiB (default 1024)
 #   ACCEL        kvm or tcg (default: kvm when usable)
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
@@ -42,6 +43,14 @@ vm=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$vm/../../.." && pwd)
 smp=${SMP:-4}
 nodes=${NODES:-2}
+# Benchmarks: no more vCPUs than the host has cores (at most 4), unless
+# SMP says otherwise: an emulated vCPU that waits for a host core makes
+# contention that no machine has.
+if [ "$mode" = bench ] && [ -z "${SMP:-}" ]; then
+	smp=$(nproc)
+	[ "$smp" -gt 4 ] && smp=4
+	[ $((smp % nodes)) -eq 0 ] || nodes=1
+fi
 mem=${MEM:-1024}
 inject=${MKCHECK_INJECT:-}
 fuzz_ops=${FUZZ_OPS:-1000000}
