@@ -27,10 +27,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/cache.h>
 #include <linux/export.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/mkernel_uapi.h>
@@ -446,9 +444,9 @@ long mkrep_counter_create_fd(void __user *arg)
 {
 	struct mkrep_counter_create cr;
 	struct mkrep_counter_file *f;
-	struct file *file;
+	bool released;
 	u32 usize;
-	int ret, fd;
+	int ret;
 
 	ret = mk_copy_struct_in(&cr, sizeof(cr), MKREP_COUNTER_CREATE_SIZE_VER0,
 				arg, &usize);
@@ -476,31 +474,10 @@ long mkrep_counter_create_fd(void __user *arg)
 		return ret;
 	}
 
-	fd = get_unused_fd_flags(O_RDWR |
-				 (cr.flags & MKREP_COUNTER_CLOEXEC ? O_CLOEXEC : 0));
-	if (fd < 0) {
-		ret = fd;
-		goto err;
-	}
-	file = anon_inode_getfile("[mkrep-counter]", &mkrep_counter_fops, f,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		ret = PTR_ERR(file);
-		goto err;
-	}
-	cr.fd = fd;
-	ret = mk_copy_struct_out(arg, &cr, sizeof(cr), usize);
-	if (ret) {
-		/* Never installed: its release frees the counter. */
-		put_unused_fd(fd);
-		fput(file);
-		return ret;
-	}
-	fd_install(fd, file);
-	return 0;
-
-err:
-	mkrep_counter_file_free(f);
+	ret = mkrep_new_fd("[mkrep-counter]", &mkrep_counter_fops, f,
+			   cr.flags & MKREP_COUNTER_CLOEXEC, arg, &cr, sizeof(cr),
+			   usize, &cr.fd, &released);
+	if (ret && !released)
+		mkrep_counter_file_free(f);
 	return ret;
 }

@@ -205,6 +205,11 @@ struct mkrep_space {
 
 extern unsigned int mkrep_max_space_pages;
 
+/* main.c */
+int mkrep_new_fd(const char *name, const struct file_operations *fops,
+		 void *priv, bool cloexec, void __user *arg, void *kstruct,
+		 size_t ksize, u32 usize, s32 *fd, bool *released);
+
 /* space.c */
 long mkrep_space_create(void __user *arg);
 int mkrep_hotplug_init(void);

@@ -6,6 +6,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mkchan.h>
@@ -21,6 +24,53 @@ static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER1);
 unsigned int mkrep_max_space_pages = 65536;
 module_param_named(max_space_pages, mkrep_max_space_pages, uint, 0644);
 MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
+
+/**
+ * mkrep_new_fd() - hand a new object to the caller as a file descriptor
+ * @name: the anonymous inode's name
+ * @fops: the file's operations; their release frees @priv
+ * @priv: the object
+ * @cloexec: O_CLOEXEC on the descriptor
+ * @arg: the user's argument struct, written back with the descriptor
+ * @kstruct: its kernel copy, @ksize bytes, holding @fd
+ * @ksize: sizeof(*@kstruct)
+ * @usize: the size the user gave
+ * @fd: the field of @kstruct that gets the descriptor
+ * @released: set when the call failed after the file was made: its
+ *	release freed @priv already; else @priv is still the caller's
+ *
+ * The descriptor is installed only once @arg holds it.
+ *
+ * Return: 0, or -EMFILE, -ENFILE, -ENOMEM, -EFAULT.
+ */
+int mkrep_new_fd(const char *name, const struct file_operations *fops,
+		 void *priv, bool cloexec, void __user *arg, void *kstruct,
+		 size_t ksize, u32 usize, s32 *fd, bool *released)
+{
+	struct file *file;
+	int ret, nfd;
+
+	*released = false;
+	nfd = get_unused_fd_flags(O_RDWR | (cloexec ? O_CLOEXEC : 0));
+	if (nfd < 0)
+		return nfd;
+	file = anon_inode_getfile(name, fops, priv, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(nfd);
+		return PTR_ERR(file);
+	}
+	*fd = nfd;
+	ret = mk_copy_struct_out(arg, kstruct, ksize, usize);
+	if (ret) {
+		/* Never installed: the file's release frees the object. */
+		put_unused_fd(nfd);
+		fput(file);
+		*released = true;
+		return ret;
+	}
+	fd_install(nfd, file);
+	return 0;
+}
 
 static long mkrep_ioctl_query(void __user *arg)
 {

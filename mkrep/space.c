@@ -13,10 +13,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
-#include <linux/file.h>
 #include <linux/mkchan.h>
 #include <linux/mkernel_uapi.h>
 #include <linux/mm.h>
@@ -625,9 +623,9 @@ long mkrep_space_create(void __user *arg)
 {
 	struct mkrep_space_create c;
 	struct mkrep_space *s;
-	struct file *file;
+	bool released;
 	u32 usize;
-	int ret, fd;
+	int ret;
 
 	ret = mk_copy_struct_in(&c, sizeof(c), MKREP_SPACE_CREATE_SIZE_VER0,
 				arg, &usize);
@@ -659,34 +657,14 @@ long mkrep_space_create(void __user *arg)
 	list_add(&s->node, &mkrep_spaces);
 	mutex_unlock(&mkrep_spaces_lock);
 
-	fd = get_unused_fd_flags(O_RDWR |
-				 (c.flags & MKREP_SPACE_CLOEXEC ? O_CLOEXEC : 0));
-	if (fd < 0) {
-		ret = fd;
-		goto err;
+	ret = mkrep_new_fd("[mkrep-space]", &mkrep_space_fops, s,
+			   c.flags & MKREP_SPACE_CLOEXEC, arg, &c, sizeof(c),
+			   usize, &c.fd, &released);
+	if (ret && !released) {
+		mutex_lock(&mkrep_spaces_lock);
+		list_del(&s->node);
+		mutex_unlock(&mkrep_spaces_lock);
+		mkrep_space_free(s);
 	}
-	file = anon_inode_getfile("[mkrep-space]", &mkrep_space_fops, s,
-				  O_RDWR);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		ret = PTR_ERR(file);
-		goto err;
-	}
-	c.fd = fd;
-	ret = mk_copy_struct_out(arg, &c, sizeof(c), usize);
-	if (ret) {
-		/* Never installed: its release frees the space. */
-		put_unused_fd(fd);
-		fput(file);
-		return ret;
-	}
-	fd_install(fd, file);
-	return 0;
-
-err:
-	mutex_lock(&mkrep_spaces_lock);
-	list_del(&s->node);
-	mutex_unlock(&mkrep_spaces_lock);
-	mkrep_space_free(s);
 	return ret;
 }
