@@ -214,6 +214,28 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int sd_each_k(const struct sd_ctx *c, const char *mode,
+	      int (*group)(const struct sd_ctx *c, unsigned int k,
+			   struct sd_meas *m, void *arg), void *arg)
+{
+	struct sd_meas *m = malloc(sd_meas_size(c->iters));
+	unsigned int k;
+	int ret = 0;
+
+	if (!m) {
+		sd_fail(mode, "memory", -ENOMEM);
+		return -1;
+	}
+	if (sd_pin(c->o->cpus[0])) {
+		free(m);
+		return -1;
+	}
+	for (k = 1; k <= c->o->ncpus && !ret; k++)
+		ret = group(c, k, m, arg);
+	free(m);
+	return ret;
+}
+
 void sd_record(const struct sd_ctx *c, const char *variant,
 	       const char *label, unsigned int cores,
 	       const struct sd_meas *m)

@@ -164,6 +164,14 @@ int sd_module(const struct sd_ctx *c, bool asked);
  */
 int sd_module_available(bool asked);
 
+/*
+ * Run @group(c, k, m, arg) for k = 1 .. o->ncpus from the first CPU, with
+ * one measurement buffer, until one fails: 0 or -1 (said, as @mode).
+ */
+int sd_each_k(const struct sd_ctx *c, const char *mode,
+	      int (*group)(const struct sd_ctx *c, unsigned int k,
+			   struct sd_meas *m, void *arg), void *arg);
+
 /* Record a measurement on the first @cores CPUs. */
 void sd_record(const struct sd_ctx *c, const char *variant,
 	       const char *label, unsigned int cores,

@@ -241,10 +241,11 @@ static int measure(const struct sd_ctx *c, struct group *g, enum sd_op op,
 	return ret;
 }
 
-/* Every operation on the first @k CPUs, over a space if @space. */
+/* Every operation on the first @k CPUs, over a space if *@arg. */
 static int run_group(const struct sd_ctx *c, unsigned int k,
-		     struct sd_meas *m, bool space)
+		     struct sd_meas *m, void *arg)
 {
+	bool space = *(bool *)arg;
 	struct group *g;
 	int op, ret;
 
@@ -290,32 +291,16 @@ static int run_group(const struct sd_ctx *c, unsigned int k,
 	return ret ? -1 : 0;
 }
 
-static int run_all(const struct sd_ctx *c, bool space)
-{
-	struct sd_meas *m = malloc(sd_meas_size(c->iters));
-	unsigned int k;
-	int ret = 0;
-
-	if (!m) {
-		sd_fail("native", "memory", -ENOMEM);
-		return -1;
-	}
-	if (sd_pin(c->o->cpus[0])) {
-		free(m);
-		return -1;
-	}
-	for (k = 1; k <= c->o->ncpus && !ret; k++)
-		ret = run_group(c, k, m, space);
-	free(m);
-	return ret;
-}
-
 int sd_native(const struct sd_ctx *c)
 {
-	return run_all(c, false);
+	bool space = false;
+
+	return sd_each_k(c, "native", run_group, &space);
 }
 
 int sd_native_space(const struct sd_ctx *c)
 {
-	return run_all(c, true);
+	bool space = true;
+
+	return sd_each_k(c, "native", run_group, &space);
 }

@@ -294,12 +294,14 @@ static int setup(struct group *g)
 
 /* Every strategy and operation on the first @k CPUs. */
 static int run_group(const struct sd_ctx *c, unsigned int k,
-		     struct sd_meas *m)
+		     struct sd_meas *m, void *arg)
 {
 	struct group g = { .k = k, .memfd = -1, .parent = getpid() };
 	char variant[48], label[48];
 	unsigned int i, forked = 1;
 	int s, op, ret;
+
+	(void)arg;	/* sd_each_k() passes nothing to this mode */
 
 	g.m = calloc(k, sizeof(*g.m));
 	ret = g.m ? setup(&g) : -ENOMEM;
@@ -351,20 +353,5 @@ static int run_group(const struct sd_ctx *c, unsigned int k,
 
 int sd_shm(const struct sd_ctx *c)
 {
-	struct sd_meas *m = malloc(sd_meas_size(c->iters));
-	unsigned int k;
-	int ret = 0;
-
-	if (!m) {
-		sd_fail("shm", "memory", -ENOMEM);
-		return -1;
-	}
-	if (sd_pin(c->o->cpus[0])) {
-		free(m);
-		return -1;
-	}
-	for (k = 1; k <= c->o->ncpus && !ret; k++)
-		ret = run_group(c, k, m);
-	free(m);
-	return ret;
+	return sd_each_k(c, "shm", run_group, NULL);
 }
