@@ -166,6 +166,18 @@ static inline int mk_module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
+#ifdef CPU_SETSIZE	/* <sched.h> with _GNU_SOURCE */
+/* Bind the calling thread to @cpu alone: 0, or -1 with errno set. */
+static inline int mk_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+#endif
+
 /* Write @s to the file @path: 0 or -errno. */
 static inline int mk_write_str(const char *path, const char *s)
 {

@@ -42,15 +42,6 @@
 #define MAX_CHANS	3
 #define MAX_FLOWS	(2 * MAX_CHANS)
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static int write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
@@ -209,7 +200,7 @@ static int flow_send(struct chan_spec *c, int i, struct flows *fs,
 	if (ret)
 		return flow_fail(&f->tx_step, &f->tx_err, 1, -ret);
 	while (!mkc_read_once(fs->stop)) {
-		pin(c->cpu[i]);		/* fails while it is offline */
+		mk_pin_cpu(c->cpu[i]);		/* fails while it is offline */
 		burst = 1 + xorshift(&rng) % 64;
 		for (k = 0; k < burst; k += n, seq += n) {
 			if (c->mapped[i]) {
@@ -265,7 +256,7 @@ static int flow_recv(struct chan_spec *c, int i, struct flows *fs,
 		return flow_fail(&f->rx_step, &f->rx_err, 1, -ret);
 	for (;;) {
 		if (!(rcvd % 64))
-			pin(c->cpu[i]);
+			mk_pin_cpu(c->cpu[i]);
 		if (c->mapped[i]) {
 			ret = mkchan_recv(&ep, &type, &m, &len, 100);
 			if (ret)
@@ -330,7 +321,7 @@ static int start_flows(struct chan_spec *ch, int nch, struct flows *fs,
 				for (k = 0; k < 2; k++)
 					if (j != c || k != ep)
 						close(ch[j].fd[k]);
-			pin(ch[c].cpu[ep]);
+			mk_pin_cpu(ch[c].cpu[ep]);
 			_exit(d < 2 ? flow_send(&ch[c], ep, fs, &fs->f[flow],
 						flow + 1, flow * 7919 + 1) :
 			      flow_recv(&ch[c], ep, fs, &fs->f[flow],

@@ -69,15 +69,6 @@ static int two_cpus(int cpu[2])
 	return n == 2 ? 0 : -1;
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* A page shared with the children, for what they report back. */
 static void *shared_page(void)
 {
@@ -330,12 +321,12 @@ TEST_F_TIMEOUT(chan, million_each_way, 240)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (pin(cpu[1]) || attach(self->ep, self->fd, 1))
+		if (mk_pin_cpu(cpu[1]) || attach(self->ep, self->fd, 1))
 			_exit(2);
 		exchange(&self->ep[1], MILLION, &t[1], &t[0]);
 		_exit(t[1].error ? 1 : 0);
 	}
-	ASSERT_EQ(0, pin(cpu[0]));
+	ASSERT_EQ(0, mk_pin_cpu(cpu[0]));
 	exchange(&self->ep[0], MILLION, &t[0], &t[1]);
 	EXPECT_EQ(0, t[0].error)
 		TH_LOG("endpoint 0: %s failed at message %llu",
@@ -450,7 +441,7 @@ TEST_F_TIMEOUT(chan, sleep_wake_stress, 120)
 		pid[i] = fork();
 		ASSERT_LE(0, pid[i]);
 		if (pid[i] == 0) {
-			if (pin(cpu[i]) || attach(self->ep, self->fd, i))
+			if (mk_pin_cpu(cpu[i]) || attach(self->ep, self->fd, i))
 				_exit(2);
 			_exit(i ? stress_receiver(&self->ep[1], p) :
 			      stress_sender(&self->ep[0], p));
@@ -818,12 +809,12 @@ TEST_F_TIMEOUT(sys, million_through_syscalls, 240)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(fd[0]);
-		if (pin(cpu[1]))
+		if (mk_pin_cpu(cpu[1]))
 			_exit(9);
 		_exit(sys_exchange(fd[1], 1, MILLION, &t[1]));
 	}
 	close(fd[1]);
-	ASSERT_EQ(0, pin(cpu[0]));
+	ASSERT_EQ(0, mk_pin_cpu(cpu[0]));
 	rc = sys_exchange(fd[0], 0, MILLION, &t[0]);
 	EXPECT_EQ(0, rc);
 	EXPECT_EQ(0, child_status(pid));
@@ -854,7 +845,7 @@ TEST_F_TIMEOUT(sys, mapped_sender_kernel_reader, 120)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(fd[1]);
-		if (pin(cpu[0]) || mkchan_map(&ep, fd[0]))
+		if (mk_pin_cpu(cpu[0]) || mkchan_map(&ep, fd[0]))
 			_exit(2);
 		for (seq = 0; seq < n; seq++)
 			if (mkchan_send_wait(&ep, 1, &seq, sizeof(seq), 100))
@@ -862,7 +853,7 @@ TEST_F_TIMEOUT(sys, mapped_sender_kernel_reader, 120)
 		_exit(0);
 	}
 	close(fd[0]);
-	ASSERT_EQ(0, pin(cpu[1]));
+	ASSERT_EQ(0, mk_pin_cpu(cpu[1]));
 	while (seq < n) {
 		ret = read(fd[1], in, sizeof(in));
 		ASSERT_LT(0, ret) TH_LOG("read: %s", strerror(errno));

@@ -22,15 +22,6 @@
 #define ADDS		2000
 #define MAX_CPUS	64
 
-static int bind_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static int counter_create(unsigned int mode, unsigned int flags, int *fd)
 {
 	struct mkrep_counter_create c = {
@@ -123,7 +114,7 @@ static int on_every_cpu(int fd, int *cpus, int n,
 		if (pids[i] < 0)
 			return -1;
 		if (!pids[i]) {
-			if (bind_cpu(cpus[i]))
+			if (mk_pin_cpu(cpus[i]))
 				_exit(100);
 			_exit(fn(fd, cpus[i], i));
 		}
@@ -234,9 +225,9 @@ TEST_F(counter, local_reads)
 					  local_reads, pids));
 		/* Before any exact read there, a CPU sees its own updates. */
 		ASSERT_EQ(0, counter_create(variant->mode, 0, &i));
-		ASSERT_EQ(0, bind_cpu(self->cpus[1]));
+		ASSERT_EQ(0, mk_pin_cpu(self->cpus[1]));
 		ASSERT_EQ(0, counter_add(i, 7));
-		ASSERT_EQ(0, bind_cpu(self->cpus[0]));
+		ASSERT_EQ(0, mk_pin_cpu(self->cpus[0]));
 		ASSERT_EQ(0, counter_add(i, 5));
 		ASSERT_EQ(0, counter_read(i, 0, &v));
 		EXPECT_EQ(5, v) TH_LOG("stale by the other CPU's 7");
@@ -269,7 +260,7 @@ TEST_F(counter, bench_loops)
 	int64_t v = 0;
 
 	/* A local read answers from the CPU the adds ran on. */
-	ASSERT_EQ(0, bind_cpu(self->cpus[0]));
+	ASSERT_EQ(0, mk_pin_cpu(self->cpus[0]));
 	for (impl = 0; impl < MKREP_NR_BENCH_IMPLS; impl++) {
 		for (op = 0; op < MKREP_NR_BENCH_OPS; op++) {
 			memset(&b, 0, sizeof(b));

@@ -27,15 +27,6 @@
 #define MAX_POINTS	10000
 #define NPAGES		8
 
-static int bind_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static int space_fd = -1;	/* the space the member operations use */
 static uint64_t window;		/* this process's window on it, if joined */
 static long page_size;
@@ -146,7 +137,7 @@ static void other_member(int cpu)
 	struct mkrep_join j = { .size = sizeof(j), .cpu = cpu };
 	struct mkrep_serve s = { .size = sizeof(s), .flags = MKREP_SERVE_WAIT };
 
-	if (bind_cpu(cpu) || ioctl(space_fd, MKREP_IOC_JOIN, &j))
+	if (mk_pin_cpu(cpu) || ioctl(space_fd, MKREP_IOC_JOIN, &j))
 		_exit(1);
 	for (;;)
 		ioctl(space_fd, MKREP_IOC_SERVE, &s);
@@ -173,7 +164,7 @@ FIXTURE_SETUP(inject)
 	ASSERT_LE(0, self->other);
 	if (!self->other)
 		other_member(cpus[1]);
-	ASSERT_EQ(0, bind_cpu(cpus[0]));
+	ASSERT_EQ(0, mk_pin_cpu(cpus[0]));
 	/* Until the other member is in. */
 	for (i = 0; i < 10000; i++) {
 		struct mkrep_space_info info = { .size = sizeof(info) };

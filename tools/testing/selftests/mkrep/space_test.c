@@ -75,15 +75,6 @@ static int access_word(uint64_t *p, int write, uint64_t *val)
 	return 0;
 }
 
-static int bind_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 static int space_create(int strategy, uint64_t length, int *fd)
 {
 	struct mkrep_space_create c = {
@@ -145,7 +136,7 @@ static void member_main(int fd, struct mailbox *mb)
 	uint64_t *win;
 	int seq = 0;
 
-	if (bind_cpu(mb->cpu)) {
+	if (mk_pin_cpu(mb->cpu)) {
 		mb->ready = -errno;
 		_exit(1);
 	}
@@ -579,7 +570,7 @@ TEST_F(space, leave_and_rejoin)
 	if (!pid) {
 		uint64_t addr = 0, v;
 
-		if (bind_cpu(m[last].cpu) || join(self->fd, m[last].cpu, &addr))
+		if (mk_pin_cpu(m[last].cpu) || join(self->fd, m[last].cpu, &addr))
 			_exit(1);
 		if (access_word((uint64_t *)(addr + page_size), 0, &v) || v)
 			_exit(2);
@@ -646,7 +637,7 @@ TEST_F(space, serve_wait_is_woken)
 		void *served;
 		uint64_t addr = 0, v;
 
-		if (bind_cpu(m[self->n - 1].cpu) ||
+		if (mk_pin_cpu(m[self->n - 1].cpu) ||
 		    join(self->fd, m[self->n - 1].cpu, &addr))
 			_exit(1);
 		pthread_create(&t, NULL, serve_thread, &self->fd);
@@ -672,7 +663,7 @@ TEST_F(space, no_more_members_than_cpus)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		for (i = 0; i < self->n; i++)
-			if (bind_cpu(self->mb[i].cpu) ||
+			if (mk_pin_cpu(self->mb[i].cpu) ||
 			    join(self->fd, self->mb[i].cpu, NULL) != EEXIST)
 				_exit(1 + i);
 		_exit(0);
@@ -726,7 +717,7 @@ TEST_F(space, cpu_offline_evicts)
 	if (!pid) {
 		uint64_t addr = 0;
 
-		if (bind_cpu(cpu) || join(self->fd, cpu, &addr))
+		if (mk_pin_cpu(cpu) || join(self->fd, cpu, &addr))
 			_exit(1);
 		_exit(0);
 	}
@@ -804,7 +795,7 @@ TEST_F(alone, join_bad_arguments)
 
 	/* Not bound to one CPU. */
 	EXPECT_EQ(EINVAL, join(self->fd, self->cpu, NULL));
-	ASSERT_EQ(0, bind_cpu(self->cpu));
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
 	/* Bound, but to another CPU than the one named. */
 	EXPECT_EQ(EINVAL, join(self->fd, self->cpu ? 0 : 1, NULL));
 	EXPECT_EQ(EINVAL, join(self->fd, 1 << 20, NULL));
@@ -873,7 +864,7 @@ TEST_F(alone, op_bad_arguments)
 	EXPECT_EQ(EPERM, do_op(self->fd, &op));
 	EXPECT_EQ(EPERM, serve(self->fd, 0, NULL));
 
-	ASSERT_EQ(0, bind_cpu(self->cpu));
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
 	ASSERT_EQ(0, join(self->fd, self->cpu, &self->addr));
 
 #define BAD(field, value, err) do {					\
