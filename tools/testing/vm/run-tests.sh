@@ -94,6 +94,9 @@ if [ -n "${MKERNEL_INJECT:-}" ]; then
 	insmod "$moddir/mkinject.ko" $MKERNEL_INJECT 2>&1 | indent
 fi
 kcsan_on
+# An injected fault that runs on (mkinject's racing threads) gets time to
+# be seen: KCSAN samples accesses, and the runner's self-tests run no test.
+[ -n "${MKERNEL_INJECT:-}" ] && sleep 5
 result $rc "load modules"
 
 # 2. The selftests, each program one KTAP test holding its own results.
