@@ -48,6 +48,8 @@ expect_failure kcsan-data-race 'BUG: KCSAN: data-race in mkinject' \
 	MKCHECK_INJECT=race KFLAVOUR=kcsan
 expect_failure kernel-panic 'Kernel panic - not syncing: mkinject: injected panic' \
 	MKCHECK_INJECT=panic
+expect_failure soft-lockup '^  \| .*RIP: 0010:mkinject_spin' \
+	MKCHECK_INJECT=lockup
 expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \
 	MKCHECK_INJECT=hang VM_TIMEOUT=45
 

@@ -111,13 +111,13 @@ case $inject in
 fail)	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
 	list=$run/inject.list
 	echo inject/fail_test >"$list" ;;
-warn|panic|hang|uaf|race)
+warn|panic|hang|uaf|race|lockup)
 	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
 	extra=("$BUILD/kernel/$kver/inject/mkinject.ko")
 	inject_args="$inject=1"
 	list=$run/inject.list
 	: >"$list" ;;
-*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang, uaf, race" >&2; exit 2 ;;
+*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang, uaf, race, lockup" >&2; exit 2 ;;
 esac
 # make fuzz: run-tests.sh runs the fuzzer and trinity's runner (a script)
 # as its selftests, so that the modules' unloading, the kernel log,
@@ -169,7 +169,8 @@ done
 
 panic_on_warn=${MKCHECK_PANIC_ON_WARN:-1}
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_warn"
-cmdline+=" softlockup_panic=1 mitigations=off mkernel.mode=$mode mkernel.accel=$accel"
+cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 mitigations=off"
+cmdline+=" mkernel.mode=$mode mkernel.accel=$accel"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
 if [ "$mode" = fuzz ]; then
 	cmdline+=" mkernel.fuzz_ops=$fuzz_ops mkernel.fuzz_seconds=$fuzz_seconds"
@@ -267,6 +268,14 @@ fi
 
 if [ "$status" -ne 0 ]; then
 	echo "mkernel: last lines of the guest console ($console):"
-	tail -n 60 "$console" | sed 's/^/  | /'
+	tail -n 40 "$console" | sed 's/^/  | /'
+	# Where each CPU was when the kernel reported: a stall or lockup
+	# report carries the backtraces of every CPU.  Printed last, where a
+	# truncated log still shows it.
+	if grep -q -E '^\[ *[0-9.]+\] (CPU: [0-9]+ PID|RIP: 0010:)' "$console"; then
+		echo "mkernel: where the CPUs were in the kernel's reports:"
+		grep -E '^\[ *[0-9.]+\] (NMI backtrace for cpu|CPU: [0-9]+ PID|RIP: 0010:)' "$console" |
+			head -n 24 | sed 's/^/  | /'
+	fi
 fi
 exit $status

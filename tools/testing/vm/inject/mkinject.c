@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/cpumask.h>
@@ -15,6 +16,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 
 static bool warn;
 module_param(warn, bool, 0444);
@@ -35,6 +37,10 @@ MODULE_PARM_DESC(uaf, "read freed memory on load (KASAN reports it)");
 static bool race;
 module_param(race, bool, 0444);
 MODULE_PARM_DESC(race, "race two threads on a plain variable on load (KCSAN reports it)");
+
+static bool lockup;
+module_param(lockup, bool, 0444);
+MODULE_PARM_DESC(lockup, "spin with interrupts off on one CPU and wait for it by IPI");
 
 /* What the racing threads share, with plain accesses: a data race. */
 static unsigned long racy_count;
@@ -87,6 +93,42 @@ static void mkinject_race(void)
 	}
 }
 
+/*
+ * A CPU that spins with interrupts off never answers a function-call IPI:
+ * the CPU that sends one waits forever, the soft-lockup detector panics it
+ * and the backtraces of every CPU must name mkinject_spin().
+ */
+static int mkinject_spin(void *data)
+{
+	atomic_t *spinning = data;
+
+	local_irq_disable();
+	atomic_set(spinning, 1);
+	for (;;)
+		cpu_relax();
+	return 0;
+}
+
+static void mkinject_nothing(void *info)
+{
+}
+
+static void mkinject_lockup(void)
+{
+	static atomic_t spinning = ATOMIC_INIT(0);
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct task_struct *t;
+
+	if (cpu == smp_processor_id() || num_online_cpus() < 2)
+		return;
+	t = kthread_run_on_cpu(mkinject_spin, &spinning, cpu, "mkinject/%u");
+	if (IS_ERR(t))
+		return;
+	while (!atomic_read(&spinning))
+		msleep(20);
+	on_each_cpu(mkinject_nothing, NULL, 1);
+}
+
 static int __init mkinject_init(void)
 {
 	WARN(warn, "mkinject: injected warning\n");
@@ -96,6 +138,8 @@ static int __init mkinject_init(void)
 		mkinject_uaf();
 	if (race)
 		mkinject_race();
+	if (lockup)
+		mkinject_lockup();
 	while (hang)
 		msleep(1000);
 	return 0;
