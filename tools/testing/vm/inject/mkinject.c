@@ -15,6 +15,7 @@
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -119,7 +120,10 @@ static void mkinject_lockup(void)
 	unsigned int cpu = cpumask_last(cpu_online_mask);
 	struct task_struct *t;
 
-	if (cpu == smp_processor_id() || num_online_cpus() < 2)
+	/* The loader waits on the first CPU, the spinner has the last. */
+	if (num_online_cpus() < 2 ||
+	    set_cpus_allowed_ptr(current,
+				 cpumask_of(cpumask_first(cpu_online_mask))))
 		return;
 	t = kthread_run_on_cpu(mkinject_spin, &spinning, cpu, "mkinject/%u");
 	if (IS_ERR(t))
