@@ -93,6 +93,7 @@ void mkrep_counter_destroy(struct mkrep_counter *c)
 	}
 	kfree(c->rep);
 	kfree(c);
+	mkrep_objects_add(MKREP_OBJ_COUNTERS, -1);
 }
 EXPORT_SYMBOL_GPL(mkrep_counter_destroy);
 
@@ -119,6 +120,7 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
+	mkrep_objects_add(MKREP_OBJ_COUNTERS, 1);
 	c->mode = mode;
 	c->rep = kcalloc(nr_cpu_ids, sizeof(*c->rep), gfp);
 	if (!c->rep)

@@ -9,6 +9,7 @@
 #include <linux/bits.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -204,6 +205,43 @@ struct mkrep_space {
 };
 
 extern unsigned int mkrep_max_space_pages;
+
+/* debugfs.c: live objects, for /sys/kernel/debug/mkrep/objects */
+enum {
+	MKREP_OBJ_SPACES,
+	MKREP_OBJ_MEMBERS,
+	MKREP_OBJ_PAGES,
+	MKREP_OBJ_COUNTERS,
+	MKREP_NR_OBJECTS,
+};
+
+extern atomic_long_t mkrep_objects[MKREP_NR_OBJECTS];
+
+static inline void mkrep_objects_add(int what, long n)
+{
+	atomic_long_add(n, &mkrep_objects[what]);
+}
+
+void mkrep_debugfs_init(void);
+void mkrep_debugfs_exit(void);
+
+/* A zeroed page of a space, on @node, charged to the caller's memcg. */
+static inline struct page *mkrep_page_alloc(int node)
+{
+	struct page *page;
+
+	page = alloc_pages_node(node, GFP_HIGHUSER | __GFP_ZERO |
+				__GFP_ACCOUNT | __GFP_RETRY_MAYFAIL, 0);
+	if (page)
+		mkrep_objects_add(MKREP_OBJ_PAGES, 1);
+	return page;
+}
+
+static inline void mkrep_page_free(struct page *page)
+{
+	__free_page(page);
+	mkrep_objects_add(MKREP_OBJ_PAGES, -1);
+}
 
 /* main.c */
 int mkrep_new_fd(const char *name, const struct file_operations *fops,

@@ -148,9 +148,11 @@ static int __init mkrep_init(void)
 		pr_err("cannot register for CPU hotplug: %d\n", ret);
 		return ret;
 	}
+	mkrep_debugfs_init();
 	ret = misc_register(&mkrep_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/mkrep: %d\n", ret);
+		mkrep_debugfs_exit();
 		mkrep_hotplug_exit();
 	}
 	return ret;
@@ -159,6 +161,7 @@ static int __init mkrep_init(void)
 static void __exit mkrep_exit(void)
 {
 	misc_deregister(&mkrep_miscdev);
+	mkrep_debugfs_exit();
 	mkrep_hotplug_exit();
 }
 

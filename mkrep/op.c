@@ -665,13 +665,10 @@ static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
 				return -EEXIST;
 		for (i = req->first; i < end; i++) {
 			/* On the node of the CPU that maps it first. */
-			page = alloc_pages_node(cpu_to_node(me->cpu),
-						GFP_HIGHUSER | __GFP_ZERO |
-						__GFP_ACCOUNT |
-						__GFP_RETRY_MAYFAIL, 0);
+			page = mkrep_page_alloc(cpu_to_node(me->cpu));
 			if (!page) {
 				while (i-- > req->first) {
-					__free_page(s->pages[i]);
+					mkrep_page_free(s->pages[i]);
 					s->pages[i] = NULL;
 				}
 				return -ENOMEM;
@@ -726,7 +723,7 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 	if (ret)
 		return ret;
 	for (i = 0; i < s->npending; i++)
-		__free_page(s->pending_pages[i]);
+		mkrep_page_free(s->pending_pages[i]);
 	kvfree(s->pending_pages);
 	s->pending_pages = NULL;
 	s->npending = 0;
@@ -804,7 +801,7 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	}
 	/* Every replica let go of them: no CPU can reach these pages. */
 	for (i = 0; i < nvictims; i++)
-		__free_page(victims[i]);
+		mkrep_page_free(victims[i]);
 	atomic64_inc(&s->ops);
 	op.members = members;
 	op.acked = g->acked + 1;

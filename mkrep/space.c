@@ -63,6 +63,7 @@ static void mkrep_member_release(struct kref *ref)
 	kvfree(m->rep);
 	mmdrop(m->mm);
 	kfree_rcu(m, rcu);
+	mkrep_objects_add(MKREP_OBJ_MEMBERS, -1);
 }
 
 void mkrep_member_put(struct mkrep_member *m)
@@ -95,6 +96,7 @@ static struct mkrep_member *mkrep_member_alloc(struct mkrep_space *s,
 		kfree(m);
 		return NULL;
 	}
+	mkrep_objects_add(MKREP_OBJ_MEMBERS, 1);
 	m->space = s;
 	m->cpu = cpu;
 	m->state = MKREP_MEMBER_ACTIVE;
@@ -575,14 +577,15 @@ static void mkrep_space_free(struct mkrep_space *s)
 
 	for (i = 0; s->pages && i < s->npages; i++)
 		if (s->pages[i])
-			__free_page(s->pages[i]);
+			mkrep_page_free(s->pages[i]);
 	for (i = 0; i < s->npending; i++)
-		__free_page(s->pending_pages[i]);
+		mkrep_page_free(s->pending_pages[i]);
 	kvfree(s->pending_pages);
 	kvfree(s->prot);
 	kvfree(s->pages);
 	kfree(s->member);
 	kfree(s);
+	mkrep_objects_add(MKREP_OBJ_SPACES, -1);
 }
 
 /* The last descriptor is closed and every window is gone. */
@@ -642,6 +645,7 @@ long mkrep_space_create(void __user *arg)
 	s = kzalloc(sizeof(*s), MKREP_GFP);
 	if (!s)
 		return -ENOMEM;
+	mkrep_objects_add(MKREP_OBJ_SPACES, 1);
 	s->npages = c.length >> PAGE_SHIFT;
 	s->strategy = c.strategy;
 	mutex_init(&s->op_lock);
