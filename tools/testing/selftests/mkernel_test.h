@@ -119,18 +119,32 @@ static inline int mk_sysfs_list_has(const char *path, long n)
 }
 
 /*
- * A count of mkchan's debugfs object file ("channels" or "pages"); -1 when
- * it cannot be read.
+ * A count of a module's debugfs object file: "channels" or "pages" of
+ * mkchan, "spaces", "members", "pages" or "counters" of mkrep; -1 when it
+ * cannot be read.
  */
+static inline long mk_objects_count(const char *module, const char *what)
+{
+	char path[64], buf[256], *p;
+	size_t n = strlen(what);
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/%s/objects", module);
+	if (mk_read_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, what, n) && p[n] == ' ')
+			return strtol(p + n + 1, NULL, 10);
+	return -1;
+}
+
 static inline long mk_mkchan_count(const char *what)
 {
-	char buf[256], *p;
+	return mk_objects_count("mkchan", what);
+}
 
-	if (mk_read_file("/sys/kernel/debug/mkchan/objects", buf,
-			 sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, what);
-	return p ? strtol(p + strlen(what) + 1, NULL, 10) : -1;
+static inline long mk_mkrep_count(const char *what)
+{
+	return mk_objects_count("mkrep", what);
 }
 
 /* Load module @name from $MKERNEL_MODDIR, set by the runner: 0 or -errno. */

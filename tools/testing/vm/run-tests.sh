@@ -118,15 +118,17 @@ for t in $tests; do
 	esac
 done
 
-# 3. Unload: no channel may be left once the tests are done, and nothing
-# may hold the modules.
+# 3. Unload: no channel, space, member, page or counter may be left once
+# the tests are done, and nothing may hold the modules.
 rc=0
-objects=/sys/kernel/debug/mkchan/objects
-if [ -r "$objects" ] && grep -qv ' 0$' "$objects"; then
-	echo "# mkchan objects left after the tests:"
-	indent <"$objects"
-	rc=1
-fi
+for m in mkchan mkrep; do
+	objects=/sys/kernel/debug/$m/objects
+	if [ -r "$objects" ] && grep -qv ' 0$' "$objects"; then
+		echo "# $m objects left after the tests:"
+		indent <"$objects"
+		rc=1
+	fi
+done
 [ -n "${MKERNEL_INJECT:-}" ] && rmmod mkinject 2>/dev/null
 { rmmod mkrep && rmmod mkchan; } 2>&1 | indent
 if [ -e /sys/module/mkrep ] || [ -e /sys/module/mkchan ] ||

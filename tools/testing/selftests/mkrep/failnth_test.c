@@ -5,14 +5,16 @@
  * unmapping pages, each run with the first, second, third... injectable
  * allocation of the task failing, until it runs without one.  Every run
  * must fail with ENOMEM or succeed and leave nothing behind (mkchan's
- * channel count, the space's mapped pages); the runner checks kmemleak
- * after the modules are unloaded.  Needs KFLAVOUR=debug.
+ * channel count, mkrep's counts of spaces, members, pages and counters,
+ * the space's mapped pages); the runner checks kmemleak after the modules
+ * are unloaded.  Needs KFLAVOUR=debug.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -109,6 +111,35 @@ static void leave(void)
 	if (window)
 		munmap((void *)window, NPAGES * page_size);
 	window = 0;
+}
+
+#define NR_OBJECTS	4
+
+/* mkrep's object counts in debugfs: spaces, members, pages, counters. */
+static void objects(long *v)
+{
+	static const char * const names[NR_OBJECTS] = {
+		"spaces", "members", "pages", "counters",
+	};
+	unsigned int i;
+
+	for (i = 0; i < NR_OBJECTS; i++)
+		v[i] = mk_mkrep_count(names[i]);
+}
+
+/* Whether the counts are those of @before; if not, say so. */
+static bool objects_unchanged(const long *before, const char *op,
+			      unsigned int n)
+{
+	long v[NR_OBJECTS];
+
+	objects(v);
+	if (!memcmp(before, v, sizeof(v)))
+		return true;
+	ksft_print_msg("%s, allocation %u: mkrep objects %ld %ld %ld %ld, were %ld %ld %ld %ld\n",
+		       op, n, v[0], v[1], v[2], v[3], before[0], before[1],
+		       before[2], before[3]);
+	return false;
 }
 
 enum { NEEDS_NOTHING, NEEDS_SPACE, NEEDS_MEMBER, NEEDS_MAPPED };
@@ -215,8 +246,8 @@ static void undo(const struct op *op, int fd)
 
 TEST_F_TIMEOUT(inject, every_failure_point, 240)
 {
+	long channels, alone, before[NR_OBJECTS];
 	unsigned int i, n, total = 0;
-	long channels, alone;
 	int ret, hit, fd;
 
 	if (!mk_fail_nth_available())
@@ -234,6 +265,9 @@ TEST_F_TIMEOUT(inject, every_failure_point, 240)
 			 */
 			channels = ops[i].run == op_join ? alone :
 				   mk_mkchan_count("channels");
+			objects(before);
+			if (ops[i].run == op_join)
+				before[1] = 1;	/* the other member */
 			fd = -1;
 			ASSERT_EQ(0, mk_fail_nth(n));
 			ret = ops[i].run(&fd);
@@ -252,6 +286,7 @@ TEST_F_TIMEOUT(inject, every_failure_point, 240)
 				/* Nothing is left behind by a failed attempt. */
 				ASSERT_EQ(channels, mk_mkchan_count("channels"))
 					TH_LOG("%s, allocation %u", ops[i].name, n);
+				ASSERT_TRUE(objects_unchanged(before, ops[i].name, n));
 				if (ops[i].run == op_map)
 					ASSERT_EQ(0, mapped_pages());
 				if (ops[i].run == op_unmap)
@@ -273,6 +308,8 @@ TEST_F_TIMEOUT(inject, every_failure_point, 240)
 	EXPECT_EQ(NPAGES, mapped_pages());
 	EXPECT_EQ(0, op_unmap(NULL));
 	EXPECT_EQ(0, mapped_pages());
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+	EXPECT_EQ(2, mk_mkrep_count("members"));
 }
 
 TEST_HARNESS_MAIN

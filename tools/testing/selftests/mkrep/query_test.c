@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/mkrep: the module is bound to mkchan and answers its query; every
- * bad argument gets its errno.
+ * bad argument gets its errno; debugfs counts its objects.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +129,57 @@ TEST_F(dev, bad_pointer)
 {
 	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_QUERY, NULL));
 	EXPECT_EQ(EFAULT, errno);
+}
+
+/*
+ * /sys/kernel/debug/mkrep/objects counts spaces, members, the pages of
+ * spaces and counters as they come and go.
+ */
+TEST_F(dev, object_counts)
+{
+	struct mkrep_counter_create cc = { .size = sizeof(cc) };
+	struct mkrep_space_create sc = { .size = sizeof(sc) };
+	struct mkrep_op op = { .size = sizeof(op) };
+	long page = sysconf(_SC_PAGESIZE);
+	struct mkrep_join j = { .size = sizeof(j) };
+
+	ASSERT_EQ(0, mk_mkrep_count("spaces"))
+		TH_LOG("/sys/kernel/debug/mkrep/objects: %s", strerror(errno));
+	ASSERT_EQ(0, mk_mkrep_count("members"));
+	ASSERT_EQ(0, mk_mkrep_count("pages"));
+	ASSERT_EQ(0, mk_mkrep_count("counters"));
+
+	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_COUNTER_CREATE, &cc));
+	EXPECT_EQ(1, mk_mkrep_count("counters"));
+	close(cc.fd);
+	EXPECT_EQ(0, mk_mkrep_count("counters"));
+
+	sc.length = 4 * page;
+	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_SPACE_CREATE, &sc));
+	EXPECT_EQ(1, mk_mkrep_count("spaces"));
+	j.cpu = sched_getcpu();
+	ASSERT_EQ(0, mk_pin_cpu(j.cpu));
+	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_JOIN, &j));
+	EXPECT_EQ(1, mk_mkrep_count("members"));
+	op.op = MKREP_OP_MAP;
+	op.prot = MKREP_PROT_READ;
+	op.offset = page;
+	op.length = 3 * page;
+	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_OP, &op));
+	EXPECT_EQ(3, mk_mkrep_count("pages"));
+	op.op = MKREP_OP_UNMAP;
+	op.prot = 0;
+	op.length = page;
+	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_OP, &op));
+	EXPECT_EQ(2, mk_mkrep_count("pages"));
+
+	/* The window holds the space; the last of both frees it all. */
+	close(sc.fd);
+	EXPECT_EQ(1, mk_mkrep_count("spaces"));
+	EXPECT_EQ(0, munmap((void *)(uintptr_t)j.addr, j.length));
+	EXPECT_EQ(0, mk_mkrep_count("spaces"));
+	EXPECT_EQ(0, mk_mkrep_count("members"));
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
 }
 
 TEST_HARNESS_MAIN

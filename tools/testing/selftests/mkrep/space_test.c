@@ -308,6 +308,10 @@ FIXTURE_TEARDOWN(space)
 		}
 	}
 	close(self->fd);
+	/* The last close freed the space, its members and its pages. */
+	EXPECT_EQ(0, mk_mkrep_count("spaces"));
+	EXPECT_EQ(0, mk_mkrep_count("members"));
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
 }
 
 /* Every member, its own window, sees what one wrote. */
