@@ -32,6 +32,7 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
+#include "../mkernel_fuzz.h"
 
 #define MAX_FDS		24
 #define MAX_MAPS	16
@@ -39,7 +40,7 @@
 #define DEFAULT_SECS	30
 
 struct fuzz {
-	__u64 rng;
+	struct mk_fuzz fz;	/* what the helpers of mkernel_fuzz.h use */
 	int dev;
 	int sock[2];		/* to pass descriptors to ourselves */
 	int fd[MAX_FDS];	/* endpoints, -1 when free */
@@ -48,55 +49,7 @@ struct fuzz {
 		size_t len;
 		int writable;
 	} map[MAX_MAPS];
-	unsigned long calls, failed, unexpected;
-	unsigned long long ops;
 };
-
-static __u64 rnd(struct fuzz *f)
-{
-	f->rng ^= f->rng << 13;
-	f->rng ^= f->rng >> 7;
-	f->rng ^= f->rng << 17;
-	return f->rng;
-}
-
-static unsigned int pick(struct fuzz *f, unsigned int n)
-{
-	return rnd(f) % n;
-}
-
-/* A value that is often at a boundary. */
-static __u32 edgy(struct fuzz *f)
-{
-	static const __u32 edges[] = {
-		0, 1, 2, 3, 7, 8, 32, 63, 64, 65, 128, 4095, 4096, 4097,
-		16384, 32768, 65536, 0x7fffffff, 0x80000000, 0xffffffff,
-	};
-
-	return pick(f, 3) ? edges[pick(f, ARRAY_SIZE(edges))] : (__u32)rnd(f);
-}
-
-/* Count a call's result; @ok lists the errnos it may fail with. */
-static void result(struct fuzz *f, long ret, const int *ok, int nok,
-		   const char *what)
-{
-	int i;
-
-	f->calls++;
-	if (ret >= 0)
-		return;
-	f->failed++;
-	for (i = 0; i < nok; i++)
-		if (errno == ok[i])
-			return;
-	f->unexpected++;
-	ksft_print_msg("op %llu: %s: unexpected %s\n", f->ops, what,
-		       strerror(errno));
-}
-
-#define RESULT(f, ret, what, ...)					\
-	result(f, ret, (const int[]){ __VA_ARGS__ },			\
-	       sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int), what)
 
 static int *free_fd_slot(struct fuzz *f)
 {
@@ -383,13 +336,6 @@ static void op_close(struct fuzz *f)
 	f->fd[i] = -1;
 }
 
-static unsigned long long env_ull(const char *name, unsigned long long def)
-{
-	const char *v = getenv(name);
-
-	return v ? strtoull(v, NULL, 0) : def;
-}
-
 FIXTURE(fuzz) {
 	struct fuzz f;
 };
@@ -429,18 +375,18 @@ TEST_F_TIMEOUT(fuzz, random_operations, 7200)
 		op_scribble, op_scribble, op_remap, op_io, op_io, op_io,
 		op_poll, op_handover, op_close,
 	};
-	unsigned long long max = env_ull("MKFUZZ_OPS", DEFAULT_OPS);
-	__u64 seed = env_ull("MKFUZZ_SEED", time(NULL) ^ getpid());
+	unsigned long long max = mk_env_ull("MKFUZZ_OPS", DEFAULT_OPS);
+	__u64 seed = mk_env_ull("MKFUZZ_SEED", time(NULL) ^ getpid());
 	time_t start = time(NULL);
-	time_t end = start + env_ull("MKFUZZ_SECONDS", DEFAULT_SECS);
+	time_t end = start + mk_env_ull("MKFUZZ_SECONDS", DEFAULT_SECS);
 	struct fuzz *f = &self->f;
 	int i;
 
 	TH_LOG("MKFUZZ_SEED=%llu MKFUZZ_OPS=%llu", (unsigned long long)seed,
 	       max);
-	f->rng = seed | 1;
+	mk_fuzz_seed(&f->fz, seed);
 	signal(SIGPIPE, SIG_IGN);
-	for (f->ops = 0; f->ops < max && time(NULL) < end; f->ops++)
+	for (f->fz.ops = 0; f->fz.ops < max && time(NULL) < end; f->fz.ops++)
 		ops[pick(f, ARRAY_SIZE(ops))](f);
 
 	/* Put everything away: nothing may be left in the module. */
@@ -455,11 +401,11 @@ TEST_F_TIMEOUT(fuzz, random_operations, 7200)
 		f->fd[i] = -1;
 	}
 	TH_LOG("%llu operations in %lld s, %lu system calls, %lu failed as defined, %lu unexpected",
-	       f->ops, (long long)(time(NULL) - start), f->calls, f->failed,
-	       f->unexpected);
-	EXPECT_EQ(0, f->unexpected)
+	       f->fz.ops, (long long)(time(NULL) - start), f->fz.calls, f->fz.failed,
+	       f->fz.unexpected);
+	EXPECT_EQ(0, f->fz.unexpected)
 		TH_LOG("replay: MKFUZZ_SEED=%llu", (unsigned long long)seed);
-	EXPECT_LT(1000, f->calls);
+	EXPECT_LT(1000, f->fz.calls);
 	/* Descriptors passed through the socket may still be in flight. */
 	EXPECT_EQ(0, mk_mkchan_count("channels"));
 	EXPECT_EQ(0, mk_mkchan_count("pages"));
