@@ -37,7 +37,7 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 
 # The settings the VM scripts read.
 export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
-export FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
+export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check demo bench bench-host vm-shell \
 	fuzz check-host install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint \
@@ -53,8 +53,9 @@ help:
 	@echo "                  shootdown and counter"
 	@echo "make bench-host   run mkbench urpc on this machine (no module; BENCH_ARGS=)"
 	@echo "make vm-shell     boot the guest with the modules loaded, with a shell"
-	@echo "make fuzz         the long seeded fuzzer, then trinity, on the debug kernel"
-	@echo "                  (FUZZ_OPS=1000000 FUZZ_SECONDS=3600 FUZZ_SEED= TRINITY_SECONDS=300)"
+	@echo "make fuzz         the long seeded fuzzers, then trinity, on the debug kernel"
+	@echo "                  (FUZZ_TESTS='mkchan mkrep' FUZZ_OPS=1000000 FUZZ_SECONDS=3600"
+	@echo "                  FUZZ_SEED= TRINITY_SECONDS=300)"
 	@echo "make check-host   run the selftests on this machine (root, loads modules)"
 	@echo "make install      install the modules for KDIR's kernel"
 	@echo "make dkms-install register, build and install the DKMS package"

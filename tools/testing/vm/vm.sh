@@ -6,9 +6,9 @@
 #   vm.sh check   run every selftest; exit non-zero on any failure
 #   vm.sh demo    run mkdemo
 #   vm.sh bench   run mkbench urpc (a TCG guest's timings are emulated)
-#   vm.sh fuzz    the long pass of the seeded fuzzer (mkchan/fuzz_test),
-#                 then trinity against /dev/mkchan and /dev/mkrep; exit
-#                 non-zero on any failure or kernel report
+#   vm.sh fuzz    the long pass of the seeded fuzzers (mkchan/fuzz_test,
+#                 mkrep/fuzz_test), then trinity against /dev/mkchan and
+#                 /dev/mkrep; exit non-zero on any failure or kernel report
 #   vm.sh shell   interactive shell with the modules loaded
 #
 # Installs the Debian packages it needs, builds against the kernel of
@@ -25,12 +25,14 @@
 #   MEM          guest memory in MiB (default 1024)
 #   ACCEL        kvm or tcg (default: kvm when usable)
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
-#                fuzz, FUZZ_SECONDS + TRINITY_SECONDS + 900)
+#                fuzz, FUZZ_SECONDS for each fuzzer + TRINITY_SECONDS + 900)
 #   BUILD        build directory (default build/)
-#   FUZZ_OPS         fuzz: operations of the seeded fuzzer (default 1000000)
-#   FUZZ_SECONDS     fuzz: the fuzzer stops after this many seconds if it
+#   FUZZ_TESTS       fuzz: the seeded fuzzers to run, of "mkchan mkrep"
+#                    (default both)
+#   FUZZ_OPS         fuzz: operations of each seeded fuzzer (default 1000000)
+#   FUZZ_SECONDS     fuzz: a fuzzer stops after this many seconds if it
 #                    has not done FUZZ_OPS by then (default 3600)
-#   FUZZ_SEED        fuzz: the fuzzer's seed, to replay a run (default: a
+#   FUZZ_SEED        fuzz: the fuzzers' seed, to replay a run (default: a
 #                    new one, printed)
 #   TRINITY_SECONDS  fuzz: how long trinity runs (default 300; 0: not at all)
 #   MKCHECK_INJECT         runner self-test: fail, warn, panic, hang, uaf
@@ -56,6 +58,7 @@ inject=${MKCHECK_INJECT:-}
 fuzz_ops=${FUZZ_OPS:-1000000}
 fuzz_seconds=${FUZZ_SECONDS:-3600}
 fuzz_seed=${FUZZ_SEED:-}
+read -ra fuzz_tests <<<"${FUZZ_TESTS:-mkchan mkrep}"
 trinity_seconds=${TRINITY_SECONDS:-300}
 BUILD=${BUILD:-$top/build}
 
@@ -83,9 +86,17 @@ if [ "$mode" = fuzz ]; then
 		echo "vm.sh: MKCHECK_INJECT is for check" >&2
 		exit 2
 	fi
+	for t in "${fuzz_tests[@]}"; do
+		case $t in mkchan|mkrep) ;; *)
+			echo "vm.sh: FUZZ_TESTS names mkchan, mkrep or both" >&2
+			exit 2 ;;
+		esac
+	done
+	# One seed for every fuzzer, so that one command replays the run.
+	[ -n "$fuzz_seed" ] || fuzz_seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 	[ "$trinity_seconds" -gt 0 ] && deps+=(fuzz)
 	flavour=${KFLAVOUR:-debug}
-	vm_timeout=${VM_TIMEOUT:-$((fuzz_seconds + trinity_seconds + 900))}
+	vm_timeout=${VM_TIMEOUT:-$((${#fuzz_tests[@]} * fuzz_seconds + trinity_seconds + 900))}
 else
 	flavour=${KFLAVOUR:-stock}
 	vm_timeout=${VM_TIMEOUT:-600}
@@ -124,7 +135,7 @@ esac
 # kmemleak and the taint flags are checked as by make check.
 if [ "$mode" = fuzz ]; then
 	list=$run/fuzz.list
-	echo mkchan/fuzz_test >"$list"
+	printf '%s/fuzz_test\n' "${fuzz_tests[@]}" >"$list"
 	if [ "$trinity_seconds" -gt 0 ]; then
 		make -C "$top" --no-print-directory fuzz-tests BUILD="$BUILD"
 		echo fuzz/trinity_test >>"$list"
@@ -174,8 +185,7 @@ cmdline+=" mkernel.mode=$mode mkernel.accel=$accel"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
 if [ "$mode" = fuzz ]; then
 	cmdline+=" mkernel.fuzz_ops=$fuzz_ops mkernel.fuzz_seconds=$fuzz_seconds"
-	cmdline+=" mkernel.trinity_seconds=$trinity_seconds"
-	[ -n "$fuzz_seed" ] && cmdline+=" mkernel.fuzz_seed=$fuzz_seed"
+	cmdline+=" mkernel.trinity_seconds=$trinity_seconds mkernel.fuzz_seed=$fuzz_seed"
 fi
 
 console=$run/console.log
@@ -220,24 +230,45 @@ fi
 
 # make fuzz: what the fuzzers did, from their reports.
 fuzz_summary() {
-	local seed='' ops='' ran='' secs='' calls='' unexpected='' trinity checks
+	local t seed ops ran secs calls unexpected more trinity checks
 
-	# "...:MKFUZZ_SEED=S MKFUZZ_OPS=N", "...:N operations in S s, N system
-	# calls, N failed as defined, N unexpected"
-	read -r seed ops < <(sed -n -E \
-		's/.*MKFUZZ_SEED=([0-9]+) MKFUZZ_OPS=([0-9]+)$/\1 \2/p' "$result") || true
-	read -r ran secs calls unexpected < <(sed -n -E \
-		's/.*:([0-9]+) operations in ([0-9]+) s, ([0-9]+) system calls, .* ([0-9]+) unexpected$/\1 \2 \3 \4/p' \
-		"$result") || true
 	echo "mkernel: fuzz summary"
-	if [ -n "$ran" ]; then
-		echo "  fuzzer   $ran of $ops operations in $secs s ($((ran / (secs > 0 ? secs : 1))) a second), seed $seed:" \
-			"$calls system calls, $unexpected unexpected results"
-		[ "$ran" -ge "$ops" ] || echo "           stopped by FUZZ_SECONDS=$fuzz_seconds"
-		echo "           replay: make fuzz FUZZ_SEED=$seed FUZZ_OPS=$ran TRINITY_SECONDS=0"
-	else
-		echo "  fuzzer   did not finish${seed:+ (seed $seed)}"
-	fi
+	for t in "${fuzz_tests[@]}"; do
+		# In the output of "# selftests: $t/fuzz_test":
+		# "...:MKFUZZ_SEED=S MKFUZZ_OPS=N", "...:N operations in S s,
+		# N system calls, N failed as defined, N unexpected", and from
+		# mkrep's, "...:N by this process, N by N member processes...",
+		# "...:this process: ..." and "...:member processes: ..."
+		seed='' ops='' ran='' secs='' calls='' unexpected='' more=''
+		read -r seed ops ran secs calls unexpected more < <(awk -v t="# selftests: $t/fuzz_test" '
+			/^# selftests: / { on = ($0 == t) }
+			!on { next }
+			match($0, /:MKFUZZ_SEED=[0-9]+ MKFUZZ_OPS=[0-9]+$/) {
+				split(substr($0, RSTART + 13), a, / MKFUZZ_OPS=/)
+				seed = a[1]; ops = a[2]
+			}
+			/:[0-9]+ operations in [0-9]+ s, [0-9]+ system calls, / {
+				sub(/.*:/, ""); ran = $1; secs = $4; calls = $6
+				unexpected = $(NF - 1)
+			}
+			/:([0-9]+ by this process, |this process: |member processes: )/ {
+				sub(/^[^:]*:[^:]*:[^:]*:/, "")
+				more = more (more == "" ? "" : "; ") $0
+			}
+			END { print seed, ops, ran, secs, calls, unexpected, more }' "$result") || true
+		if [ -n "$ran" ]; then
+			printf '  %-8s %s\n' "$t" "$ran of $ops operations in $secs s ($((ran / (secs > 0 ? secs : 1))) a second), seed $seed: $calls system calls, $unexpected unexpected results"
+			[ -z "$more" ] || echo "$more" | sed 's/^/           /; s/; /\n           /g'
+			# mkrep's member processes may finish a few past FUZZ_OPS.
+			if [ "$ran" -lt "$ops" ]; then
+				echo "           stopped by FUZZ_SECONDS=$fuzz_seconds"
+				ops=$ran
+			fi
+			echo "           replay: make fuzz FUZZ_TESTS=$t FUZZ_SEED=$seed FUZZ_OPS=$ops TRINITY_SECONDS=0"
+		else
+			printf '  %-8s %s\n' "$t" "did not finish${seed:+ (seed $seed)}"
+		fi
+	done
 	if [ "$trinity_seconds" -gt 0 ]; then
 		trinity=$(sed -n 's/^# # trinity: //p' "$result" | tail -n 1)
 		echo "  trinity  ${trinity:-did not finish}"
