@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 
 /**
@@ -95,6 +96,31 @@ static inline void mk_fuzz_result(struct mk_fuzz *f, long ret, const int *ok,
 #define RESULT(f, ret, what, ...)					\
 	mk_fuzz_result(&(f)->fz, ret, (const int[]){ __VA_ARGS__ },	\
 		       sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int), what)
+
+/*
+ * Pass @fd through SCM_RIGHTS from @sock[0] to @sock[1], a datagram
+ * socket pair of the caller's: the new descriptor, or -1.
+ */
+static inline int mk_pass_fd(const int sock[2], int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int nfd = -1;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock[0], &mh, 0) == 1 && recvmsg(sock[1], &mh, 0) == 1 &&
+	    CMSG_FIRSTHDR(&mh))
+		memcpy(&nfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+	return nfd;
+}
 
 static inline unsigned long long mk_env_ull(const char *name,
 					    unsigned long long def)

@@ -282,13 +282,6 @@ static void op_poll(struct fuzz *f)
 /* Hand a descriptor over: dup, SCM_RIGHTS to ourselves, or a child. */
 static void op_handover(struct fuzz *f)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	int fd = some_fd(f), nfd = -1;
 	pid_t pid;
 
@@ -299,13 +292,7 @@ static void op_handover(struct fuzz *f)
 		nfd = dup(fd);
 		break;
 	case 1:
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		if (sendmsg(f->sock[0], &mh, 0) == 1 &&
-		    recvmsg(f->sock[1], &mh, 0) == 1 && CMSG_FIRSTHDR(&mh))
-			memcpy(&nfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+		nfd = mk_pass_fd(f->sock, fd);
 		break;
 	default:
 		/* A child uses it for a moment and dies holding it. */

@@ -719,13 +719,6 @@ static void p_join(struct fuzz *f)
 /* Dup a space descriptor or pass it to ourselves; or close one. */
 static void p_handover(struct fuzz *f)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	struct space_slot *sp = some_space(f), *to;
 	unsigned long npages;
 	int nfd = -1, fd;
@@ -739,13 +732,7 @@ static void p_handover(struct fuzz *f)
 		nfd = dup(fd);
 		break;
 	case 1:
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		if (sendmsg(f->sock[0], &mh, 0) == 1 &&
-		    recvmsg(f->sock[1], &mh, 0) == 1 && CMSG_FIRSTHDR(&mh))
-			memcpy(&nfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
+		nfd = mk_pass_fd(f->sock, fd);
 		break;
 	default:
 		close(fd);
