@@ -36,7 +36,7 @@ KVER		 = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 
 # The settings the VM scripts read.
-export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
+export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check demo bench bench-host vm-shell \

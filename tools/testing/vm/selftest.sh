@@ -4,9 +4,9 @@
 # The runner's own tests (make check-runner): make check must fail, and say
 # why, when a selftest fails, when the guest kernel WARNs (with and without
 # panic_on_warn), when KASAN reports a use-after-free (KFLAVOUR=debug), when
-# KCSAN reports a data race (KFLAVOUR=kcsan), when it panics, and when the
-# guest hangs.  Each case boots the guest with a test-only fault
-# (MKCHECK_INJECT, see vm.sh).
+# KCSAN reports a data race (KFLAVOUR=kcsan), when it panics, when the
+# guest hangs, and when it does not boot in time.  Each case boots the
+# guest with a test-only fault (MKCHECK_INJECT, see vm.sh) or limit.
 set -uo pipefail
 
 vm=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +52,9 @@ expect_failure soft-lockup '^  \| .*RIP: 0010:mkinject_spin' \
 	MKCHECK_INJECT=lockup
 expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \
 	MKCHECK_INJECT=hang VM_TIMEOUT=45
+# A boot that does not reach init in time is tried once more, then fails.
+expect_failure boot-timeout '^  FAILED  the guest did not reach its init within BOOT_TIMEOUT=1s, twice' \
+	BOOT_TIMEOUT=1
 
 echo "check-runner: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
