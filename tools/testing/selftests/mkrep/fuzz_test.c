@@ -207,6 +207,31 @@ static void m_join(struct member *m)
 	m->rep->joined++;
 }
 
+/* Join on the first CPU, from the member's own on, that has no member. */
+static void member_enter(struct member *m)
+{
+	struct mkrep_join j = { .size = sizeof(j) };
+	int i, k, n = m->f->ncpus;
+	long ret;
+
+	for (i = 0; i < n && m->f->cpus[i] != m->cpu; i++)
+		;
+	for (k = 0; k < n; k++) {
+		j.cpu = m->f->cpus[(i + k) % n];
+		if (mk_pin_cpu(j.cpu))
+			continue;	/* offline for a moment */
+		ret = ioctl(m->fd, MKREP_IOC_JOIN, &j);
+		RESULT(m, ret, "join", EEXIST, ENODEV, ENOMEM);
+		if (!ret) {
+			m->cpu = j.cpu;
+			m->win = (char *)(uintptr_t)j.addr;
+			m->rep->joined++;
+			return;
+		}
+	}
+	mk_pin_cpu(m->cpu);
+}
+
 static void m_op(struct member *m)
 {
 	struct mkrep_op o[2] = { { .size = sizeof(o[0]) } };
@@ -438,6 +463,8 @@ static void member_main(struct fuzz *f, int slot, unsigned long serial,
 	if (mk_pin_cpu(cpu))
 		_exit(0);
 	m_join(&m);
+	if (!m.win)
+		member_enter(&m);
 	for (m.fz.ops = 0; m.fz.ops < steps; m.fz.ops++) {
 		ops[pick(&m, ARRAY_SIZE(ops))](&m);
 		tell(&m);
