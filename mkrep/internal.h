@@ -93,6 +93,7 @@ enum {
  * @removed: members found removed
  * @messages: messages sent and received for the operation
  * @spin: poll instead of sleeping
+ * @forwarding: gathering as a tree leader, for another initiator
  */
 struct mkrep_gather {
 	struct mkrep_msg req;
@@ -103,6 +104,7 @@ struct mkrep_gather {
 	unsigned int removed;
 	unsigned int messages;
 	bool spin;
+	bool forwarding;
 };
 
 /**
@@ -123,6 +125,10 @@ struct mkrep_gather {
  * @peers: CPUs in @ep
  * @gather: acks the member waits for as initiator or tree node leader
  * @gathering: @gather is in use
+ * @deferred: a request for a newer operation that came while the member
+ *	gathered, as a tree leader, for an older one: handled once that
+ *	gathering, left over, has stopped
+ * @has_deferred: @deferred holds a request
  * @sleeping: threads of the member going to sleep: senders must wake it
  * @events: bumped by each wake-up
  * @wq: where the member sleeps
@@ -144,6 +150,8 @@ struct mkrep_member {
 	cpumask_var_t peers;
 	struct mkrep_gather gather;
 	bool gathering;
+	bool has_deferred;
+	struct mkrep_msg deferred;
 	atomic_t sleeping;
 	atomic_t events;
 	wait_queue_head_t wq;

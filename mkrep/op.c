@@ -226,6 +226,7 @@ static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *re
 	g->removed = 0;
 	g->messages = 0;
 	g->spin = spin;
+	g->forwarding = false;
 }
 
 static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
@@ -304,7 +305,8 @@ static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
 		if (!g->spin)
 			ev = mkrep_sleepy(me);
 		mkrep_drain(me, g->spin);
-		ret = mkrep_check_removed(me, g);
+		/* A newer request came: this gathering is a leftover. */
+		ret = me->has_deferred ? -ESTALE : mkrep_check_removed(me, g);
 		done = ret || cpumask_empty(g->wait);
 		if (!done && !g->spin &&
 		    wait_event_killable(me->wq, atomic_read(&me->events) != ev))
@@ -330,7 +332,9 @@ static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
  * A tree leader: pass the request to the other members of its node and
  * aggregate their acknowledgements into its own.  Returns -EINTR when the
  * leader is dying before its node answered: it must not acknowledge then,
- * so that the initiator, finding it removed, asks the node itself.
+ * so that the initiator, finding it removed, asks the node itself; and
+ * -ESTALE when a newer request came meanwhile: nobody waits for this
+ * answer any more (see mkrep_handle_req()).
  */
 static int mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
 			 bool spin, struct mkrep_msg *ack)
@@ -342,6 +346,7 @@ static int mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
 
 	mkrep_gather_init(g, req, spin);
 	g->req.flags &= ~MKREP_MSG_FORWARD;
+	g->forwarding = true;
 	for_each_cpu(cpu, me->peers) {
 		if (cpu == req->from || cpu_to_node(cpu) != node ||
 		    !mkrep_active(me->space, cpu))
@@ -370,19 +375,49 @@ static unsigned int mkrep_handle_req(struct mkrep_member *me,
 	unsigned int cpu, applied = 0;
 
 	if (me->gathering) {
-		/* One operation at a time: nothing new comes meanwhile. */
-		if (WARN_ON_ONCE(fresh))
+		struct mkrep_gather *g = &me->gather;
+
+		if (fresh) {
+			/*
+			 * A newer operation is only ever sent once the one
+			 * gathered for is finished: this is a leader's
+			 * leftover gathering, for the original request of a
+			 * killed initiator that came after the request
+			 * delivered again.  Nobody waits for its answer: it
+			 * stops, and this request is handled after.  An
+			 * initiator holds op_lock: nothing newer exists.
+			 */
+			if (WARN_ON_ONCE(!g->forwarding || me->has_deferred))
+				return 0;
+			me->deferred = *req;
+			me->has_deferred = true;
 			return 0;
+		}
+		if (g->req.op_id == req->op_id) {
+			/*
+			 * A request comes only from a member that applied it:
+			 * as good as its ack when it was asked for its own
+			 * replica only.  Two members gathering for the same
+			 * operation thus never wait for each other.
+			 */
+			if (!cpumask_test_cpu(req->from, g->forwarded) &&
+			    cpumask_test_and_clear_cpu(req->from, g->wait))
+				g->acked++;
+			/*
+			 * Sent again, to be forwarded, by the initiator that
+			 * took over from a killed one while this leader still
+			 * forwards it: answered once the node has.
+			 */
+			if (req->flags & MKREP_MSG_FORWARD) {
+				cpumask_set_cpu(req->from, g->owed);
+				return 0;
+			}
+		}
 		/*
-		 * Sent again by the initiator that took over from a killed
-		 * one while this leader still forwards it: answered once the
-		 * node has.  Anything older is a leftover: its sender no
-		 * longer waits for it.
+		 * For this member's replica alone, which applied it; or a
+		 * leftover, whose sender no longer waits.
 		 */
-		if (me->gather.req.op_id == req->op_id)
-			cpumask_set_cpu(req->from, me->gather.owed);
-		else
-			mkrep_send(me, req->from, &ack);
+		mkrep_send(me, req->from, &ack);
 		return 0;
 	}
 
@@ -438,16 +473,34 @@ static bool mkrep_msg_valid(struct mkrep_member *me, unsigned int peer,
 	       msg->npages <= s->npages - msg->first;
 }
 
-/* Handle every message waiting for @me.  Under me->lock. */
+/* The request deferred by a leftover gathering, once that has stopped. */
+static unsigned int mkrep_handle_deferred(struct mkrep_member *me, bool spin)
+{
+	struct mkrep_msg req;
+	unsigned int served = 0;
+
+	while (me->has_deferred && !me->gathering) {
+		req = me->deferred;
+		me->has_deferred = false;
+		served += mkrep_handle_req(me, &req, spin);
+	}
+	return served;
+}
+
+/*
+ * Handle every message waiting for @me.  Under me->lock.  Inside a
+ * leftover gathering, stop at the request it deferred, so that it stops.
+ */
 static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
 {
 	union {
 		struct mkrep_msg msg;
 		u8 raw[MKCHAN_PAYLOAD_MAX];
 	} buf;
-	unsigned int cpu, type, len, served = 0;
+	unsigned int cpu, type, len, served;
 
 	lockdep_assert_held(&me->lock);
+	served = mkrep_handle_deferred(me, spin);
 	for_each_cpu(cpu, me->peers) {
 		while (!mkchan_try_recv(me->ep[cpu], &type, buf.raw, &len)) {
 			/* Kernel rings only: a bad message is our own bug. */
@@ -458,6 +511,11 @@ static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
 				served += mkrep_handle_req(me, &buf.msg, spin);
 			else
 				mkrep_handle_ack(me, &buf.msg);
+			if (me->has_deferred) {
+				if (me->gathering)
+					return served;
+				served += mkrep_handle_deferred(me, spin);
+			}
 		}
 	}
 	return served;
