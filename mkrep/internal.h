@@ -53,6 +53,7 @@ struct mkrep_space;
  * @flags: REQ: %MKREP_MSG_FORWARD, %MKREP_MSG_SPIN
  * @acked: ACK: replicas that applied the operation, the sender's included
  * @removed: ACK: members found removed while forwarding
+ * @sent: ACK: members the sender asked while forwarding
  */
 struct mkrep_msg {
 	u64 op_id;
@@ -65,6 +66,7 @@ struct mkrep_msg {
 	u32 from;
 	u32 acked;
 	u32 removed;
+	u32 sent;
 };
 
 static_assert(sizeof(struct mkrep_msg) <= MKCHAN_PAYLOAD_MAX);
@@ -91,6 +93,8 @@ enum {
  *	to acknowledge with the node's answer
  * @acked: replicas acknowledged so far
  * @removed: members found removed
+ * @sent: members asked, directly or through the leaders that answered:
+ *	once every one acked or was removed, @acked + @removed == @sent
  * @messages: messages sent and received for the operation
  * @spin: poll instead of sleeping
  * @forwarding: gathering as a tree leader, for another initiator
@@ -102,6 +106,7 @@ struct mkrep_gather {
 	cpumask_var_t owed;
 	unsigned int acked;
 	unsigned int removed;
+	unsigned int sent;
 	unsigned int messages;
 	bool spin;
 	bool forwarding;

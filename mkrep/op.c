@@ -224,6 +224,7 @@ static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *re
 	cpumask_clear(g->owed);
 	g->acked = 0;
 	g->removed = 0;
+	g->sent = 0;
 	g->messages = 0;
 	g->spin = spin;
 	g->forwarding = false;
@@ -238,8 +239,13 @@ static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
 	if (forward)
 		req.flags |= MKREP_MSG_FORWARD;
 	ret = mkrep_send(me, cpu, &req);
-	if (ret)
-		return ret == -EINTR ? ret : 0;	/* gone: not waited for */
+	if (ret == -EINTR)
+		return ret;
+	g->sent++;
+	if (ret) {
+		g->removed++;	/* gone: not waited for */
+		return 0;
+	}
 	g->messages++;
 	cpumask_set_cpu(cpu, g->wait);
 	if (forward)
@@ -360,6 +366,7 @@ static int mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
 		return ret;
 	ack->acked += g->acked;
 	ack->removed += g->removed;
+	ack->sent += g->sent;
 	return 0;
 }
 
@@ -455,6 +462,7 @@ static void mkrep_handle_ack(struct mkrep_member *me, const struct mkrep_msg *ac
 	g->messages++;
 	g->acked += ack->acked;
 	g->removed += ack->removed;
+	g->sent += ack->sent;
 	cpumask_clear_cpu(ack->from, g->forwarded);
 }
 
@@ -602,9 +610,11 @@ void mkrep_op_unlock(struct mkrep_space *s)
 		mkrep_wake_all(s);
 }
 
-/* Send the request as the strategy says and gather the acks. */
-static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g,
-			 unsigned int *members)
+/*
+ * Send the request as the strategy says and gather the acks; @g->sent
+ * then counts the members it reached, the leaders' own included.
+ */
+static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g)
 {
 	struct mkrep_space *s = me->space;
 	int mynode = cpu_to_node(me->cpu);
@@ -612,13 +622,11 @@ static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g,
 	unsigned int cpu;
 	int node, best, ret;
 
-	*members = 0;
 	switch (s->strategy) {
 	case MKREP_STRATEGY_UNICAST:
 		for_each_cpu(cpu, me->peers) {
 			if (!mkrep_active(s, cpu))
 				continue;
-			(*members)++;
 			ret = mkrep_ask(me, g, cpu, false);
 			if (!ret)
 				ret = mkrep_gather(me, g);
@@ -631,7 +639,6 @@ static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g,
 		for_each_cpu(cpu, me->peers) {
 			if (!mkrep_active(s, cpu))
 				continue;
-			(*members)++;
 			ret = mkrep_ask(me, g, cpu, false);
 			if (ret)
 				return ret;
@@ -662,15 +669,11 @@ static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g,
 			ret = mkrep_ask(me, g, cpu, true);
 			if (ret)
 				return ret;
-			for_each_cpu(cpu, me->peers)
-				if (cpu_to_node(cpu) == best && mkrep_active(s, cpu))
-					(*members)++;
 		}
 		/* The caller leads its own node. */
 		for_each_cpu(cpu, me->peers) {
 			if (cpu_to_node(cpu) != mynode || !mkrep_active(s, cpu))
 				continue;
-			(*members)++;
 			ret = mkrep_ask(me, g, cpu, false);
 			if (ret)
 				return ret;
@@ -767,7 +770,7 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 {
 	struct mkrep_space *s = me->space;
 	struct mkrep_gather *g = &me->gather;
-	unsigned int members, i;
+	unsigned int i;
 	int ret;
 
 	if (!s->pending.op_id)
@@ -777,7 +780,7 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 		me->applied = s->pending.op_id;
 	}
 	mkrep_gather_init(g, &s->pending, spin);
-	ret = mkrep_deliver(me, g, &members);
+	ret = mkrep_deliver(me, g);
 	if (ret)
 		return ret;
 	for (i = 0; i < s->npending; i++)
@@ -797,7 +800,6 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	struct mkrep_member *me;
 	struct mkrep_gather *g;
 	struct mkrep_msg req;
-	unsigned int members = 0;
 	struct mkrep_op op;
 	bool spin;
 	u32 usize;
@@ -848,7 +850,7 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	me->applied = req.op_id;
 	g = &me->gather;
 	mkrep_gather_init(g, &req, spin);
-	ret = mkrep_deliver(me, g, &members);
+	ret = mkrep_deliver(me, g);
 	if (ret) {
 		/* Killed with requests in flight: the next one finishes it. */
 		s->pending = req;
@@ -861,7 +863,7 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	for (i = 0; i < nvictims; i++)
 		mkrep_page_free(victims[i]);
 	atomic64_inc(&s->ops);
-	op.members = members;
+	op.members = g->sent;
 	op.acked = g->acked + 1;
 	op.removed = g->removed;
 	op.messages = g->messages;

@@ -166,9 +166,11 @@ struct mkrep_join {
  * @offset: in: the first byte of the range in the space, page aligned.
  * @length: in: bytes of the range, a non-zero multiple of the page size
  *	inside the space.
- * @members: out: members the operation was sent to, the caller excluded.
+ * @members: out: members the operation was sent to, the caller excluded
+ *	(with the tree strategy, through the leaders too).
  * @acked: out: replicas that acknowledged, the caller's included.
- * @removed: out: members removed while the operation was in flight.
+ * @removed: out: members removed while the operation was in flight;
+ *	@acked + @removed is @members + 1.
  * @messages: out: requests and acknowledgements the caller sent and
  *	received for this operation.
  * @__reserved: must be zero.
