@@ -19,7 +19,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/types.h>
 
 /**
@@ -67,6 +69,42 @@ static inline __u32 mk_edgy(struct mk_fuzz *f)
 
 	return mk_pick(f, 3) ? edges[mk_pick(f, ARRAY_SIZE(edges))] :
 			       (__u32)mk_rnd(f);
+}
+
+/*
+ * A pointer no struct can be read from: the first page, a page mapped
+ * PROT_NONE, a struct that starts at most 16 bytes below that page, or a
+ * kernel address.  (A random number could point into the fuzzer itself:
+ * a static binary sits low, and the kernel would write a result there.)
+ */
+static inline void *mk_bad_ptr(struct mk_fuzz *f)
+{
+	static char *guard;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (!guard) {
+		char *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return NULL;
+		if (mprotect(p + page, page, PROT_NONE)) {
+			munmap(p, 2 * page);
+			return NULL;
+		}
+		guard = p + page;
+	}
+	switch (mk_pick(f, 4)) {
+	case 0:
+		return (void *)(uintptr_t)mk_pick(f, page);
+	case 1:
+		return guard + mk_pick(f, page);
+	case 2:
+		return guard - 1 - mk_pick(f, 16);
+	default:
+		return (void *)(uintptr_t)(0xffff888000000000ULL +
+					   mk_pick(f, 1 << 20) * 8);
+	}
 }
 
 /* Count a call's result; @ok lists the errnos it may fail with. */

@@ -91,7 +91,7 @@ static void op_create(struct fuzz *f)
 	if (!pick(f, 8))
 		a.tail[pick(f, sizeof(a.tail))] = rnd(f);
 	ret = ioctl(f->dev, MKCHAN_IOC_CREATE, pick(f, 16) ? (void *)&a :
-		    (void *)(uintptr_t)edgy(f));
+		    mk_bad_ptr(&f->fz));
 	RESULT(f, ret, "create", EINVAL, E2BIG, EFAULT, ENODEV, EDQUOT,
 	       EMFILE, ENOMEM);
 	if (ret)
@@ -133,7 +133,7 @@ static void op_ioctl(struct fuzz *f)
 		return;		/* op_create() keeps track of those */
 	ret = ioctl(fd, cmd, cmd == MKCHAN_IOC_NOTIFY ?
 		    (void *)(uintptr_t)(pick(f, 2) ? 0 : edgy(f)) :
-		    pick(f, 16) ? (void *)buf : (void *)(uintptr_t)edgy(f));
+		    pick(f, 16) ? (void *)buf : mk_bad_ptr(&f->fz));
 	RESULT(f, ret, "ioctl", EINVAL, E2BIG, EFAULT, ENOTTY, EPIPE);
 }
 

@@ -133,7 +133,7 @@ static void *mess(struct mk_fuzz *z, void *buf, size_t bufsize, size_t len)
 	if (!mk_pick(z, 8))
 		((__u8 *)buf)[8 + mk_pick(z, bufsize - 8)] = mk_rnd(z);
 	/* A bad pointer now and then. */
-	return mk_pick(z, 24) ? buf : (void *)(uintptr_t)mk_edgy(z);
+	return mk_pick(z, 24) ? buf : mk_bad_ptr(z);
 }
 
 /* A range of a space: mostly inside, sometimes anything. */
@@ -257,9 +257,15 @@ static void m_op(struct member *m)
 		return;
 	m->rep->ops++;
 	/* The caller's replica and each other one acked, or was removed. */
-	if (o[0].acked < 1 || o[0].acked + o[0].removed > o[0].members + 1 ||
-	    o[0].members >= (unsigned int)m->f->ncpus)
+	if (arg != o)
+		return;
+	if (o[0].acked < 1 || o[0].acked + o[0].removed != o[0].members + 1 ||
+	    o[0].members >= 2U * m->f->ncpus) {
+		ksft_print_msg("%sop %llu: members %u, acked %u, removed %u\n",
+			       m->fz.who, m->fz.ops, o[0].members, o[0].acked,
+			       o[0].removed);
 		member_bad(m, "op: counts that do not add up");
+	}
 }
 
 static void m_serve(struct member *m)
