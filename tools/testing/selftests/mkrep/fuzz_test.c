@@ -220,8 +220,9 @@ static void member_enter(struct member *m)
 		j.cpu = m->f->cpus[(i + k) % n];
 		if (mk_pin_cpu(j.cpu))
 			continue;	/* offline for a moment */
+		/* EINVAL: the CPU went offline since, taking the binding. */
 		ret = ioctl(m->fd, MKREP_IOC_JOIN, &j);
-		RESULT(m, ret, "join", EEXIST, ENODEV, ENOMEM);
+		RESULT(m, ret, "join", EEXIST, ENODEV, ENOMEM, EINVAL);
 		if (!ret) {
 			m->cpu = j.cpu;
 			m->win = (char *)(uintptr_t)j.addr;
