@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -397,6 +398,7 @@ static void m_child(struct member *m)
 	fflush(stdout);
 	pid = fork();
 	if (!pid) {
+		alarm(10);
 		if (ioctl(m->fd, MKREP_IOC_OP, &o) != -1 || errno != EPERM)
 			_exit(1);
 		if (ioctl(m->fd, MKREP_IOC_SERVE, &s) != -1 || errno != EPERM)
@@ -900,6 +902,8 @@ FIXTURE_SETUP(fuzz)
 		if (CPU_ISSET(i, &set))
 			self->f.cpus[self->f.ncpus++] = i;
 	ASSERT_LE(2, self->f.ncpus) TH_LOG("needs two CPUs");
+	/* Orphans of killed member processes come to us, to be waited for. */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
 	/* The last CPU, when it can go offline (not as an unprivileged user). */
 	self->f.hotplug_cpu = self->f.cpus[self->f.ncpus - 1];
 	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
@@ -922,6 +926,12 @@ static void put_away(struct fuzz *f)
 	for (i = 0; i < MAX_KIDS; i++)
 		if (f->kid[i].pid)
 			kill_kid(f, i);
+	/*
+	 * The children of member processes killed meanwhile are ours (a
+	 * subreaper's) and hold descriptors of spaces until they end.
+	 */
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
 	if (f->hotplug_cpu >= 0)
 		set_online(f->hotplug_cpu, 1);
 	for (i = 0; i < MAX_SPACES; i++) {
