@@ -79,7 +79,7 @@ ifdef KDIR_FROM_DEBIAN
 	      "directory; building against Debian's headers $(KDIR)"
 endif
 	@mkdir -p $(KBUILD_DIR)
-	@cp -rsf $(SRC)/Kbuild $(SRC)/include $(SRC)/mkchan $(SRC)/mkrep \
+	@cp -rsf $(SRC)/Kbuild $(SRC)/compat $(SRC)/include $(SRC)/mkchan $(SRC)/mkrep \
 		$(KBUILD_DIR)/
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) modules
 	@mkdir -p $(KBUILD_DIR)/ko

@@ -36,7 +36,6 @@ static const struct file_operations mkchan_dev_fops = {
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= mkchan_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice mkchan_miscdev = {

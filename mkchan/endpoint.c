@@ -190,7 +190,6 @@ static const struct file_operations mkchan_ep_fops = {
 	.unlocked_ioctl	= mkchan_ep_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mkchan_ep_mmap,
-	.llseek		= no_llseek,
 };
 
 /**

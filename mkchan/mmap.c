@@ -124,10 +124,8 @@ int mkchan_ep_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!rw && (vma->vm_flags & VM_WRITE))
 		return -EACCES;
 
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_flags &= ~VM_MAYEXEC;
-	if (!rw)
-		vma->vm_flags &= ~VM_MAYWRITE;
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_clear(vma, VM_MAYEXEC | (rw ? 0 : VM_MAYWRITE));
 
 	for (i = 0; i < size >> PAGE_SHIFT; i++) {
 		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,

@@ -439,7 +439,6 @@ static const struct file_operations mkrep_counter_fops = {
 	.release	= mkrep_counter_release,
 	.unlocked_ioctl	= mkrep_counter_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 long mkrep_counter_create_fd(void __user *arg)

@@ -118,7 +118,6 @@ static const struct file_operations mkrep_dev_fops = {
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= mkrep_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice mkrep_miscdev = {

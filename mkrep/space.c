@@ -261,8 +261,8 @@ static int mkrep_space_mmap(struct file *file, struct vm_area_struct *vma)
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	/* Data only, never executed: no PROT_EXEC by mprotect() either. */
-	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_flags |= VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mkrep_vm_ops;
 	vma->vm_private_data = m;
 	m->win_start = vma->vm_start;
@@ -619,7 +619,6 @@ static const struct file_operations mkrep_space_fops = {
 	.unlocked_ioctl	= mkrep_space_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= mkrep_space_mmap,
-	.llseek		= no_llseek,
 };
 
 long mkrep_space_create(void __user *arg)

@@ -26,7 +26,7 @@ install_pkg() {
 		return 1
 	fi
 	mkdir -p "$src"
-	cp -r "$top/dkms.conf" "$top/Kbuild" "$top/include" "$top/mkchan" \
+	cp -r "$top/dkms.conf" "$top/Kbuild" "$top/compat" "$top/include" "$top/mkchan" \
 		"$top/mkrep" "$src/"
 	dkms add "$pkg"
 	dkms build "$pkg" -k "$kver"
