@@ -40,7 +40,8 @@ export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT
 export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check demo bench bench-host vm-shell \
-	fuzz check-host install uninstall dkms-install dkms-remove dkms-check dkms-check-run lint \
+	fuzz check-host install install-modules install-lib uninstall uninstall-modules \
+	uninstall-lib install-check dkms-install dkms-remove dkms-check dkms-check-run lint \
 	check-runner clean help
 
 all: modules user tests test-modules
@@ -57,7 +58,12 @@ help:
 	@echo "                  (FUZZ_TESTS='mkchan mkrep' FUZZ_OPS=1000000 FUZZ_SECONDS=3600"
 	@echo "                  FUZZ_SEED= TRINITY_SECONDS=300)"
 	@echo "make check-host   run the selftests on this machine (root, loads modules)"
-	@echo "make install      install the modules for KDIR's kernel"
+	@echo "make install      install-modules (for KDIR's kernel, then depmod) and"
+	@echo "                  install-lib (libmkchan static and shared, its headers,"
+	@echo "                  mkchan.pc); PREFIX=/usr/local LIBDIR= INCLUDEDIR= DESTDIR="
+	@echo "make uninstall    remove them (uninstall-modules, uninstall-lib)"
+	@echo "make install-check build the doc example with pkg-config against a staged"
+	@echo "                  install-lib, shared and static"
 	@echo "make dkms-install register, build and install the DKMS package"
 	@echo "make dkms-remove  remove the DKMS package"
 	@echo "make dkms-check   add, build, install, verify and remove the DKMS package"
@@ -99,6 +105,13 @@ test-modules: modules
 LIB_SRCS	:= $(wildcard tools/lib/mkchan/*.c)
 LIB_OBJS	:= $(LIB_SRCS:tools/lib/mkchan/%.c=$(BUILD)/user/lib/%.o)
 LIB		:= $(BUILD)/user/libmkchan.a
+# The shared libmkchan, from objects of its own built with -fPIC; its
+# soname carries the major of the project's version.
+LIB_MAJOR	:= $(firstword $(subst ., ,$(VERSION)))
+SHLIB_SONAME	:= libmkchan.so.$(LIB_MAJOR)
+SHLIB		:= $(BUILD)/user/libmkchan.so.$(VERSION)
+LIB_PIC_OBJS	:= $(LIB_SRCS:tools/lib/mkchan/%.c=$(BUILD)/user/lib-pic/%.o)
+PC		:= $(BUILD)/user/mkchan.pc
 MKDEMO		:= $(BUILD)/user/mkdemo
 BENCH_SRCS	:= $(wildcard tools/mkbench/*.c)
 BENCH_OBJS	:= $(BENCH_SRCS:tools/mkbench/%.c=$(BUILD)/user/mkbench.o/%.o)
@@ -112,7 +125,7 @@ TEST_LIST	:= $(BUILD)/user/selftests/tests.list
 
 EXAMPLE		:= $(BUILD)/user/mkchan_example
 
-user: $(LIB) $(MKDEMO) $(MKBENCH) $(EXAMPLE)
+user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(EXAMPLE)
 
 tests: $(TEST_BINS) $(TEST_LIST)
 
@@ -122,6 +135,24 @@ $(BUILD)/user/lib/%.o: tools/lib/mkchan/%.c
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^
+
+$(BUILD)/user/lib-pic/%.o: tools/lib/mkchan/%.c
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -fPIC -c -o $@ $<
+
+$(SHLIB): $(LIB_PIC_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SHLIB_SONAME) -Wl,-z,defs \
+		-o $@ $^
+
+# mkchan.pc for this run's PREFIX, LIBDIR and INCLUDEDIR (directories under
+# PREFIX relative to ${prefix}); rewritten only when that changes it.
+$(PC): tools/lib/mkchan/mkchan.pc.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' \
+	     -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	     -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	     -e 's|@VERSION@|$(VERSION)|' $< >$@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(MKDEMO): tools/mkdemo/mkdemo.c $(LIB)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB)
@@ -169,7 +200,7 @@ $(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 
--include $(LIB_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d
 
 # --- tests and demo ---------------------------------------------------------
 
@@ -198,14 +229,68 @@ check-host: all
 
 # --- installation -----------------------------------------------------------
 
-install: modules
-	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) modules_install
-	depmod -a $(KVER)
+# GNU's variables: DESTDIR stages an install (for a package) in a tree of
+# its own, where depmod and ldconfig are left to the machine it lands on.
+PREFIX		?= /usr/local
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+INSTALL		?= install
+MOD_INSTDIR	 = $(DESTDIR)/lib/modules/$(KVER)/extra
+# ldconfig on the live system, when root: /usr/local/lib is in its cache.
+LDCONFIG	 = @if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
+			echo ldconfig; ldconfig; fi
 
-uninstall:
-	rm -f $(foreach m,mkchan mkrep,/lib/modules/$(KVER)/extra/$(m)/$(m).ko)
-	-rmdir $(foreach m,mkchan mkrep,/lib/modules/$(KVER)/extra/$(m)) 2>/dev/null
+install: install-modules install-lib
+
+install-modules: modules
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
+		modules_install
+ifeq ($(DESTDIR),)
 	depmod -a $(KVER)
+else
+	@echo "mkernel: modules staged in $(DESTDIR): run depmod -a $(KVER) where they land"
+endif
+
+# libmkchan.h includes <linux/mkchan.h> and <mkchan/urpc.h>: the uapi
+# headers go under linux/ as linux-libc-dev ships the kernel's.
+install-lib: $(LIB) $(SHLIB) $(PC)
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(INCLUDEDIR)/mkchan
+	$(INSTALL) -m 0644 $(LIB) $(SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME)
+	ln -sf $(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libmkchan.so
+	$(INSTALL) -m 0644 tools/lib/mkchan/libmkchan.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 0644 include/uapi/linux/mkchan.h include/uapi/linux/mkrep.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/
+	$(INSTALL) -m 0644 include/mkchan/urpc.h $(DESTDIR)$(INCLUDEDIR)/mkchan/
+	$(INSTALL) -m 0644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(LDCONFIG)
+
+uninstall: uninstall-modules uninstall-lib
+
+uninstall-modules:
+	rm -f $(foreach m,mkchan mkrep,$(MOD_INSTDIR)/$(m)/$(m).ko)
+	-rmdir $(foreach m,mkchan mkrep,$(MOD_INSTDIR)/$(m)) 2>/dev/null
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall-lib:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libmkchan.a $(notdir $(SHLIB)) \
+		$(SHLIB_SONAME) libmkchan.so) \
+		$(DESTDIR)$(INCLUDEDIR)/libmkchan.h $(DESTDIR)$(INCLUDEDIR)/mkchan/urpc.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/mkchan.h $(DESTDIR)$(INCLUDEDIR)/linux/mkrep.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/mkchan.pc
+	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(INCLUDEDIR)/mkchan 2>/dev/null || true
+	$(LDCONFIG)
+
+# Build the example of Documentation/userspace-api/mkchan.rst outside the
+# tree, with pkg-config, against install-lib staged under a temporary
+# DESTDIR.  make check runs it before it boots the guest.
+install-check:
+	$(VM)/deps.sh build
+	$(SRC)/tools/testing/install-check.sh
+
+check: install-check
 
 # DKMS: against KDIR's kernel (on this machine, Debian's of KFLAVOUR).
 dkms-install: modules

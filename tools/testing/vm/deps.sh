@@ -21,7 +21,7 @@ read -ra kernel < <("$here/kernel.sh" "$flavour" packages)
 want=()
 for job in "$@"; do
 	case $job in
-	build)	want+=(build-essential kmod xz-utils linux-source-6.1) ;;
+	build)	want+=(build-essential kmod xz-utils linux-source-6.1 pkg-config) ;;
 	vm)	want+=("${kernel[@]}" qemu-system-x86 busybox-static cpio) ;;
 	lint)	want+=(sparse shellcheck) ;;
 	dkms)	want+=(dkms "${kernel[@]}") ;;
