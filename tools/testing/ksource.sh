@@ -7,6 +7,10 @@
 #
 #   ksource.sh DIR
 #
+# The harness is a user-space library, whatever kernel series the guest
+# boots (KSERIES): the selftests are written against 6.1's, whose
+# struct __test_metadata they use (6.12's changed it).
+#
 # DIR receives kselftest.h and kselftest_harness.h (the selftest harness),
 # checkpatch.pl with its data files, and a stamp naming the source version.
 set -eu

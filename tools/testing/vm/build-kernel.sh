@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build a kernel flavour of mkernel's own (debug, kcsan) from Debian's
-# linux-source-6.1: allnoconfig plus configs/base.config plus
-# configs/FLAVOUR.config, in a directory outside the clone keyed by the
+# linux-source package of KSERIES (kernel.sh): allnoconfig plus configs/base.config plus
+# configs/FLAVOUR.config (and configs/FLAVOUR-KSERIES.config), in a directory outside the clone keyed by the
 # fragments, the source version and the compiler (kernel.sh builddir).
 # Nothing happens when that build exists.
 #
@@ -16,21 +16,22 @@ out=$("$vm/kernel.sh" "$flavour" builddir)
 [ -f "$out/.mkernel-built" ] && exit 0
 
 cache=$(dirname "$out")
-version=$(dpkg-query -W -f '${Version}' linux-source-6.1)
-src=$cache/linux-source-$version
+pkg=$("$vm/kernel.sh" "$flavour" source)
+version=$(dpkg-query -W -f '${Version}' "$pkg")
+src=$cache/$pkg-$version
 if [ ! -f "$src/Makefile" ]; then
-	echo "mkernel: unpacking linux-source-6.1 $version into $src"
+	echo "mkernel: unpacking $pkg $version into $src"
 	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/unpack.XXXXXX")
-	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$tmp"
-	mv "$tmp/linux-source-6.1" "$src"
+	tar -xJf "/usr/src/$pkg.tar.xz" -C "$tmp"
+	mv "$tmp/$pkg" "$src"
 	rmdir "$tmp"
 fi
 
 echo "mkernel: building the $flavour kernel in $out (once; several minutes)"
 rm -rf "$out"
 mkdir -p "$out"
-cat "$vm/configs/base.config" "$vm/configs/$flavour.config" >"$out/mkernel.config"
+"$vm/kernel.sh" "$flavour" fragments | xargs cat >"$out/mkernel.config"
 make -s -C "$src" O="$out" KCONFIG_ALLCONFIG="$out/mkernel.config" allnoconfig
 
 # Every line of the fragments must have survived Kconfig's dependencies.

@@ -4,11 +4,14 @@
 # Install the Debian packages a job needs, and say which.
 #
 #   deps.sh JOB...   with JOB among:
-#     build   compiler, kbuild helpers, Debian's kernel source (for the
-#             kselftest harness and checkpatch.pl)
-#     vm      the kernel of $KFLAVOUR with its headers, QEMU, busybox, cpio
+#     build   compiler, kbuild helpers, pkg-config, Debian's
+#             linux-source-6.1 (for the kselftest harness and
+#             checkpatch.pl, ksource.sh)
+#     vm      the kernel of $KSERIES and $KFLAVOUR with its headers (or
+#             what build-kernel.sh builds it from), QEMU, busybox, cpio
+#     headers the headers of $KSERIES and $KFLAVOUR
 #     lint    sparse, shellcheck
-#     dkms    dkms and the headers of $KFLAVOUR
+#     dkms    dkms and the kernel of $KSERIES and $KFLAVOUR
 #     fuzz    trinity, the system-call fuzzer of make fuzz
 #
 # A second run installs nothing.
@@ -18,11 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 flavour=${KFLAVOUR:-stock}
 
 read -ra kernel < <("$here/kernel.sh" "$flavour" packages)
+read -ra headers < <("$here/kernel.sh" "$flavour" headers) || true
 want=()
 for job in "$@"; do
 	case $job in
 	build)	want+=(build-essential kmod xz-utils linux-source-6.1 pkg-config) ;;
 	vm)	want+=("${kernel[@]}" qemu-system-x86 busybox-static cpio) ;;
+	headers) want+=("${headers[@]}") ;;
 	lint)	want+=(sparse shellcheck) ;;
 	dkms)	want+=(dkms "${kernel[@]}") ;;
 	fuzz)	want+=(trinity) ;;

@@ -1,43 +1,76 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Map a kernel flavour to Debian's packages and to the kernel they install.
+# Map a kernel series and flavour to Debian's packages and to the kernel
+# they install.
 #
 #   kernel.sh FLAVOUR packages   the Debian packages of the flavour
+#   kernel.sh FLAVOUR headers    the Debian packages to build modules
+#                                against it (none for debug, kcsan)
+#   kernel.sh FLAVOUR source     the linux-source package of the series
 #   kernel.sh FLAVOUR kver       the kernel release
 #   kernel.sh FLAVOUR kdir       its kbuild directory (headers or build)
 #   kernel.sh FLAVOUR vmlinuz    its kernel image
 #   kernel.sh FLAVOUR builddir   where build-kernel.sh builds it (debug,
 #                                kcsan only)
+#   kernel.sh FLAVOUR fragments  the config fragments it is built from
 #
-# Flavours: stock (linux-image-amd64), rt (linux-image-rt-amd64, PREEMPT_RT),
-# and two that mkernel builds from Debian's linux-source-6.1 with a config
-# fragment of its own (build-kernel.sh): debug (KASAN, lockdep, kmemleak,
-# fault injection) and kcsan.  kver, kdir and vmlinuz print nothing and
-# fail when the kernel is not installed or built.
+# The series is KSERIES: 6.12 (the default: Debian 13's kernel and the
+# current long-term one, in Debian 12's security suite) or 6.1 (Debian
+# 12's own).  Flavours: stock (linux-image-amd64 or linux-image-6.12-amd64),
+# rt (the -rt- images, PREEMPT_RT), and two that mkernel builds from the
+# series' linux-source package with a config fragment of its own
+# (build-kernel.sh): debug (KASAN, lockdep, kmemleak, fault injection) and
+# kcsan.  kver, kdir and vmlinuz print nothing and fail when the kernel is
+# not installed or built.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-flavour=${1:?usage: kernel.sh FLAVOUR packages|kver|kdir|vmlinuz}
-what=${2:?usage: kernel.sh FLAVOUR packages|kver|kdir|vmlinuz}
+flavour=${1:?usage: kernel.sh FLAVOUR packages|source|kver|kdir|vmlinuz|builddir}
+what=${2:?usage: kernel.sh FLAVOUR packages|source|kver|kdir|vmlinuz|builddir}
+series=${KSERIES:-6.12}
+
+# Debian 12 names its own series' metapackages without a version.
+case $series in
+6.1)	prefix= ;;
+6.12)	prefix=6.12- ;;
+*)	echo "kernel.sh: unknown KSERIES '$series' (6.1, 6.12)" >&2
+	exit 2 ;;
+esac
+source_pkg=linux-source-$series
 
 case $flavour in
-stock)	meta=amd64 ;;
-rt)	meta=rt-amd64 ;;
+stock)	meta=${prefix}amd64 ;;
+rt)	meta=${prefix}rt-amd64 ;;
 debug|kcsan)	meta= ;;
 *)	echo "kernel.sh: unknown KFLAVOUR '$flavour' (stock, rt, debug, kcsan)" >&2
 	exit 2 ;;
 esac
 
+if [ "$what" = source ]; then
+	echo "$source_pkg"
+	exit 0
+fi
+
+# The config fragments of a flavour built by mkernel, one a line: the
+# shared one, the flavour's, and the flavour's for this series if any.
+fragments() {
+	local f
+
+	for f in base "$flavour" "$flavour-$series"; do
+		[ -f "$here/configs/$f.config" ] && echo "$here/configs/$f.config"
+	done
+	return 0
+}
+
 # A flavour built by mkernel: a directory named after what it is built
 # from, outside the clone, so that only the first run pays for the build.
 builddir() {
 	local version key
-	version=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
+	version=$(dpkg-query -W -f '${Version}' "$source_pkg" 2>/dev/null) ||
 		return 1
-	key=$( { cat "$here/configs/base.config" \
-		     "$here/configs/$flavour.config"; gcc --version | head -n 1; } |
+	key=$( { fragments | xargs cat; gcc --version | head -n 1; } |
 	      sha256sum | cut -c1-16)
 	echo "${MKERNEL_CACHE:-/var/cache/mkernel}/kernel-$flavour-$version-$key"
 }
@@ -45,10 +78,15 @@ builddir() {
 if [ -z "$meta" ]; then
 	case $what in
 	packages)
-		echo "linux-source-6.1 build-essential flex bison bc libelf-dev libssl-dev"
+		echo "$source_pkg build-essential flex bison bc libelf-dev libssl-dev"
+		exit 0 ;;
+	headers)
 		exit 0 ;;
 	builddir)
 		builddir
+		exit 0 ;;
+	fragments)
+		fragments
 		exit 0 ;;
 	esac
 	dir=$(builddir) && [ -f "$dir/.mkernel-built" ] || exit 1
@@ -62,7 +100,8 @@ if [ -z "$meta" ]; then
 	exit 0
 fi
 
-# The release the image metapackage points at, e.g. 6.1.0-56-amd64.
+# The release the image metapackage points at, e.g. 6.1.0-57-amd64 or
+# 6.12.117+deb12-amd64.
 kver() {
 	dpkg-query -W -f '${Depends}' "linux-image-$meta" 2>/dev/null |
 		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
@@ -71,6 +110,9 @@ kver() {
 case $what in
 packages)
 	echo "linux-image-$meta linux-headers-$meta"
+	;;
+headers)
+	echo "linux-headers-$meta"
 	;;
 kver)
 	v=$(kver)
@@ -86,6 +128,9 @@ vmlinuz)
 	v=$(kver)
 	[ -n "$v" ] && [ -f "/boot/vmlinuz-$v" ] || exit 1
 	echo "/boot/vmlinuz-$v"
+	;;
+builddir|fragments)
+	exit 1
 	;;
 *)
 	echo "kernel.sh: unknown query '$what'" >&2
