@@ -12,18 +12,24 @@
 #   vm.sh shell   interactive shell with the modules loaded
 #
 # Installs the Debian packages it needs, builds against the kernel of
-# KFLAVOUR, packs an initramfs and boots it: KVM when /dev/kvm is usable,
-# else TCG.  The guest reports on its second serial port (a file here), so
-# the result does not depend on the console; a hard timeout bounds the boot.
+# KSERIES and KFLAVOUR, packs an initramfs and boots it: under KVM when the
+# guest shows life there within KVM_LIFE_TIMEOUT seconds, else under TCG.
+# The guest reports on its second serial port (a file here), so the result
+# does not depend on the console; a hard timeout bounds the boot.  One
+# guest runs on the machine at a time: a second run waits for the first
+# (a lock file names who holds it).
 #
 # Environment (make passes its variables of the same names):
+#   KSERIES      6.12 (default) or 6.1: Debian's kernel series (kernel.sh)
 #   KFLAVOUR     stock (default; debug for fuzz), rt, or debug and kcsan
-#                (built once from Debian's linux-source-6.1 by
+#                (built once from the series' linux-source package by
 #                build-kernel.sh)
 #   SMP, NODES   vCPUs and emulated NUMA nodes (default 4 and 2; bench:
 #                the host's cores, at most 4)
 #   MEM          guest memory in MiB (default 1024)
-#   ACCEL        kvm or tcg (default: kvm when usable)
+#   ACCEL        kvm or tcg (default: KVM when /dev/kvm is there and the
+#                guest reaches its init under it within KVM_LIFE_TIMEOUT
+#                seconds, default 30; else the same run goes on under TCG)
 #   BOOT_TIMEOUT seconds the guest may take to reach its init (default
 #                180); a guest that does not is booted once more
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
@@ -63,6 +69,11 @@ fuzz_seed=${FUZZ_SEED:-}
 read -ra fuzz_tests <<<"${FUZZ_TESTS:-mkchan mkrep}"
 trinity_seconds=${TRINITY_SECONDS:-300}
 BUILD=${BUILD:-$top/build}
+series=${KSERIES:-6.12}
+export KSERIES=$series
+kvm_dev=${MKCHECK_KVM_DEV:-/dev/kvm}
+kvm_life=${KVM_LIFE_TIMEOUT:-30}
+lock=${MKERNEL_VM_LOCK:-/run/lock/mkernel-vm.lock}
 
 say() { echo "mkernel: $*"; }
 
@@ -113,7 +124,7 @@ kdir=$("$vm/kernel.sh" "$flavour" kdir)
 vmlinuz=$("$vm/kernel.sh" "$flavour" vmlinuz)
 make -C "$top" --no-print-directory all KDIR="$kdir" BUILD="$BUILD"
 
-run=$BUILD/vm/$flavour
+run=$BUILD/vm/$series-$flavour
 mkdir -p "$run"
 kodir=$BUILD/kernel/$kver/ko
 list=$BUILD/user/selftests/tests.list
@@ -146,28 +157,37 @@ if [ "$mode" = fuzz ]; then
 fi
 "$vm/initramfs.sh" "$run/initramfs.cpio" "$kodir" "$BUILD/user" "$list" "${extra[@]}"
 
-# Accelerator and CPU model.  /dev/kvm can be there and still not run a
-# guest (nested virtualisation without the MSRs QEMU sets): KVM counts as
-# usable when a probe guest is still running after a few seconds.
-kvm_works() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
-	local rc=0
-	{
-		timeout 3 qemu-system-x86_64 -nodefaults -display none \
-			-no-reboot -accel kvm -cpu host -smp 1 -m 64 || rc=$?
-	} >/dev/null 2>&1
-	[ "$rc" -eq 124 ]
-}
+# Accelerator.  /dev/kvm can be there and still not run a guest: on some
+# machines QEMU aborts at once (nested virtualisation without the MSRs it
+# sets), on others the guest starts and never runs a single instruction of
+# its kernel.  So KVM, unless ACCEL names one, is only tried: the guest
+# must reach its init within KVM_LIFE_TIMEOUT seconds, or the run goes on
+# under TCG (choose_tcg).
 accel=${ACCEL:-}
-if [ -z "$accel" ]; then
-	if kvm_works; then accel=kvm; else accel=tcg; fi
-fi
+accel_tried=
 case $accel in
-kvm)	accel_args=(-accel kvm -cpu host); env_desc="KVM guest" ;;
-tcg)	accel_args=(-accel "tcg,thread=multi" -cpu max)
-	env_desc="TCG guest (software emulation: its timings are not hardware timings)" ;;
+kvm|tcg) ;;
+"")	accel=tcg
+	if [ -r "$kvm_dev" ] && [ -w "$kvm_dev" ]; then
+		accel=kvm
+		accel_tried=1
+	fi ;;
 *)	echo "vm.sh: ACCEL is kvm or tcg" >&2; exit 2 ;;
 esac
+if ! [[ $kvm_life =~ ^[0-9]+$ ]] || [ "$kvm_life" -lt 1 ]; then
+	echo "vm.sh: KVM_LIFE_TIMEOUT is a number of seconds" >&2
+	exit 2
+fi
+
+set_accel() {
+	accel=$1
+	case $accel in
+	kvm)	accel_args=(-accel kvm -cpu host); env_desc="KVM guest" ;;
+	tcg)	accel_args=(-accel "tcg,thread=multi" -cpu max)
+		env_desc="TCG guest (software emulation: its timings are not hardware timings)" ;;
+	esac
+}
+set_accel "$accel"
 
 # NUMA: one socket a node, as on real machines (a node boundary inside a
 # socket's shared cache makes the kernel WARN), the memory split evenly.
@@ -183,7 +203,7 @@ done
 panic_on_warn=${MKCHECK_PANIC_ON_WARN:-1}
 cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_warn"
 cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 mitigations=off"
-cmdline+=" mkernel.mode=$mode mkernel.accel=$accel"
+cmdline+=" mkernel.mode=$mode"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
 if [ "$mode" = fuzz ]; then
 	cmdline+=" mkernel.fuzz_ops=$fuzz_ops mkernel.fuzz_seconds=$fuzz_seconds"
@@ -194,23 +214,45 @@ console=$run/console.log
 result=$run/result.ktap
 rm -f "$console" "$result"
 : >"$result"
-qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot
-      "${accel_args[@]}" -m "$mem" "${numa_args[@]}"
-      -kernel "$vmlinuz" -initrd "$run/initramfs.cpio" -append "$cmdline")
+# The QEMU command line of the current accelerator.
+qemu_cmd() {
+	qemu=(qemu-system-x86_64 -nodefaults -display none -no-reboot
+	      "${accel_args[@]}" -m "$mem" "${numa_args[@]}"
+	      -kernel "$vmlinuz" -initrd "$run/initramfs.cpio"
+	      -append "$cmdline mkernel.accel=$accel")
+}
 
-say "$mode on $kver ($flavour), $env_desc, $smp vCPUs, $nodes NUMA nodes, ${mem} MiB"
+# One guest on the machine at a time: two guests on its few cores make
+# TCG stall.  A run waits for the lock, and says for whom.
+mkdir -p "$(dirname "$lock")"
+exec {lock_fd}>>"$lock"
+if ! flock -n "$lock_fd"; then
+	say "another mkernel guest runs on this machine ($(head -n 1 "$lock" 2>/dev/null || echo 'holder unknown')): waiting for it to finish"
+	flock "$lock_fd"
+	say "the other guest finished; going on"
+fi
+echo "pid $$, make $mode KSERIES=$series KFLAVOUR=$flavour in $top, since $(date '+%F %T')" >"$lock"
+
+say "$mode on $kver (Linux $series, $flavour), $smp vCPUs, $nodes NUMA nodes, ${mem} MiB"
 
 if [ "$mode" = shell ]; then
+	if [ -n "$accel_tried" ]; then
+		say "KVM untried for a shell; ACCEL=kvm to use it, running under TCG"
+		set_accel tcg
+	fi
+	qemu_cmd
 	exec "${qemu[@]}" -serial mon:stdio -serial "file:$result"
 fi
 
-# Boot the guest once: 0 when it ran (qemu's status in qemu_rc), 1 when
-# it did not reach its init within BOOT_TIMEOUT seconds.
+# Boot the guest once, allowing it LIMIT seconds to reach its init: 0 when
+# it did and ran (qemu's status in qemu_rc), 1 when it did not reach its
+# init in time, 2 when QEMU exited before.
 boot() {
-	local waited=0 tail_pid
+	local limit=$1 waited=0 tail_pid
 
 	rm -f "$console"
 	: >"$result"
+	qemu_cmd
 	timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial "file:$console" -serial "file:$result" &
 	qemu_pid=$!
 	# Show what the guest reports while it runs.
@@ -218,7 +260,7 @@ boot() {
 		grep --line-buffered -v '^# mkernel-vm: \(init\|end\)' &
 	tail_pid=$!
 	while [ ! -s "$result" ] && kill -0 $qemu_pid 2>/dev/null; do
-		if [ "$waited" -ge "$boot_timeout" ]; then
+		if [ "$waited" -ge "$limit" ]; then
 			kill $qemu_pid 2>/dev/null
 			wait $qemu_pid 2>/dev/null || true
 			wait $tail_pid 2>/dev/null || true
@@ -230,6 +272,7 @@ boot() {
 	qemu_rc=0
 	wait $qemu_pid || qemu_rc=$?
 	wait $tail_pid 2>/dev/null || true
+	[ -s "$result" ] || return 2
 	return 0
 }
 
@@ -238,17 +281,34 @@ boot() {
 # text, most often on a loaded host): such a boot is tried once more.
 boot_timeout=${BOOT_TIMEOUT:-180}
 start=$SECONDS
-if ! boot; then
+boot_rc=0
+if [ -n "$accel_tried" ]; then
+	boot "$kvm_life" || boot_rc=$?
+	if [ "$boot_rc" -ne 0 ]; then
+		why="did not reach its init within KVM_LIFE_TIMEOUT=${kvm_life}s"
+		[ "$boot_rc" -eq 2 ] && why="stopped before its init (QEMU status $qemu_rc)"
+		say "the KVM guest $why: going on under TCG (ACCEL=tcg skips the try)"
+		set_accel tcg
+		start=$SECONDS
+		boot_rc=0
+		boot "$boot_timeout" || boot_rc=$?
+	fi
+else
+	boot "$boot_timeout" || boot_rc=$?
+fi
+if [ "$boot_rc" -eq 1 ]; then
 	say "the guest did not reach its init within BOOT_TIMEOUT=${boot_timeout}s; last console lines:"
 	tail -n 5 "$console" | sed 's/^/  | /'
 	say "booting it once more"
 	start=$SECONDS
-	if ! boot; then
+	boot_rc=0
+	boot "$boot_timeout" || boot_rc=$?
+	if [ "$boot_rc" -eq 1 ]; then
 		qemu_rc=0
 		boot_failed=1
 	fi
 fi
-say "guest ran $((SECONDS - start)) s"
+say "guest ran $((SECONDS - start)) s, $env_desc"
 
 # What went wrong outside the tests themselves.
 problems=0
