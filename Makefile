@@ -8,6 +8,10 @@ ifeq ($(origin KFLAVOUR),undefined)
 fuzz: KFLAVOUR = debug
 endif
 KFLAVOUR	?= stock
+# Debian's kernel series the guest boots and the modules are built for
+# when no running kernel's build directory is there: 6.12 (Debian 13's
+# kernel and the current long-term one) or 6.1 (Debian 12's own).
+KSERIES		?= 6.12
 SRC		:= $(CURDIR)
 BUILD		?= $(SRC)/build
 VM		:= $(SRC)/tools/testing/vm
@@ -21,13 +25,14 @@ KSRC		:= $(BUILD)/ksrc
 TEST_CFLAGS	:= -Wno-sign-compare -Wno-unused-parameter
 
 # The kernel the modules are built against: KDIR= when given, else the
-# running kernel's build directory, else Debian's headers of KFLAVOUR.
+# running kernel's build directory, else Debian's headers of KSERIES and
+# KFLAVOUR.
 RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
 ifeq ($(origin KDIR),undefined)
   ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
     KDIR := $(RUNNING_KDIR)
   else
-    KDIR := $(shell $(VM)/kernel.sh $(KFLAVOUR) kdir 2>/dev/null)
+    KDIR := $(shell KSERIES=$(KSERIES) $(VM)/kernel.sh $(KFLAVOUR) kdir 2>/dev/null)
     KDIR_FROM_DEBIAN := 1
   endif
 endif
@@ -36,10 +41,10 @@ KVER		 = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 
 # The settings the VM scripts read.
-export KFLAVOUR BUILD SMP MEM NODES ACCEL VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
+export KSERIES KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
-.PHONY: all modules test-modules user tests inject fuzz-tests deps check demo bench bench-host vm-shell \
+.PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \
 	uninstall-lib install-check dkms-install dkms-remove dkms-check dkms-check-run lint \
 	check-runner clean help
@@ -70,7 +75,10 @@ help:
 	@echo "make lint         checkpatch --strict, sparse and a W=1 build"
 	@echo "make check-runner show that make check fails on failures, WARNs, KASAN and"
 	@echo "                  KCSAN reports, panics and hangs"
-	@echo "Variables: KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build SMP=4 MEM=1024 NODES=2 VM_TIMEOUT=600"
+	@echo "make check-all    make check on every supported kernel: KSERIES 6.1 and 6.12,"
+	@echo "                  each stock, rt, debug and kcsan"
+	@echo "Variables: KSERIES=6.12|6.1 KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build"
+	@echo "           SMP=4 MEM=1024 NODES=2 VM_TIMEOUT=600 ACCEL=kvm|tcg"
 
 # --- kernel modules ---------------------------------------------------------
 
@@ -209,6 +217,21 @@ deps:
 
 check demo bench fuzz vm-shell:
 	$(VM)/vm.sh $(subst vm-,,$@)
+
+# Every supported kernel, one after the other; a failure does not stop the
+# others, and the last lines say which failed.
+CHECK_ALL_SERIES	:= 6.1 6.12
+CHECK_ALL_FLAVOURS	:= stock rt debug kcsan
+check-all:
+	@failed=; \
+	for s in $(CHECK_ALL_SERIES); do for f in $(CHECK_ALL_FLAVOURS); do \
+		echo "mkernel: check-all: KSERIES=$$s KFLAVOUR=$$f"; \
+		$(MAKE) --no-print-directory check KSERIES=$$s KFLAVOUR=$$f || \
+			failed="$$failed $$s/$$f"; \
+	done; done; \
+	if [ -n "$$failed" ]; then \
+		echo "mkernel: check-all: failed on$$failed"; exit 1; fi; \
+	echo "mkernel: check-all: passed on every kernel: $(foreach s,$(CHECK_ALL_SERIES),$(foreach f,$(CHECK_ALL_FLAVOURS),$(s)/$(f)))"
 
 # The URPC benchmark on this machine, over plain shared memory: the
 # numbers of Documentation/performance.rst.

@@ -5,7 +5,11 @@
 #   - checkpatch.pl --strict (from Debian's linux-source-6.1) on every C file
 #     and header;
 #   - a W=1 build of the modules checked by sparse (C=2), from scratch, with
-#     no warning allowed;
+#     no warning allowed, against Debian's headers of every supported
+#     series (KSERIES 6.1 and 6.12);
+#   - the compat layer's promises: no kernel version test in the modules'
+#     .c files, and a kernel outside the supported range stopped with
+#     compat/Kbuild.include's one sentence;
 #   - the user-space code built with -Werror;
 #   - shellcheck on the scripts.
 # Exits non-zero on any finding.
@@ -20,8 +24,11 @@ failed=0
 step() { echo "lint: $*"; }
 fail() { echo "lint: FAILED: $*"; failed=$((failed + 1)); }
 
-KFLAVOUR=$flavour "$vm/deps.sh" build lint vm || exit 1
-kdir=$("$vm/kernel.sh" "$flavour" kdir) || exit 1
+series_all=(6.1 6.12)
+KFLAVOUR=$flavour "$vm/deps.sh" build lint || exit 1
+for s in "${series_all[@]}"; do
+	KSERIES=$s KFLAVOUR=$flavour "$vm/deps.sh" headers || exit 1
+done
 "$top/tools/testing/ksource.sh" "$build/ksrc" || exit 1
 
 cd "$top" || exit 1
@@ -38,19 +45,43 @@ if ! perl "$build/ksrc/checkpatch.pl" --strict --no-tree \
 	fail "checkpatch"
 fi
 
-step "W=1 and sparse (C=2) build of the modules"
 lintdir=$build/lint
 rm -rf "$lintdir"
-log=$(make --no-print-directory modules test-modules KDIR="$kdir" BUILD="$lintdir" \
-	W=1 C=2 CHECK=sparse 2>&1)
-rc=$?
-# kbuild prints notes of its own (BTF without vmlinux); every compiler or
-# sparse line that names one of our files is a finding.
-findings=$(echo "$log" | grep -E ': (warning|error|note):' || true)
-if [ "$rc" -ne 0 ] || [ -n "$findings" ]; then
-	echo "$log" | tail -40
-	fail "W=1/sparse build"
+for s in "${series_all[@]}"; do
+	kdir=$(KSERIES=$s "$vm/kernel.sh" "$flavour" kdir) || exit 1
+	step "W=1 and sparse (C=2) build of the modules against $(basename "$kdir")"
+	log=$(make --no-print-directory modules test-modules KDIR="$kdir" \
+		BUILD="$lintdir" W=1 C=2 CHECK=sparse 2>&1)
+	rc=$?
+	# kbuild prints notes of its own (BTF without vmlinux); every compiler
+	# or sparse line that names one of our files is a finding.
+	findings=$(echo "$log" | grep -E ': (warning|error|note):' || true)
+	if [ "$rc" -ne 0 ] || [ -n "$findings" ]; then
+		echo "$log" | tail -40
+		fail "W=1/sparse build against $(basename "$kdir")"
+	fi
+done
+
+step "no kernel version test outside compat/"
+if grep -nE 'LINUX_VERSION_CODE|KERNEL_VERSION\(' mkchan/*.[ch] mkrep/*.[ch] include/linux/*.h; then
+	fail "version tests in the modules: they belong in compat/"
 fi
+
+# The newest series' tree, told it is a version outside the range: the
+# build must stop in compat/Kbuild.include with its one sentence, before
+# any compiler runs.
+for v in "5 15" "6 0" "6 13" "7 1"; do
+	read -r ver patch <<<"$v"
+	step "a build against Linux $ver.$patch stops with one sentence"
+	log=$(make --no-print-directory -C "$kdir" M="$lintdir/kernel/$(basename "$kdir" | sed 's/^linux-headers-//')" \
+		VERSION="$ver" PATCHLEVEL="$patch" modules 2>&1)
+	if ! echo "$log" | grep -q "\*\*\* mkernel supports Linux 6.1 to 6.12, and .* is Linux $ver.$patch: build against a supported kernel"; then
+		echo "$log" | tail -5
+		fail "Linux $ver.$patch was not stopped by compat/Kbuild.include"
+	elif echo "$log" | grep -q ' CC '; then
+		fail "Linux $ver.$patch: something was compiled before the stop"
+	fi
+done
 
 step "user space with -Werror"
 if ! make --no-print-directory user tests BUILD="$lintdir" \
