@@ -244,16 +244,23 @@ if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial "file:$result"
 fi
 
-# Boot the guest once, allowing it LIMIT seconds to reach its init: 0 when
-# it did and ran (qemu's status in qemu_rc), 1 when it did not reach its
-# init in time, 2 when QEMU exited before.
+# Boot the guest once, allowing it LIMIT seconds to reach its init, with
+# QEMU's own messages in the file ERRLOG if given: 0 when it did and ran
+# (qemu's status in qemu_rc), 1 when it did not reach its init in time, 2
+# when QEMU exited before.
 boot() {
-	local limit=$1 waited=0 tail_pid
+	local limit=$1 errlog=${2:-} waited=0 tail_pid
 
 	rm -f "$console"
 	: >"$result"
 	qemu_cmd
-	timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial "file:$console" -serial "file:$result" &
+	if [ -n "$errlog" ]; then
+		timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial "file:$console" \
+			-serial "file:$result" 2>"$errlog" &
+	else
+		timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial "file:$console" \
+			-serial "file:$result" &
+	fi
 	qemu_pid=$!
 	# Show what the guest reports while it runs.
 	tail -n +1 -F --pid=$qemu_pid "$result" 2>/dev/null |
@@ -283,11 +290,11 @@ boot_timeout=${BOOT_TIMEOUT:-180}
 start=$SECONDS
 boot_rc=0
 if [ -n "$accel_tried" ]; then
-	boot "$kvm_life" || boot_rc=$?
+	boot "$kvm_life" "$run/qemu-kvm.log" || boot_rc=$?
 	if [ "$boot_rc" -ne 0 ]; then
 		why="did not reach its init within KVM_LIFE_TIMEOUT=${kvm_life}s"
 		[ "$boot_rc" -eq 2 ] && why="stopped before its init (QEMU status $qemu_rc)"
-		say "the KVM guest $why: going on under TCG (ACCEL=tcg skips the try)"
+		say "the KVM guest $why: going on under TCG (QEMU's words in $run/qemu-kvm.log; ACCEL=tcg skips the try)"
 		set_accel tcg
 		start=$SECONDS
 		boot_rc=0
