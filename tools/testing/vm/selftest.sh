@@ -7,6 +7,10 @@
 # KCSAN reports a data race (KFLAVOUR=kcsan), when it panics, when the
 # guest hangs, and when it does not boot in time.  Each case boots the
 # guest with a test-only fault (MKCHECK_INJECT, see vm.sh) or limit.
+# And the runner must not wedge: on a machine whose KVM starts a guest and
+# never runs it, or fails at once (a stand-in QEMU, fake-kvm/), make demo
+# goes on under TCG and passes unless ACCEL=kvm is given; a second guest
+# waits for the first.
 set -uo pipefail
 
 vm=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +59,59 @@ expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT
 # A boot that does not reach init in time is tried once more, then fails.
 expect_failure boot-timeout '^  FAILED  the guest did not reach its init within BOOT_TIMEOUT=1s, twice' \
 	BOOT_TIMEOUT=1
+
+# expect_success NAME TARGET REGEX VAR=VALUE...: make TARGET with the
+# settings must pass and print a line matching REGEX.
+expect_success() {
+	local name=$1 target=$2 regex=$3 log=$logs/$1.log rc=0
+	shift 3
+
+	env "$@" make -C "$top" --no-print-directory "$target" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "not ok - $name: make $target failed (status $rc) ($log)"
+		failed=$((failed + 1))
+	elif ! grep -Eq "$regex" "$log"; then
+		echo "not ok - $name: make $target passed without '$regex' ($log)"
+		failed=$((failed + 1))
+	else
+		echo "ok - $name: make $target passed: $(grep -Em1 "$regex" "$log" | sed 's/^ *//')"
+		passed=$((passed + 1))
+	fi
+}
+
+# A /dev/kvm that opens, and a QEMU whose KVM never runs the guest or
+# fails at once.
+fake_kvm=(PATH="$vm/fake-kvm:$PATH" MKCHECK_KVM_DEV="$logs/fake-kvm-dev")
+: >"$logs/fake-kvm-dev"
+expect_success kvm-never-runs demo \
+	'^mkernel: the KVM guest did not reach its init within KVM_LIFE_TIMEOUT=10s: going on under TCG' \
+	"${fake_kvm[@]}" KVM_LIFE_TIMEOUT=10 MKCHECK_FAKE_KVM=hang
+expect_success kvm-aborts demo \
+	'^mkernel: the KVM guest stopped before its init \(QEMU status 1\): going on under TCG' \
+	"${fake_kvm[@]}" MKCHECK_FAKE_KVM=abort
+expect_failure kvm-explicit '^  FAILED  the guest did not reach its init within BOOT_TIMEOUT=10s, twice' \
+	"${fake_kvm[@]}" ACCEL=kvm BOOT_TIMEOUT=10 MKCHECK_FAKE_KVM=hang
+
+# A guest already running (a holder of the lock, here a stand-in) makes
+# the next one wait, and say for whom.
+lock=$logs/vm.lock
+rm -f "$lock"
+exec {lock_fd}>>"$lock"
+flock "$lock_fd"
+echo "pid $$, check-runner's stand-in guest" >"$lock"
+( sleep 15; flock -u "$lock_fd" ) &
+release=$!
+exec {lock_fd}>&-
+start=$SECONDS
+expect_success lock-waits demo \
+	"^mkernel: another mkernel guest runs on this machine \(pid $$, check-runner's stand-in guest\): waiting for it to finish" \
+	MKERNEL_VM_LOCK="$lock" ACCEL=tcg
+wait "$release"
+if [ $((SECONDS - start)) -lt 15 ]; then
+	echo "not ok - lock-waits: the guest ran before the lock was released"
+	failed=$((failed + 1))
+	passed=$((passed - 1))
+fi
 
 echo "check-runner: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -72,7 +72,8 @@ BUILD=${BUILD:-$top/build}
 series=${KSERIES:-6.12}
 export KSERIES=$series
 kvm_dev=${MKCHECK_KVM_DEV:-/dev/kvm}
-kvm_life=${KVM_LIFE_TIMEOUT:-30}
+kvm_life=${KVM_LIFE_TIMEOUT:-20}
+kvm_verdict=${MKERNEL_KVM_VERDICT:-${MKERNEL_CACHE:-/var/cache/mkernel}/kvm-unusable}
 lock=${MKERNEL_VM_LOCK:-/run/lock/mkernel-vm.lock}
 
 say() { echo "mkernel: $*"; }
@@ -162,13 +163,24 @@ fi
 # sets), on others the guest starts and never runs a single instruction of
 # its kernel.  So KVM, unless ACCEL names one, is only tried: the guest
 # must reach its init within KVM_LIFE_TIMEOUT seconds, or the run goes on
-# under TCG (choose_tcg).
+# under TCG.  A failed try is remembered for this machine (the file
+# kvm_verdict, with what identifies the machine's KVM: host kernel, QEMU,
+# CPU), so that later runs go to TCG at once; a new host kernel or QEMU
+# tries again.
+kvm_identity() {
+	echo "$(uname -r) $(qemu-system-x86_64 --version 2>/dev/null | head -n 1)" \
+	     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+}
 accel=${ACCEL:-}
 accel_tried=
 case $accel in
 kvm|tcg) ;;
 "")	accel=tcg
-	if [ -r "$kvm_dev" ] && [ -w "$kvm_dev" ]; then
+	if [ ! -r "$kvm_dev" ] || [ ! -w "$kvm_dev" ]; then
+		:
+	elif [ "$(head -n 1 "$kvm_verdict" 2>/dev/null)" = "$(kvm_identity)" ]; then
+		say "KVM did not run a guest on this machine before ($(sed -n 2p "$kvm_verdict")); TCG (ACCEL=kvm, or removing $kvm_verdict, tries again)"
+	else
 		accel=kvm
 		accel_tried=1
 	fi ;;
@@ -295,6 +307,10 @@ if [ -n "$accel_tried" ]; then
 		why="did not reach its init within KVM_LIFE_TIMEOUT=${kvm_life}s"
 		[ "$boot_rc" -eq 2 ] && why="stopped before its init (QEMU status $qemu_rc)"
 		say "the KVM guest $why: going on under TCG (QEMU's words in $run/qemu-kvm.log; ACCEL=tcg skips the try)"
+		if mkdir -p "$(dirname "$kvm_verdict")"; then
+			printf '%s\nthe KVM guest %s, %s\n' "$(kvm_identity)" "$why" \
+			       "$(date '+%F')" >"$kvm_verdict" || true
+		fi
 		set_accel tcg
 		start=$SECONDS
 		boot_rc=0
