@@ -46,7 +46,7 @@ installed() {
 }
 
 check_pkg() {
-	local kver=$1 m f failed=0
+	local kver=$1 m f k range want got failed=0
 
 	trap remove_pkg EXIT
 	install_pkg "$kver"
@@ -72,6 +72,21 @@ check_pkg() {
 		echo "not ok: depmod did not record mkrep -> mkchan"
 		failed=1
 	fi
+
+	# The range dkms.conf declares: this kernel is in it, and kernels
+	# outside 6.1..6.12 are not (DKMS skips them instead of failing).
+	range=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$top/dkms.conf")
+	for k in "$kver" 6.1.0-57-amd64 6.12.117+deb12-rt-amd64 6.5.0-1-amd64 \
+		 6.0.12-amd64 6.13.0-1-amd64 6.16.3+deb13-amd64 5.10.0-30-amd64 7.1.0; do
+		want=no
+		case $k in "$kver"|6.1.*|6.12.*|6.5.*) want=yes ;; esac
+		got=no
+		echo "$k" | grep -Eq -- "$range" && got=yes
+		if [ "$got" != "$want" ]; then
+			echo "not ok: BUILD_EXCLUSIVE_KERNEL=\"$range\" matches $k: $got"
+			failed=1
+		fi
+	done
 
 	remove_pkg
 	trap - EXIT
