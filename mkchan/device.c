@@ -11,6 +11,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mkchan.h>
+#include <linux/mkernel_uapi.h>
 
 #include "internal.h"
 
@@ -19,12 +20,12 @@ static long mkchan_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case MKCHAN_IOC_QUERY:
+	switch (MK_IOC_KEY(cmd)) {
+	case MK_IOC_KEY(MKCHAN_IOC_QUERY):
 		return mkchan_ioctl_query(uarg);
-	case MKCHAN_IOC_CPU_INFO:
+	case MK_IOC_KEY(MKCHAN_IOC_CPU_INFO):
 		return mkchan_ioctl_cpu_info(uarg);
-	case MKCHAN_IOC_CREATE:
+	case MK_IOC_KEY(MKCHAN_IOC_CREATE):
 		return mkchan_ioctl_create(uarg);
 	default:
 		return -ENOTTY;

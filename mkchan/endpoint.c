@@ -165,8 +165,8 @@ static long mkchan_ep_ioctl(struct file *file, unsigned int cmd,
 {
 	struct mkchan_endpoint *ep = file->private_data;
 
-	switch (cmd) {
-	case MKCHAN_IOC_NOTIFY:
+	switch (MK_IOC_KEY(cmd)) {
+	case MK_IOC_KEY(MKCHAN_IOC_NOTIFY):
 		if (arg)
 			return -EINVAL;
 		if (mkchan_peer_closed(ep))
@@ -174,7 +174,7 @@ static long mkchan_ep_ioctl(struct file *file, unsigned int cmd,
 		mkchan_ep_wake_peer(ep, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
 				    EPOLLWRNORM);
 		return 0;
-	case MKCHAN_IOC_EP_INFO:
+	case MK_IOC_KEY(MKCHAN_IOC_EP_INFO):
 		return mkchan_ep_ioctl_info(ep, (void __user *)arg);
 	default:
 		return -ENOTTY;

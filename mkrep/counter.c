@@ -409,12 +409,12 @@ static long mkrep_counter_fop_ioctl(struct file *file, unsigned int cmd,
 	struct mkrep_counter_file *f = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case MKREP_IOC_COUNTER_ADD:
+	switch (MK_IOC_KEY(cmd)) {
+	case MK_IOC_KEY(MKREP_IOC_COUNTER_ADD):
 		return mkrep_counter_ioctl_add(f, uarg);
-	case MKREP_IOC_COUNTER_READ:
+	case MK_IOC_KEY(MKREP_IOC_COUNTER_READ):
 		return mkrep_counter_ioctl_read(f, uarg);
-	case MKREP_IOC_COUNTER_BENCH:
+	case MK_IOC_KEY(MKREP_IOC_COUNTER_BENCH):
 		return mkrep_counter_ioctl_bench(f, uarg);
 	default:
 		return -ENOTTY;

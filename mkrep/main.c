@@ -101,12 +101,12 @@ static long mkrep_ioctl_query(void __user *arg)
 static long mkrep_dev_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	switch (cmd) {
-	case MKREP_IOC_QUERY:
+	switch (MK_IOC_KEY(cmd)) {
+	case MK_IOC_KEY(MKREP_IOC_QUERY):
 		return mkrep_ioctl_query((void __user *)arg);
-	case MKREP_IOC_SPACE_CREATE:
+	case MK_IOC_KEY(MKREP_IOC_SPACE_CREATE):
 		return mkrep_space_create((void __user *)arg);
-	case MKREP_IOC_COUNTER_CREATE:
+	case MK_IOC_KEY(MKREP_IOC_COUNTER_CREATE):
 		return mkrep_counter_create_fd((void __user *)arg);
 	default:
 		return -ENOTTY;

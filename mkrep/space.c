@@ -557,14 +557,14 @@ static long mkrep_space_ioctl(struct file *file, unsigned int cmd,
 	struct mkrep_space *s = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case MKREP_IOC_JOIN:
+	switch (MK_IOC_KEY(cmd)) {
+	case MK_IOC_KEY(MKREP_IOC_JOIN):
 		return mkrep_ioctl_join(file, s, uarg);
-	case MKREP_IOC_OP:
+	case MK_IOC_KEY(MKREP_IOC_OP):
 		return mkrep_ioctl_op(s, uarg);
-	case MKREP_IOC_SERVE:
+	case MK_IOC_KEY(MKREP_IOC_SERVE):
 		return mkrep_ioctl_serve(s, uarg);
-	case MKREP_IOC_SPACE_INFO:
+	case MK_IOC_KEY(MKREP_IOC_SPACE_INFO):
 		return mkrep_ioctl_info(s, uarg);
 	default:
 		return -ENOTTY;

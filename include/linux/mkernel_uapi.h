@@ -1,14 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Copying of the size-versioned ioctl arguments shared by mkchan and mkrep.
- * The rules are written at the top of <uapi/linux/mkchan.h>.
+ * Dispatch and copying of the size-versioned ioctl arguments shared by
+ * mkchan and mkrep.  The rules are written at the top of
+ * <uapi/linux/mkchan.h>.
  */
 #ifndef _LINUX_MKERNEL_UAPI_H
 #define _LINUX_MKERNEL_UAPI_H
 
+#include <linux/ioctl.h>
 #include <linux/minmax.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
+
+/**
+ * MK_IOC_KEY() - what of an ioctl number names the command
+ * @cmd: an ioctl number
+ *
+ * @cmd without its _IOC_SIZE() bits when it takes an argument struct
+ * (_IOC_DIR() is not _IOC_NONE), the whole of @cmd when it takes none
+ * (_IO()).  A handler dispatches on ``switch (MK_IOC_KEY(cmd))`` with
+ * ``case MK_IOC_KEY(MKCHAN_IOC_...)``: so a command is matched on its
+ * type, number and direction, and any size encoded in it reaches the
+ * same command - that of a binary built against an older header, whose
+ * struct was smaller, included.  The size that counts is the struct's
+ * own @size field, which mk_copy_struct_in() reads and checks; where it
+ * and _IOC_SIZE(@cmd) disagree, the @size field wins.  An unknown type,
+ * number or direction, or an argument-less command with any size or
+ * direction bits, matches no case and stays -ENOTTY.  compat_ptr_ioctl()
+ * passes @cmd through unchanged, so 32-bit callers dispatch alike.
+ *
+ * A constant expression for a constant @cmd: usable as a case label.
+ */
+#define MK_IOC_KEY(cmd)							\
+	(_IOC_DIR(cmd) == _IOC_NONE ? (cmd) :				\
+	 (cmd) & ~IOCSIZE_MASK)
 
 /**
  * mk_copy_struct_in() - copy a size-versioned ioctl argument from user space
