@@ -12,8 +12,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/*
+ * The ioctl number @cmd with @size encoded in it instead of its own: what
+ * a binary built against a header with another size of the struct passes.
+ */
+static inline unsigned int mk_ioc_resize(unsigned int cmd, unsigned int size)
+{
+	return (cmd & ~IOCSIZE_MASK) |
+	       (size & _IOC_SIZEMASK) << _IOC_SIZESHIFT;
+}
+
+/*
+ * Whether the ioctl number @cmd reaches the command @known: mkchan and
+ * mkrep match a command on its type, number and direction and ignore the
+ * size it encodes, except a command without an argument (_IO()), which
+ * matches only exactly.
+ */
+static inline int mk_ioc_same(unsigned int cmd, unsigned int known)
+{
+	if (_IOC_DIR(known) == _IOC_NONE)
+		return cmd == known;
+	return (cmd & ~IOCSIZE_MASK) == (known & ~IOCSIZE_MASK);
+}
 
 /* Read a whole small sysfs file into @buf; return its length or -errno. */
 static inline int mk_read_file(const char *path, char *buf, size_t len)

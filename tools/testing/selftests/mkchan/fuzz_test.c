@@ -129,7 +129,7 @@ static void op_ioctl(struct fuzz *f)
 	cmd = pick(f, 4) ? cmds[pick(f, ARRAY_SIZE(cmds))] :
 	      _IOC(pick(f, 4), MKCHAN_IOC_MAGIC, pick(f, 256),
 		   pick(f, 200));
-	if (cmd == MKCHAN_IOC_CREATE && fd == f->dev)
+	if (mk_ioc_same(cmd, MKCHAN_IOC_CREATE) && fd == f->dev)
 		return;		/* op_create() keeps track of those */
 	ret = ioctl(fd, cmd, cmd == MKCHAN_IOC_NOTIFY ?
 		    (void *)(uintptr_t)(pick(f, 2) ? 0 : edgy(f)) :

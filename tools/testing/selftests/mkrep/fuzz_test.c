@@ -429,11 +429,11 @@ static void m_garbage(struct member *m)
 
 	cmd = _IOC(pick(m, 4), MKCHAN_IOC_MAGIC, pick(m, 2) ? 0x40 + pick(m, 16) :
 		   pick(m, 256), pick(m, sizeof(buf)));
-	switch (cmd) {
-	case MKREP_IOC_JOIN: case MKREP_IOC_OP: case MKREP_IOC_SERVE:
-	case MKREP_IOC_SPACE_INFO:
-		return;		/* the other operations make those */
-	}
+	/* The other operations make those, whatever size cmd encodes. */
+	if (mk_ioc_same(cmd, MKREP_IOC_JOIN) || mk_ioc_same(cmd, MKREP_IOC_OP) ||
+	    mk_ioc_same(cmd, MKREP_IOC_SERVE) ||
+	    mk_ioc_same(cmd, MKREP_IOC_SPACE_INFO))
+		return;
 	ret = ioctl(m->fd, cmd, buf);
 	RESULT(m, ret, "unknown ioctl", ENOTTY);
 }
