@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkrep operations send no TLB shootdown and no function-call interrupt to
+ * the members' CPUs: each member changes its own page table on its own CPU
+ * and flushes only that CPU's TLB (Documentation/design.rst, "No IPI,
+ * kernel by kernel").  Counted from the per-CPU columns of the TLB and
+ * CAL rows of /proc/interrupts (x86).
+ *
+ * Members, one process bound to each CPU, join a space; the first one
+ * (the initiator) runs cycles of four operations on four pages, each
+ * followed by every member touching the pages so that the next zap has
+ * page-table entries to remove and a TLB to flush:
+ *
+ *   MAP read-write       then a write (faults install writable entries)
+ *   PROTECT read-only    zaps; then a read (read-only entries)
+ *   PROTECT read-write   no zap; then a write (write-protect faults)
+ *   UNMAP                zaps
+ *
+ * The interval of the operations is compared with a control interval of
+ * the same length without operations, the members serving as before:
+ * per member CPU, the operations may add at most TOL_ABS interrupts of
+ * each row plus TOL_PER_1000 per thousand operations to what the control
+ * counted.  A per-operation IPI would add hundreds per thousand.
+ *
+ * Members that poll (MKREP_SPIN) must add neither TLB nor CAL
+ * interrupts.  Members that sleep must add no TLB interrupt; their
+ * wake-ups are IPIs by design (counted by the space's wakeups, and on an
+ * idle CPU they are function-call interrupts, as are the idle load
+ * balancer's kicks), so CAL and RES are only reported for them.
+ *
+ * Two positive controls show that the counting sees what it looks for:
+ * threads of one process on every member CPU doing madvise(MADV_DONTNEED)
+ * must make the TLB and CAL rows move on each of those CPUs; and with a
+ * thread of a member running on another member's CPU (the "intruder"
+ * variant), that member's zaps must reach that CPU as Linux's ordinary
+ * shootdowns.
+ *
+ * MKREP_IPI_CYCLES=<n> changes the number of cycles (default 500: 2000
+ * operations); an interval also stops after MAX_SECONDS.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/mkrep.h>
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+#define MAX_MEMBERS	8
+#define NPAGES		8	/* pages of the space */
+#define RANGE		4	/* pages every operation covers */
+#define DEFAULT_CYCLES	500	/* four operations each */
+#define WARMUP_CYCLES	8	/* before anything is counted */
+#define MAX_SECONDS	8	/* an interval of operations stops there */
+#define STALL_SECONDS	20	/* a member that does not answer is stuck */
+#define TOL_ABS		16	/* interrupts a row, a CPU, an interval */
+#define TOL_PER_1000	2	/* ... plus these per 1000 operations */
+#define CONTROL_ITERS	500	/* madvise() calls a thread, positive control */
+
+static long page_size;
+
+/* --- /proc/interrupts, column by column --------------------------------- */
+
+#define MAX_COLS	512
+
+enum { ROW_TLB, ROW_CAL, ROW_RES, NR_ROWS };
+
+static const char *const row_name[NR_ROWS] = {
+	[ROW_TLB] = "TLB",
+	[ROW_CAL] = "CAL",
+	[ROW_RES] = "RES",
+};
+
+/* One reading: a column per online CPU, in the header's order. */
+struct irq_snap {
+	int ncols;
+	int cpu[MAX_COLS];
+	bool has[NR_ROWS];
+	unsigned long long v[NR_ROWS][MAX_COLS];
+};
+
+/* The header names the online CPUs ("CPU0 CPU1 CPU3"); then the rows. */
+static int irq_parse(char *buf, struct irq_snap *s)
+{
+	char *line, *next, *p, *end;
+	size_t len;
+	int r, i;
+
+	memset(s, 0, sizeof(*s));
+	next = strchr(buf, '\n');
+	if (!next)
+		return -EINVAL;
+	*next++ = '\0';
+	for (p = buf;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (strncmp(p, "CPU", 3) || s->ncols == MAX_COLS)
+			return -EINVAL;
+		s->cpu[s->ncols] = strtol(p + 3, &end, 10);
+		if (end == p + 3 || (*end && *end != ' ' && *end != '\t'))
+			return -EINVAL;
+		s->ncols++;
+		p = end;
+	}
+	if (!s->ncols)
+		return -EINVAL;
+
+	for (line = next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		while (*line == ' ')
+			line++;
+		for (r = 0; r < NR_ROWS; r++) {
+			len = strlen(row_name[r]);
+			if (strncmp(line, row_name[r], len) || line[len] != ':')
+				continue;
+			/* One count per column, then the description. */
+			p = line + len + 1;
+			for (i = 0; i < s->ncols; i++) {
+				errno = 0;
+				s->v[r][i] = strtoull(p, &end, 10);
+				if (end == p || errno)
+					return -EINVAL;
+				p = end;
+			}
+			s->has[r] = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * seq_file hands the file out a buffer at a time, so read to the end.
+ * The buffer is static: nothing is allocated or freed while counting.
+ */
+static int irq_read(struct irq_snap *s)
+{
+	static char buf[1 << 20];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/interrupts", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		if (len == sizeof(buf) - 1) {
+			n = -1;
+			errno = EFBIG;
+			break;
+		}
+	}
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return irq_parse(buf, s);
+}
+
+static int irq_col(const struct irq_snap *s, int cpu)
+{
+	int i;
+
+	for (i = 0; i < s->ncols; i++)
+		if (s->cpu[i] == cpu)
+			return i;
+	return -1;
+}
+
+/*
+ * Interrupts of @row that @cpu received from @a to @b, or -1 when the row
+ * or the CPU's column is missing.  The kernel's counters are 32-bit.
+ */
+static long long irq_delta(const struct irq_snap *a, const struct irq_snap *b,
+			   int row, int cpu)
+{
+	int i = irq_col(a, cpu), j = irq_col(b, cpu);
+
+	if (i < 0 || j < 0 || !a->has[row] || !b->has[row])
+		return -1;
+	return (uint32_t)(b->v[row][j] - a->v[row][i]);
+}
+
+/* --- helpers ------------------------------------------------------------- */
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_for(double secs)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)secs,
+		.tv_nsec = (long)((secs - (time_t)secs) * 1e9),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+}
+
+/* The CPUs the test may run on, at most MAX_MEMBERS: one member each. */
+static int member_cpus(int *cpus)
+{
+	cpu_set_t set;
+	int i, n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (i = 0; i < CPU_SETSIZE && n < MAX_MEMBERS; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	return n;
+}
+
+static unsigned int cycles_wanted(void)
+{
+	const char *s = getenv("MKREP_IPI_CYCLES");
+	unsigned long n;
+
+	if (!s || !*s)
+		return DEFAULT_CYCLES;
+	n = strtoul(s, NULL, 0);
+	return n ? n : DEFAULT_CYCLES;
+}
+
+/* --- members ------------------------------------------------------------- */
+
+enum { TOUCH_NONE, TOUCH_READ, TOUCH_WRITE };
+
+/* One cycle; every member touches the range after each step. */
+static const struct step {
+	unsigned int op, prot;
+	int touch;
+	bool zaps;	/* removes page-table entries that exist */
+} plan[] = {
+	{ MKREP_OP_MAP, MKREP_PROT_READ | MKREP_PROT_WRITE, TOUCH_WRITE, false },
+	{ MKREP_OP_PROTECT, MKREP_PROT_READ, TOUCH_READ, true },
+	{ MKREP_OP_PROTECT, MKREP_PROT_READ | MKREP_PROT_WRITE, TOUCH_WRITE, false },
+	{ MKREP_OP_UNMAP, 0, TOUCH_NONE, true },
+};
+
+#define NR_STEPS	(sizeof(plan) / sizeof(plan[0]))
+
+/* A member, in memory shared with the test. */
+struct member {
+	int cpu;
+	int ready;			/* joined: 1; failed: -errno */
+	int err;			/* errno of a call that failed */
+	unsigned int done;		/* operations applied and touched after */
+	uint64_t addr;			/* the window */
+};
+
+struct shared {
+	int n;
+	bool spin;			/* members poll; else they sleep */
+	int intruder_cpu;		/* a thread of member 1 runs there, or -1 */
+	int cmd;			/* the test asks the initiator ... */
+	unsigned int cycles;		/* ... for this many cycles */
+	int cmd_done;			/* the initiator finished command @cmd */
+	int err;			/* ... with this errno, or 0 */
+	unsigned int issued;		/* operations since the start */
+	unsigned int ops, zaps;		/* in the last command */
+	struct member m[MAX_MEMBERS];
+};
+
+static void touch(uint64_t addr, int how, unsigned int tag)
+{
+	volatile uint64_t *p;
+	uint64_t sink = 0;
+	int i;
+
+	for (i = 0; i < RANGE; i++) {
+		p = (volatile uint64_t *)(addr + i * page_size);
+		if (how == TOUCH_WRITE)
+			*p = tag;
+		else if (how == TOUCH_READ)
+			sink += *p;
+	}
+	(void)sink;
+}
+
+/* The initiator waits for every other member to have touched after op @k. */
+static int wait_touched(struct shared *sh, unsigned int k)
+{
+	double limit = now() + STALL_SECONDS;
+	unsigned long spins = 0;
+	int i;
+
+	for (i = 1; i < sh->n; i++) {
+		while (__atomic_load_n(&sh->m[i].done, __ATOMIC_ACQUIRE) < k) {
+			if (__atomic_load_n(&sh->m[i].err, __ATOMIC_RELAXED))
+				return EPIPE;
+			if (!(++spins & 0xfff) && now() > limit)
+				return ETIMEDOUT;
+			relax();
+		}
+	}
+	return 0;
+}
+
+/* Run the cycles the test asked for, or MAX_SECONDS of them. */
+static int run_cycles(struct shared *sh, struct member *me, int fd)
+{
+	double deadline = now() + MAX_SECONDS;
+	struct mkrep_op op;
+	unsigned int c, s;
+	int ret;
+
+	sh->ops = 0;
+	sh->zaps = 0;
+	for (c = 0; c < sh->cycles; c++) {
+		if (c && now() > deadline)
+			break;
+		for (s = 0; s < NR_STEPS; s++) {
+			memset(&op, 0, sizeof(op));
+			op.size = sizeof(op);
+			op.flags = sh->spin ? MKREP_SPIN : 0;
+			op.op = plan[s].op;
+			op.prot = plan[s].prot;
+			op.length = RANGE * page_size;
+			if (ioctl(fd, MKREP_IOC_OP, &op))
+				return errno;
+			/* Every member applied it: none was removed. */
+			if (op.acked != (unsigned int)sh->n)
+				return EPIPE;
+			sh->issued++;
+			sh->ops++;
+			sh->zaps += plan[s].zaps;
+			touch(me->addr, plan[s].touch, sh->issued);
+			me->done = sh->issued;
+			ret = wait_touched(sh, sh->issued);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The initiator takes its commands by spinning in user space, so that
+ * its CPU is as busy between intervals as during them and nothing it
+ * waits on needs a wake-up.
+ */
+static void __attribute__((noreturn))
+initiator_main(struct shared *sh, int fd, int wake)
+{
+	struct member *me = &sh->m[0];
+	int seen = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&sh->cmd, __ATOMIC_ACQUIRE) == seen)
+			relax();
+		seen = sh->cmd;
+		sh->err = run_cycles(sh, me, fd);
+		__atomic_store_n(&sh->cmd_done, seen, __ATOMIC_RELEASE);
+		if (write(wake, "", 1) != 1)
+			_exit(2);
+	}
+}
+
+/* A member serves; after each request it touches the range as planned. */
+static void __attribute__((noreturn))
+server_main(struct shared *sh, struct member *me, int fd)
+{
+	struct mkrep_serve sv;
+	unsigned int applied = 0;
+
+	for (;;) {
+		memset(&sv, 0, sizeof(sv));
+		sv.size = sizeof(sv);
+		sv.flags = sh->spin ? MKREP_SPIN : MKREP_SERVE_WAIT;
+		if (ioctl(fd, MKREP_IOC_SERVE, &sv)) {
+			if (errno == EINTR)
+				continue;
+			__atomic_store_n(&me->err, errno, __ATOMIC_RELAXED);
+			_exit(1);
+		}
+		if (!sv.served)
+			continue;
+		applied += sv.served;
+		touch(me->addr, plan[(applied - 1) % NR_STEPS].touch, applied);
+		__atomic_store_n(&me->done, applied, __ATOMIC_RELEASE);
+	}
+}
+
+/* A thread of a member that keeps the member's mm loaded on another CPU. */
+static void *intruder_main(void *arg)
+{
+	int cpu = *(int *)arg;
+
+	if (mk_pin_cpu(cpu))
+		return NULL;
+	for (;;)
+		relax();
+	return NULL;
+}
+
+static void __attribute__((noreturn))
+member_main(struct shared *sh, int i, int fd, int wake)
+{
+	struct member *me = &sh->m[i];
+	struct mkrep_join j;
+	pthread_t t;
+
+	/* Gone with the test process, whatever becomes of it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(1);
+	if (mk_pin_cpu(me->cpu)) {
+		__atomic_store_n(&me->ready, -errno, __ATOMIC_RELEASE);
+		_exit(1);
+	}
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	j.cpu = me->cpu;
+	if (ioctl(fd, MKREP_IOC_JOIN, &j)) {
+		__atomic_store_n(&me->ready, -errno, __ATOMIC_RELEASE);
+		_exit(1);
+	}
+	me->addr = j.addr;
+	if (i == 1 && sh->intruder_cpu >= 0 &&
+	    pthread_create(&t, NULL, intruder_main, &sh->intruder_cpu)) {
+		__atomic_store_n(&me->ready, -EAGAIN, __ATOMIC_RELEASE);
+		_exit(1);
+	}
+	__atomic_store_n(&me->ready, 1, __ATOMIC_RELEASE);
+	if (!i)
+		initiator_main(sh, fd, wake);
+	server_main(sh, me, fd);
+}
+
+/* --- the fixture --------------------------------------------------------- */
+
+FIXTURE(ipi) {
+	struct shared *sh;
+	int fd;
+	int n;
+	int cpus[MAX_MEMBERS];
+	pid_t pid[MAX_MEMBERS];
+	int wake[2];
+	int setup_err;			/* checked by the test, so teardown runs */
+	const char *setup_what;
+};
+
+FIXTURE_VARIANT(ipi) {
+	int strategy;
+	bool spin;
+	bool intruder;
+};
+
+FIXTURE_VARIANT_ADD(ipi, unicast_polling) {
+	.strategy = MKREP_STRATEGY_UNICAST, .spin = true,
+};
+FIXTURE_VARIANT_ADD(ipi, broadcast_polling) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true,
+};
+FIXTURE_VARIANT_ADD(ipi, tree_polling) {
+	.strategy = MKREP_STRATEGY_TREE, .spin = true,
+};
+FIXTURE_VARIANT_ADD(ipi, unicast_sleeping) {
+	.strategy = MKREP_STRATEGY_UNICAST,
+};
+FIXTURE_VARIANT_ADD(ipi, broadcast_sleeping) {
+	.strategy = MKREP_STRATEGY_BROADCAST,
+};
+FIXTURE_VARIANT_ADD(ipi, tree_sleeping) {
+	.strategy = MKREP_STRATEGY_TREE,
+};
+/* The positive control through mkrep itself. */
+FIXTURE_VARIANT_ADD(ipi, broadcast_polling_intruder) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true, .intruder = true,
+};
+
+#define SETUP_FAIL(err, what) do {					\
+	self->setup_err = (err);					\
+	self->setup_what = (what);					\
+	return;								\
+} while (0)
+
+/*
+ * Nothing here ASSERTs once a member exists: a failed setup skips the
+ * teardown, which is what kills them.  The test checks setup_err.
+ */
+FIXTURE_SETUP(ipi)
+{
+	struct mkrep_space_create c;
+	double limit;
+	int dev, i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	self->fd = -1;
+	self->wake[0] = self->wake[1] = -1;
+	self->n = member_cpus(self->cpus);
+	if (self->n < (variant->intruder ? 3 : 2))
+		SETUP_FAIL(ENODEV, "too few CPUs");
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = MKREP_SPACE_CLOEXEC;
+	c.length = NPAGES * page_size;
+	c.strategy = variant->strategy;
+	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		SETUP_FAIL(errno, "open /dev/mkrep");
+	if (ioctl(dev, MKREP_IOC_SPACE_CREATE, &c)) {
+		close(dev);
+		SETUP_FAIL(errno, "MKREP_IOC_SPACE_CREATE");
+	}
+	close(dev);
+	self->fd = c.fd;
+
+	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (self->sh == MAP_FAILED) {
+		self->sh = NULL;
+		SETUP_FAIL(errno, "mmap");
+	}
+	memset(self->sh, 0, sizeof(*self->sh));
+	self->sh->n = self->n;
+	self->sh->spin = variant->spin;
+	self->sh->intruder_cpu = variant->intruder ? self->cpus[2] : -1;
+	if (pipe2(self->wake, O_CLOEXEC))
+		SETUP_FAIL(errno, "pipe2");
+
+	/*
+	 * The test process stays on the initiator's CPU: the initiator's
+	 * wake-up of it at the end of an interval, and its own timers, stay
+	 * on that CPU and need no IPI.  The members are born there too.
+	 */
+	if (mk_pin_cpu(self->cpus[0]))
+		SETUP_FAIL(errno, "sched_setaffinity");
+	for (i = 0; i < self->n; i++) {
+		self->sh->m[i].cpu = self->cpus[i];
+		self->pid[i] = fork();
+		if (self->pid[i] < 0)
+			SETUP_FAIL(errno, "fork");
+		if (!self->pid[i])
+			member_main(self->sh, i, self->fd, self->wake[1]);
+	}
+	limit = now() + STALL_SECONDS;
+	for (i = 0; i < self->n; i++) {
+		while (!__atomic_load_n(&self->sh->m[i].ready, __ATOMIC_ACQUIRE) &&
+		       now() < limit)
+			usleep(1000);
+		if (self->sh->m[i].ready != 1)
+			SETUP_FAIL(self->sh->m[i].ready ? -self->sh->m[i].ready :
+				   ETIMEDOUT, "a member's join");
+	}
+}
+
+FIXTURE_TEARDOWN(ipi)
+{
+	int i;
+
+	for (i = 0; i < self->n; i++) {
+		if (self->pid[i] <= 0)
+			continue;
+		kill(self->pid[i], SIGKILL);
+		waitpid(self->pid[i], NULL, 0);
+	}
+	if (self->wake[0] >= 0) {
+		close(self->wake[0]);
+		close(self->wake[1]);
+	}
+	if (self->sh)
+		munmap(self->sh, sizeof(*self->sh));
+	if (self->fd >= 0) {
+		close(self->fd);
+		/* The last close freed the space, its members and pages. */
+		EXPECT_EQ(0, mk_mkrep_count("spaces"));
+		EXPECT_EQ(0, mk_mkrep_count("members"));
+		EXPECT_EQ(0, mk_mkrep_count("pages"));
+	}
+}
+
+/*
+ * Ask the initiator for @cycles cycles and wait for its answer, asleep
+ * in poll() on the pipe it writes to: @secs gets the interval's length.
+ */
+static int command(struct shared *sh, int wake, unsigned int cycles,
+		   double *secs)
+{
+	struct pollfd pfd = { .fd = wake, .events = POLLIN };
+	double t0;
+	char c;
+	int ret;
+
+	sh->cycles = cycles;
+	t0 = now();
+	__atomic_store_n(&sh->cmd, sh->cmd + 1, __ATOMIC_RELEASE);
+	do {
+		ret = poll(&pfd, 1, (MAX_SECONDS + 2 * STALL_SECONDS) * 1000);
+	} while (ret < 0 && errno == EINTR);
+	if (secs)
+		*secs = now() - t0;
+	if (ret <= 0)
+		return ret ? errno : ETIMEDOUT;
+	if (read(wake, &c, 1) != 1)
+		return EIO;
+	if (__atomic_load_n(&sh->cmd_done, __ATOMIC_ACQUIRE) != sh->cmd)
+		return EPROTO;
+	return sh->err;
+}
+
+static int space_info(int fd, struct mkrep_space_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, MKREP_IOC_SPACE_INFO, info) ? errno : 0;
+}
+
+TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
+{
+	struct irq_snap *s = calloc(4, sizeof(*s));
+	struct mkrep_space_info info0, info1;
+	long long tlb, cal, res, tlb_c, cal_c, res_c, tol;
+	unsigned int ops, zaps;
+	int i, cpu;
+	double secs;
+
+	ASSERT_NE(NULL, s);
+	if (self->setup_err == ENODEV && self->setup_what &&
+	    !strcmp(self->setup_what, "too few CPUs"))
+		SKIP(free(s); return, "needs %d CPUs", variant->intruder ? 3 : 2);
+	ASSERT_EQ(0, self->setup_err)
+		TH_LOG("%s: %s", self->setup_what, strerror(self->setup_err));
+	ASSERT_EQ(0, irq_read(&s[0]));
+	if (!s[0].has[ROW_TLB] || !s[0].has[ROW_CAL])
+		SKIP(free(s); return, "/proc/interrupts has no TLB and CAL rows");
+
+	/*
+	 * Settle: every CPU has run its member since the fork, so no stale
+	 * mm_cpumask bit of the fork is left; the window's page table
+	 * exists; the members are in their serving loop.
+	 */
+	ASSERT_EQ(0, command(self->sh, self->wake[0], WARMUP_CYCLES, NULL));
+	sleep_for(0.1);
+
+	/* The operations. */
+	ASSERT_EQ(0, space_info(self->fd, &info0));
+	ASSERT_EQ(0, irq_read(&s[0]));
+	ASSERT_EQ(0, command(self->sh, self->wake[0], cycles_wanted(), &secs));
+	ASSERT_EQ(0, irq_read(&s[1]));
+	ASSERT_EQ(0, space_info(self->fd, &info1));
+	ops = self->sh->ops;
+	zaps = self->sh->zaps;
+
+	/* The control: as long, the members serving, no operation. */
+	ASSERT_EQ(0, irq_read(&s[2]));
+	sleep_for(secs);
+	ASSERT_EQ(0, irq_read(&s[3]));
+
+	tol = TOL_ABS + (long long)ops * TOL_PER_1000 / 1000;
+	TH_LOG("%u members %s, %u operations (%u zaps each) in %.2f s, %llu wake-ups; allowed beyond the control: %lld a row a CPU",
+	       self->n, variant->spin ? "polling" : "sleeping", ops, zaps,
+	       secs, (unsigned long long)(info1.wakeups - info0.wakeups), tol);
+	for (i = 0; i < self->n; i++) {
+		cpu = self->cpus[i];
+		tlb = irq_delta(&s[0], &s[1], ROW_TLB, cpu);
+		cal = irq_delta(&s[0], &s[1], ROW_CAL, cpu);
+		res = irq_delta(&s[0], &s[1], ROW_RES, cpu);
+		tlb_c = irq_delta(&s[2], &s[3], ROW_TLB, cpu);
+		cal_c = irq_delta(&s[2], &s[3], ROW_CAL, cpu);
+		res_c = irq_delta(&s[2], &s[3], ROW_RES, cpu);
+		TH_LOG("cpu%d: TLB %lld (control %lld), CAL %lld (%lld), RES %lld (%lld)",
+		       cpu, tlb, tlb_c, cal, cal_c, res, res_c);
+		ASSERT_LE(0, tlb) TH_LOG("cpu%d went offline", cpu);
+		ASSERT_LE(0, tlb_c) TH_LOG("cpu%d went offline", cpu);
+		if (variant->intruder && cpu == self->sh->intruder_cpu) {
+			/* Member 1's zaps must reach its thread here. */
+			EXPECT_LE(zaps / 10, tlb - tlb_c)
+				TH_LOG("cpu%d: the intruder's shootdowns went unseen",
+				       cpu);
+			continue;
+		}
+		EXPECT_LE(tlb, tlb_c + tol)
+			TH_LOG("cpu%d: TLB shootdowns from mkrep operations", cpu);
+		if (variant->spin)
+			EXPECT_LE(cal, cal_c + tol)
+				TH_LOG("cpu%d: function-call IPIs from mkrep operations",
+				       cpu);
+	}
+	free(s);
+}
+
+/* --- the positive control: Linux's own shootdowns ------------------------ */
+
+struct madv {
+	int n;
+	int next, ready, go, done;
+	int cpu[MAX_MEMBERS];
+	char *pages;
+};
+
+static void *madv_thread(void *arg)
+{
+	struct madv *m = arg;
+	int i = __atomic_fetch_add(&m->next, 1, __ATOMIC_RELAXED);
+	volatile char *p = m->pages + i * page_size;
+	int k;
+
+	if (mk_pin_cpu(m->cpu[i]))
+		_exit(3);
+	__atomic_fetch_add(&m->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&m->go, __ATOMIC_ACQUIRE))
+		relax();
+	for (k = 0; k < CONTROL_ITERS; k++) {
+		*p = k;
+		if (madvise((void *)p, page_size, MADV_DONTNEED))
+			_exit(4);
+	}
+	__atomic_fetch_add(&m->done, 1, __ATOMIC_RELEASE);
+	/* Keep the mm loaded here until every thread is through. */
+	while (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->n)
+		*p = 0;
+	return NULL;
+}
+
+/*
+ * A thread of one process on every member CPU, each zapping a page of
+ * its own with madvise(MADV_DONTNEED) while the others run: each call
+ * is a shootdown to every other CPU.  The rows must move on each CPU,
+ * or the test above could not see what it looks for.
+ */
+TEST(madvise_shootdowns_are_seen)
+{
+	struct irq_snap *s = calloc(2, sizeof(*s));
+	pthread_t t[MAX_MEMBERS];
+	long long tlb, cal;
+	struct madv *m;
+	double limit;
+	int i, status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, s);
+	page_size = sysconf(_SC_PAGESIZE);
+	ASSERT_EQ(0, irq_read(&s[0]));
+	if (!s[0].has[ROW_TLB] || !s[0].has[ROW_CAL])
+		SKIP(free(s); return, "/proc/interrupts has no TLB and CAL rows");
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	memset(m, 0, sizeof(*m));
+	m->n = member_cpus(m->cpu);
+	if (m->n < 2)
+		SKIP(free(s); return, "needs two CPUs");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		m->pages = mmap(NULL, m->n * page_size, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m->pages == MAP_FAILED)
+			_exit(1);
+		for (i = 0; i < m->n; i++)
+			if (pthread_create(&t[i], NULL, madv_thread, m))
+				_exit(2);
+		for (i = 0; i < m->n; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	}
+
+	/* Every thread bound to its CPU. */
+	limit = now() + STALL_SECONDS;
+	while (__atomic_load_n(&m->ready, __ATOMIC_ACQUIRE) < m->n &&
+	       now() < limit)
+		usleep(1000);
+	if (m->ready < m->n)
+		kill(pid, SIGKILL);
+	ASSERT_EQ(m->n, m->ready);
+	ASSERT_EQ(0, irq_read(&s[0]));
+	__atomic_store_n(&m->go, 1, __ATOMIC_RELEASE);
+	limit = now() + 3 * STALL_SECONDS;
+	while (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->n &&
+	       now() < limit)
+		usleep(1000);
+	ASSERT_EQ(0, irq_read(&s[1]));
+	if (m->done < m->n)
+		kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(m->n, m->done);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("status %#x", status);
+
+	for (i = 0; i < m->n; i++) {
+		tlb = irq_delta(&s[0], &s[1], ROW_TLB, m->cpu[i]);
+		cal = irq_delta(&s[0], &s[1], ROW_CAL, m->cpu[i]);
+		TH_LOG("cpu%d: TLB %lld, CAL %lld for %d madvise() calls on each of the %d other CPUs",
+		       m->cpu[i], tlb, cal, CONTROL_ITERS, m->n - 1);
+		/* Expected: CONTROL_ITERS from each other CPU. */
+		EXPECT_LE(CONTROL_ITERS / 2, tlb);
+		EXPECT_LE(CONTROL_ITERS / 8, cal);
+	}
+	munmap(m, sizeof(*m));
+	free(s);
+}
+
+TEST_HARNESS_MAIN
