@@ -17,7 +17,22 @@
  *   fields were filled.
  * - Unknown bits in @flags and non-zero reserved fields fail with EINVAL.
  *   Reserved fields are zero on output.
- * - Unknown ioctl numbers fail with ENOTTY.
+ * - A command is matched on the type, number and direction of its ioctl
+ *   number; the size encoded in it (_IOC_SIZE()) is ignored, and where it
+ *   and @size disagree, @size wins.  A command without an argument
+ *   (_IO()) is matched on its whole number.  Anything else fails with
+ *   ENOTTY.
+ *
+ * The ioctl numbers are frozen: those of version 1 of the ABI, below,
+ * never change.  Each encodes the size its struct had when the numbers
+ * were frozen, written as a constant (MKCHAN_IOWR_V1()), never as sizeof()
+ * of the struct.  A struct grows only at its end, by fields whose zero
+ * value means what the older struct meant; it gets a new *_SIZE_VERn and
+ * keeps its command number.  A new command takes a new number, defined
+ * alike with the size of its first struct.  A binary built against an
+ * older header, whose numbers may encode an older size (MKREP_IOC_QUERY
+ * was 0xC028B840 until struct mkrep_query grew from 40 to 48 bytes),
+ * reaches the same command with its older @size.
  */
 #ifndef _UAPI_LINUX_MKCHAN_H
 #define _UAPI_LINUX_MKCHAN_H
@@ -33,6 +48,17 @@
  * (numbers 0x40-0x7f).  Unassigned in ioctl-number.rst as of Linux 6.1.
  */
 #define MKCHAN_IOC_MAGIC	0xB8
+
+/**
+ * MKCHAN_IOWR_V1() - the frozen number of a command that takes a struct
+ * @nr: the command's number under %MKCHAN_IOC_MAGIC
+ * @size: the size of its struct in version 1 of the ABI: a constant that
+ *	never changes, not sizeof() of the struct, which may grow
+ *
+ * _IOWR(%MKCHAN_IOC_MAGIC, @nr, a struct of @size bytes).
+ */
+#define MKCHAN_IOWR_V1(nr, size)					\
+	_IOC(_IOC_READ | _IOC_WRITE, MKCHAN_IOC_MAGIC, (nr), (size))
 
 /* Bits of &mkchan_query.features: what this module implements. */
 #define MKCHAN_FEAT_QUERY	(1U << 0)	/* MKCHAN_IOC_QUERY */
@@ -339,7 +365,7 @@ struct mkchan_ep_info {
  * (bad @size, unknown @flags, non-zero reserved field), E2BIG (larger
  * struct with unknown non-zero fields).
  */
-#define MKCHAN_IOC_QUERY	_IOWR(MKCHAN_IOC_MAGIC, 0x00, struct mkchan_query)
+#define MKCHAN_IOC_QUERY	MKCHAN_IOWR_V1(0x00, 72)	/* 0xC048B800 */
 
 /**
  * define MKCHAN_IOC_CPU_INFO - describe one CPU
@@ -347,7 +373,7 @@ struct mkchan_ep_info {
  * Takes a &struct mkchan_cpu_info.  Errors: those of %MKCHAN_IOC_QUERY,
  * and EINVAL when @cpu is not a possible CPU.
  */
-#define MKCHAN_IOC_CPU_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x01, struct mkchan_cpu_info)
+#define MKCHAN_IOC_CPU_INFO	MKCHAN_IOWR_V1(0x01, 48)	/* 0xC030B801 */
 
 /**
  * define MKCHAN_IOC_CREATE - make a channel; on /dev/mkchan
@@ -358,7 +384,7 @@ struct mkchan_ep_info {
  * the caller's user holds max_channels_per_user channels; EMFILE/ENFILE
  * when no file descriptor is left; ENOMEM.
  */
-#define MKCHAN_IOC_CREATE	_IOWR(MKCHAN_IOC_MAGIC, 0x02, struct mkchan_create)
+#define MKCHAN_IOC_CREATE	MKCHAN_IOWR_V1(0x02, 48)	/* 0xC030B802 */
 
 /**
  * define MKCHAN_IOC_NOTIFY - wake the peer endpoint; on an endpoint
@@ -368,13 +394,13 @@ struct mkchan_ep_info {
  * and found the peer's `waiting` flag set.  Errors: EPIPE when the peer
  * endpoint is closed; ENOTTY on /dev/mkchan.
  */
-#define MKCHAN_IOC_NOTIFY	_IO(MKCHAN_IOC_MAGIC, 0x10)
+#define MKCHAN_IOC_NOTIFY	_IO(MKCHAN_IOC_MAGIC, 0x10)	/* 0x0000B810 */
 
 /**
  * define MKCHAN_IOC_EP_INFO - describe an endpoint; on an endpoint
  *
  * Takes a &struct mkchan_ep_info.  Errors: those of %MKCHAN_IOC_QUERY.
  */
-#define MKCHAN_IOC_EP_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x11, struct mkchan_ep_info)
+#define MKCHAN_IOC_EP_INFO	MKCHAN_IOWR_V1(0x11, 144)	/* 0xC090B811 */
 
 #endif /* _UAPI_LINUX_MKCHAN_H */

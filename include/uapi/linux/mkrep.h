@@ -3,8 +3,8 @@
  * mkrep - replicated objects over mkchan channels.
  *
  * User ABI of the character device /dev/mkrep.  The argument conventions
- * (@size, @flags, reserved fields, errors) are those described at the top
- * of <linux/mkchan.h>.
+ * (@size, @flags, reserved fields, errors) and the rule of the frozen
+ * ioctl numbers are those described at the top of <linux/mkchan.h>.
  */
 #ifndef _UAPI_LINUX_MKREP_H
 #define _UAPI_LINUX_MKREP_H
@@ -60,8 +60,11 @@ struct mkrep_query {
  * Takes a &struct mkrep_query.  Errors: EFAULT (bad pointer), EINVAL
  * (bad @size, unknown @flags, non-zero reserved field), E2BIG (larger
  * struct with unknown non-zero fields).
+ *
+ * Frozen with the size of version 1 of the struct; binaries built against
+ * version 0 pass 0xC028B840, its size encoded, and are served alike.
  */
-#define MKREP_IOC_QUERY		_IOWR(MKCHAN_IOC_MAGIC, 0x40, struct mkrep_query)
+#define MKREP_IOC_QUERY		MKCHAN_IOWR_V1(0x40, 48)	/* 0xC030B840 */
 
 /*
  * Replicated page tables: spaces.
@@ -268,7 +271,7 @@ struct mkrep_space_info {
  * @size, flags, length or strategy, non-zero reserved field), E2BIG,
  * EFAULT, ENOMEM, EMFILE, ENFILE.
  */
-#define MKREP_IOC_SPACE_CREATE	_IOWR(MKCHAN_IOC_MAGIC, 0x41, struct mkrep_space_create)
+#define MKREP_IOC_SPACE_CREATE	MKCHAN_IOWR_V1(0x41, 40)	/* 0xC028B841 */
 
 /**
  * define MKREP_IOC_JOIN - join a space and map its window
@@ -281,7 +284,7 @@ struct mkrep_space_info {
  * result could not be written back: the window is unmapped again), and
  * the errors of mmap() (EAGAIN past RLIMIT_MEMLOCK with mlockall()).
  */
-#define MKREP_IOC_JOIN		_IOWR(MKCHAN_IOC_MAGIC, 0x42, struct mkrep_join)
+#define MKREP_IOC_JOIN		MKCHAN_IOWR_V1(0x42, 48)	/* 0xC030B842 */
 
 /**
  * define MKREP_IOC_OP - map, unmap or protect a range in every replica
@@ -294,7 +297,7 @@ struct mkrep_space_info {
  * operation on the space delivers this one again first, and only then
  * frees the pages it unmapped).
  */
-#define MKREP_IOC_OP		_IOWR(MKCHAN_IOC_MAGIC, 0x43, struct mkrep_op)
+#define MKREP_IOC_OP		MKCHAN_IOWR_V1(0x43, 64)	/* 0xC040B843 */
 
 /**
  * define MKREP_IOC_SERVE - apply the requests for the caller's replica
@@ -305,7 +308,7 @@ struct mkrep_space_info {
  * evicted or leaves during a waiting call), EINTR (a signal before any
  * request was applied; restarted if the handler says SA_RESTART).
  */
-#define MKREP_IOC_SERVE		_IOWR(MKCHAN_IOC_MAGIC, 0x44, struct mkrep_serve)
+#define MKREP_IOC_SERVE		MKCHAN_IOWR_V1(0x44, 32)	/* 0xC020B844 */
 
 /**
  * define MKREP_IOC_SPACE_INFO - describe a space
@@ -313,7 +316,7 @@ struct mkrep_space_info {
  * On a space; takes a &struct mkrep_space_info.  Errors: EINVAL, E2BIG,
  * EFAULT.
  */
-#define MKREP_IOC_SPACE_INFO	_IOWR(MKCHAN_IOC_MAGIC, 0x45, struct mkrep_space_info)
+#define MKREP_IOC_SPACE_INFO	MKCHAN_IOWR_V1(0x45, 88)	/* 0xC058B845 */
 
 /*
  * Replicated counters.
@@ -459,7 +462,7 @@ struct mkrep_counter_bench {
  * (bad @size, flags or mode, non-zero reserved field), E2BIG, EFAULT,
  * ENOMEM, EMFILE, ENFILE.
  */
-#define MKREP_IOC_COUNTER_CREATE _IOWR(MKCHAN_IOC_MAGIC, 0x46, struct mkrep_counter_create)
+#define MKREP_IOC_COUNTER_CREATE MKCHAN_IOWR_V1(0x46, 32)	/* 0xC020B846 */
 
 /**
  * define MKREP_IOC_COUNTER_ADD - add to a counter
@@ -467,7 +470,7 @@ struct mkrep_counter_bench {
  * On a counter; takes a &struct mkrep_counter_add.  Errors: EINVAL,
  * E2BIG, EFAULT.
  */
-#define MKREP_IOC_COUNTER_ADD	_IOWR(MKCHAN_IOC_MAGIC, 0x47, struct mkrep_counter_add)
+#define MKREP_IOC_COUNTER_ADD	MKCHAN_IOWR_V1(0x47, 32)	/* 0xC020B847 */
 
 /**
  * define MKREP_IOC_COUNTER_READ - read a counter
@@ -475,7 +478,7 @@ struct mkrep_counter_bench {
  * On a counter; takes a &struct mkrep_counter_read.  Errors: EINVAL,
  * E2BIG, EFAULT.
  */
-#define MKREP_IOC_COUNTER_READ	_IOWR(MKCHAN_IOC_MAGIC, 0x48, struct mkrep_counter_read)
+#define MKREP_IOC_COUNTER_READ	MKCHAN_IOWR_V1(0x48, 40)	/* 0xC028B848 */
 
 /**
  * define MKREP_IOC_COUNTER_BENCH - time counter operations in the kernel
@@ -483,6 +486,6 @@ struct mkrep_counter_bench {
  * On a counter; takes a &struct mkrep_counter_bench.  Errors: EINVAL,
  * E2BIG, EFAULT, EINTR (a signal stopped the loop).
  */
-#define MKREP_IOC_COUNTER_BENCH	_IOWR(MKCHAN_IOC_MAGIC, 0x49, struct mkrep_counter_bench)
+#define MKREP_IOC_COUNTER_BENCH	MKCHAN_IOWR_V1(0x49, 56)	/* 0xC038B849 */
 
 #endif /* _UAPI_LINUX_MKREP_H */
