@@ -14,9 +14,6 @@
 
 #include "internal.h"
 
-static_assert(sizeof(struct mkchan_query) == MKCHAN_QUERY_SIZE_VER0);
-static_assert(sizeof(struct mkchan_cpu_info) == MKCHAN_CPU_INFO_SIZE_VER0);
-
 /**
  * mkchan_describe() - describe the module and the machine it runs on
  * @q: filled in, except for @q->size and @q->flags, which are left alone

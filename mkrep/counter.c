@@ -40,11 +40,6 @@
 
 #include "internal.h"
 
-static_assert(sizeof(struct mkrep_counter_create) == MKREP_COUNTER_CREATE_SIZE_VER0);
-static_assert(sizeof(struct mkrep_counter_add) == MKREP_COUNTER_ADD_SIZE_VER0);
-static_assert(sizeof(struct mkrep_counter_read) == MKREP_COUNTER_READ_SIZE_VER0);
-static_assert(sizeof(struct mkrep_counter_bench) == MKREP_COUNTER_BENCH_SIZE_VER0);
-
 /**
  * struct mkrep_counter_replica - one CPU's replica of a counter
  * @own: write-mostly: the sum of this CPU's updates

@@ -19,8 +19,6 @@
 
 #include "internal.h"
 
-static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER1);
-
 unsigned int mkrep_max_space_pages = 65536;
 module_param_named(max_space_pages, mkrep_max_space_pages, uint, 0644);
 MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");

@@ -28,9 +28,6 @@
 
 #include "internal.h"
 
-static_assert(sizeof(struct mkrep_op) == MKREP_OP_SIZE_VER0);
-static_assert(sizeof(struct mkrep_serve) == MKREP_SERVE_SIZE_VER0);
-
 /**
  * mkrep_caller() - the member of the calling process, bound to its CPU
  * @s: the space

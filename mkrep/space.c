@@ -26,10 +26,6 @@
 
 #include "internal.h"
 
-static_assert(sizeof(struct mkrep_space_create) == MKREP_SPACE_CREATE_SIZE_VER0);
-static_assert(sizeof(struct mkrep_join) == MKREP_JOIN_SIZE_VER0);
-static_assert(sizeof(struct mkrep_space_info) == MKREP_SPACE_INFO_SIZE_VER0);
-
 #define MKREP_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
 
 /* Every space, for the hotplug callback. */

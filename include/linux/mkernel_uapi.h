@@ -7,8 +7,10 @@
 #ifndef _LINUX_MKERNEL_UAPI_H
 #define _LINUX_MKERNEL_UAPI_H
 
+#include <linux/build_bug.h>
 #include <linux/ioctl.h>
 #include <linux/minmax.h>
+#include <linux/stddef.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
@@ -34,6 +36,25 @@
 #define MK_IOC_KEY(cmd)							\
 	(_IOC_DIR(cmd) == _IOC_NONE ? (cmd) :				\
 	 (cmd) & ~IOCSIZE_MASK)
+
+/**
+ * MK_ABI_SIZE() - pin the size of a uapi struct at build time
+ * @type: the struct
+ * @size: the size it must have, a constant
+ */
+#define MK_ABI_SIZE(type, size)						\
+	static_assert(sizeof(type) == (size))
+
+/**
+ * MK_ABI_FIELD() - pin the offset and the size of a field of a uapi struct
+ * @type: the struct
+ * @field: the field
+ * @offset: the offset it must have, a constant
+ * @size: the size it must have, a constant
+ */
+#define MK_ABI_FIELD(type, field, offset, size)				\
+	static_assert(offsetof(type, field) == (offset) &&		\
+		      sizeof_field(type, field) == (size))
 
 /**
  * mk_copy_struct_in() - copy a size-versioned ioctl argument from user space

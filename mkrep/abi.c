@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkrep - its user ABI, pinned at build time.
+ *
+ * The number of every ioctl, and the size and the layout of every struct
+ * of <uapi/linux/mkrep.h>, as user space was built against them.  A
+ * change that breaks a binary breaks the build here.
+ *
+ * The rules are those of the top of <uapi/linux/mkchan.h>: a command's
+ * number never changes; an argument struct grows at its end only, with a
+ * new *_SIZE_VERn, its size and the new fields added below - nothing
+ * written here is ever changed or taken away.  The layout is the same
+ * for 32-bit callers (compat_ptr_ioctl()): every __u64 is 8-aligned.
+ */
+#include <linux/mkernel_uapi.h>
+#include <uapi/linux/mkrep.h>
+
+/* The numbers of version 1 of the ABI. */
+static_assert(MKREP_IOC_QUERY == 0xC030B840);
+static_assert(MKREP_IOC_SPACE_CREATE == 0xC028B841);
+static_assert(MKREP_IOC_JOIN == 0xC030B842);
+static_assert(MKREP_IOC_OP == 0xC040B843);
+static_assert(MKREP_IOC_SERVE == 0xC020B844);
+static_assert(MKREP_IOC_SPACE_INFO == 0xC058B845);
+static_assert(MKREP_IOC_COUNTER_CREATE == 0xC020B846);
+static_assert(MKREP_IOC_COUNTER_ADD == 0xC020B847);
+static_assert(MKREP_IOC_COUNTER_READ == 0xC028B848);
+static_assert(MKREP_IOC_COUNTER_BENCH == 0xC038B849);
+
+/* The query of a binary built against version 0 of struct mkrep_query. */
+static_assert(MK_IOC_KEY(0xC028B840) == MK_IOC_KEY(MKREP_IOC_QUERY));
+
+MK_ABI_SIZE(struct mkrep_query, 48);
+static_assert(MKREP_QUERY_SIZE_VER0 == 40 && MKREP_QUERY_SIZE_VER1 == 48);
+static_assert(sizeof(struct mkrep_query) == MKREP_QUERY_SIZE_VER1);
+MK_ABI_FIELD(struct mkrep_query, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_query, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_query, abi_version, 8, 4);
+MK_ABI_FIELD(struct mkrep_query, features, 12, 4);
+MK_ABI_FIELD(struct mkrep_query, mkchan_abi_version, 16, 4);
+MK_ABI_FIELD(struct mkrep_query, nr_online_cpus, 20, 4);
+MK_ABI_FIELD(struct mkrep_query, __reserved, 24, 16);
+/* Version 1 of struct mkrep_query: grown by 8 bytes. */
+MK_ABI_FIELD(struct mkrep_query, max_space_pages, 40, 4);
+MK_ABI_FIELD(struct mkrep_query, __pad, 44, 4);
+
+MK_ABI_SIZE(struct mkrep_space_create, 40);
+static_assert(MKREP_SPACE_CREATE_SIZE_VER0 == 40);
+MK_ABI_FIELD(struct mkrep_space_create, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_space_create, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_space_create, length, 8, 8);
+MK_ABI_FIELD(struct mkrep_space_create, strategy, 16, 4);
+MK_ABI_FIELD(struct mkrep_space_create, fd, 20, 4);
+MK_ABI_FIELD(struct mkrep_space_create, __reserved, 24, 16);
+
+MK_ABI_SIZE(struct mkrep_join, 48);
+static_assert(MKREP_JOIN_SIZE_VER0 == 48);
+MK_ABI_FIELD(struct mkrep_join, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_join, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_join, cpu, 8, 4);
+MK_ABI_FIELD(struct mkrep_join, __pad, 12, 4);
+MK_ABI_FIELD(struct mkrep_join, addr, 16, 8);
+MK_ABI_FIELD(struct mkrep_join, length, 24, 8);
+MK_ABI_FIELD(struct mkrep_join, __reserved, 32, 16);
+
+MK_ABI_SIZE(struct mkrep_op, 64);
+static_assert(MKREP_OP_SIZE_VER0 == 64);
+MK_ABI_FIELD(struct mkrep_op, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_op, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_op, op, 8, 4);
+MK_ABI_FIELD(struct mkrep_op, prot, 12, 4);
+MK_ABI_FIELD(struct mkrep_op, offset, 16, 8);
+MK_ABI_FIELD(struct mkrep_op, length, 24, 8);
+MK_ABI_FIELD(struct mkrep_op, members, 32, 4);
+MK_ABI_FIELD(struct mkrep_op, acked, 36, 4);
+MK_ABI_FIELD(struct mkrep_op, removed, 40, 4);
+MK_ABI_FIELD(struct mkrep_op, messages, 44, 4);
+MK_ABI_FIELD(struct mkrep_op, __reserved, 48, 16);
+
+MK_ABI_SIZE(struct mkrep_serve, 32);
+static_assert(MKREP_SERVE_SIZE_VER0 == 32);
+MK_ABI_FIELD(struct mkrep_serve, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_serve, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_serve, served, 8, 4);
+MK_ABI_FIELD(struct mkrep_serve, __pad, 12, 4);
+MK_ABI_FIELD(struct mkrep_serve, __reserved, 16, 16);
+
+MK_ABI_SIZE(struct mkrep_space_info, 88);
+static_assert(MKREP_SPACE_INFO_SIZE_VER0 == 88);
+MK_ABI_FIELD(struct mkrep_space_info, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_space_info, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_space_info, length, 8, 8);
+MK_ABI_FIELD(struct mkrep_space_info, strategy, 16, 4);
+MK_ABI_FIELD(struct mkrep_space_info, nr_members, 20, 4);
+MK_ABI_FIELD(struct mkrep_space_info, mapped_pages, 24, 4);
+MK_ABI_FIELD(struct mkrep_space_info, __pad, 28, 4);
+MK_ABI_FIELD(struct mkrep_space_info, ops, 32, 8);
+MK_ABI_FIELD(struct mkrep_space_info, messages, 40, 8);
+MK_ABI_FIELD(struct mkrep_space_info, wakeups, 48, 8);
+MK_ABI_FIELD(struct mkrep_space_info, removed, 56, 8);
+MK_ABI_FIELD(struct mkrep_space_info, evicted, 64, 8);
+MK_ABI_FIELD(struct mkrep_space_info, __reserved, 72, 16);
+
+MK_ABI_SIZE(struct mkrep_counter_create, 32);
+static_assert(MKREP_COUNTER_CREATE_SIZE_VER0 == 32);
+MK_ABI_FIELD(struct mkrep_counter_create, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_counter_create, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_counter_create, mode, 8, 4);
+MK_ABI_FIELD(struct mkrep_counter_create, fd, 12, 4);
+MK_ABI_FIELD(struct mkrep_counter_create, __reserved, 16, 16);
+
+MK_ABI_SIZE(struct mkrep_counter_add, 32);
+static_assert(MKREP_COUNTER_ADD_SIZE_VER0 == 32);
+MK_ABI_FIELD(struct mkrep_counter_add, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_counter_add, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_counter_add, delta, 8, 8);
+MK_ABI_FIELD(struct mkrep_counter_add, __reserved, 16, 16);
+
+MK_ABI_SIZE(struct mkrep_counter_read, 40);
+static_assert(MKREP_COUNTER_READ_SIZE_VER0 == 40);
+MK_ABI_FIELD(struct mkrep_counter_read, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_counter_read, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_counter_read, value, 8, 8);
+MK_ABI_FIELD(struct mkrep_counter_read, cpu, 16, 4);
+MK_ABI_FIELD(struct mkrep_counter_read, __pad, 20, 4);
+MK_ABI_FIELD(struct mkrep_counter_read, __reserved, 24, 16);
+
+MK_ABI_SIZE(struct mkrep_counter_bench, 56);
+static_assert(MKREP_COUNTER_BENCH_SIZE_VER0 == 56);
+MK_ABI_FIELD(struct mkrep_counter_bench, size, 0, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, flags, 4, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, impl, 8, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, op, 12, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, iters, 16, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, __pad, 20, 4);
+MK_ABI_FIELD(struct mkrep_counter_bench, ns, 24, 8);
+MK_ABI_FIELD(struct mkrep_counter_bench, result, 32, 8);
+MK_ABI_FIELD(struct mkrep_counter_bench, __reserved, 40, 16);
