@@ -60,6 +60,7 @@
 #include <linux/mkrep.h>
 
 #include "kselftest_harness.h"
+#include "libmkchan.h"
 #include "../mkernel_test.h"
 
 #define MAX_MEMBERS	8
@@ -71,7 +72,7 @@
 #define STALL_SECONDS	20	/* a member that does not answer is stuck */
 #define TOL_ABS		16	/* interrupts a row, a CPU, an interval */
 #define TOL_PER_1000	2	/* ... plus these per 1000 operations */
-#define CONTROL_ITERS	500	/* madvise() calls a thread, positive control */
+#define CONTROL_ITERS	1000	/* madvise() calls a thread, positive control */
 
 static long page_size;
 
@@ -211,15 +212,6 @@ static long long irq_delta(const struct irq_snap *a, const struct irq_snap *b,
 
 /* --- helpers ------------------------------------------------------------- */
 
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -280,7 +272,7 @@ static const struct step {
 	{ MKREP_OP_UNMAP, 0, TOUCH_NONE, true },
 };
 
-#define NR_STEPS	(sizeof(plan) / sizeof(plan[0]))
+#define NR_STEPS	ARRAY_SIZE(plan)
 
 /* A member, in memory shared with the test. */
 struct member {
@@ -298,26 +290,25 @@ struct shared {
 	int cmd;			/* the test asks the initiator ... */
 	unsigned int cycles;		/* ... for this many cycles */
 	int cmd_done;			/* the initiator finished command @cmd */
-	int err;			/* ... with this errno, or 0 */
+	int err;			/* ... with this -errno, or 0 */
 	unsigned int issued;		/* operations since the start */
 	unsigned int ops, zaps;		/* in the last command */
 	struct member m[MAX_MEMBERS];
 };
 
+/* Atomic accesses, so that the compiler keeps every one of them. */
 static void touch(uint64_t addr, int how, unsigned int tag)
 {
-	volatile uint64_t *p;
-	uint64_t sink = 0;
+	uint64_t *p;
 	int i;
 
 	for (i = 0; i < RANGE; i++) {
-		p = (volatile uint64_t *)(addr + i * page_size);
+		p = (uint64_t *)(addr + i * page_size);
 		if (how == TOUCH_WRITE)
-			*p = tag;
+			__atomic_store_n(p, tag, __ATOMIC_RELAXED);
 		else if (how == TOUCH_READ)
-			sink += *p;
+			(void)__atomic_load_n(p, __ATOMIC_RELAXED);
 	}
-	(void)sink;
 }
 
 /* The initiator waits for every other member to have touched after op @k. */
@@ -330,10 +321,10 @@ static int wait_touched(struct shared *sh, unsigned int k)
 	for (i = 1; i < sh->n; i++) {
 		while (__atomic_load_n(&sh->m[i].done, __ATOMIC_ACQUIRE) < k) {
 			if (__atomic_load_n(&sh->m[i].err, __ATOMIC_RELAXED))
-				return EPIPE;
+				return -EPIPE;
 			if (!(++spins & 0xfff) && now() > limit)
-				return ETIMEDOUT;
-			relax();
+				return -ETIMEDOUT;
+			mkchan_cpu_relax();
 		}
 	}
 	return 0;
@@ -360,10 +351,10 @@ static int run_cycles(struct shared *sh, struct member *me, int fd)
 			op.prot = plan[s].prot;
 			op.length = RANGE * page_size;
 			if (ioctl(fd, MKREP_IOC_OP, &op))
-				return errno;
+				return -errno;
 			/* Every member applied it: none was removed. */
 			if (op.acked != (unsigned int)sh->n)
-				return EPIPE;
+				return -EPIPE;
 			sh->issued++;
 			sh->ops++;
 			sh->zaps += plan[s].zaps;
@@ -382,15 +373,14 @@ static int run_cycles(struct shared *sh, struct member *me, int fd)
  * its CPU is as busy between intervals as during them and nothing it
  * waits on needs a wake-up.
  */
-static void __attribute__((noreturn))
-initiator_main(struct shared *sh, int fd, int wake)
+static void initiator_main(struct shared *sh, int fd, int wake)
 {
 	struct member *me = &sh->m[0];
 	int seen = 0;
 
 	for (;;) {
 		while (__atomic_load_n(&sh->cmd, __ATOMIC_ACQUIRE) == seen)
-			relax();
+			mkchan_cpu_relax();
 		seen = sh->cmd;
 		sh->err = run_cycles(sh, me, fd);
 		__atomic_store_n(&sh->cmd_done, seen, __ATOMIC_RELEASE);
@@ -400,8 +390,7 @@ initiator_main(struct shared *sh, int fd, int wake)
 }
 
 /* A member serves; after each request it touches the range as planned. */
-static void __attribute__((noreturn))
-server_main(struct shared *sh, struct member *me, int fd)
+static void server_main(struct shared *sh, struct member *me, int fd)
 {
 	struct mkrep_serve sv;
 	unsigned int applied = 0;
@@ -432,12 +421,11 @@ static void *intruder_main(void *arg)
 	if (mk_pin_cpu(cpu))
 		return NULL;
 	for (;;)
-		relax();
+		mkchan_cpu_relax();
 	return NULL;
 }
 
-static void __attribute__((noreturn))
-member_main(struct shared *sh, int i, int fd, int wake)
+static void member_main(struct shared *sh, int i, int fd, int wake)
 {
 	struct member *me = &sh->m[i];
 	struct mkrep_join j;
@@ -467,19 +455,26 @@ member_main(struct shared *sh, int i, int fd, int wake)
 	__atomic_store_n(&me->ready, 1, __ATOMIC_RELEASE);
 	if (!i)
 		initiator_main(sh, fd, wake);
-	server_main(sh, me, fd);
+	else
+		server_main(sh, me, fd);
+	_exit(1);
 }
 
 /* --- the fixture --------------------------------------------------------- */
 
-FIXTURE(ipi) {
+/* A space and its member processes. */
+struct run {
 	struct shared *sh;
-	int fd;
+	int fd;				/* the space */
 	int n;
 	int cpus[MAX_MEMBERS];
 	pid_t pid[MAX_MEMBERS];
-	int wake[2];
-	int setup_err;			/* checked by the test, so teardown runs */
+	int wake[2];			/* the initiator writes a byte */
+};
+
+FIXTURE(ipi) {
+	struct run r;
+	int setup_err;			/* -errno; the test checks it */
 	const char *setup_what;
 };
 
@@ -492,121 +487,139 @@ FIXTURE_VARIANT(ipi) {
 FIXTURE_VARIANT_ADD(ipi, unicast_polling) {
 	.strategy = MKREP_STRATEGY_UNICAST, .spin = true,
 };
+
 FIXTURE_VARIANT_ADD(ipi, broadcast_polling) {
 	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true,
 };
+
 FIXTURE_VARIANT_ADD(ipi, tree_polling) {
 	.strategy = MKREP_STRATEGY_TREE, .spin = true,
 };
+
 FIXTURE_VARIANT_ADD(ipi, unicast_sleeping) {
 	.strategy = MKREP_STRATEGY_UNICAST,
 };
+
 FIXTURE_VARIANT_ADD(ipi, broadcast_sleeping) {
 	.strategy = MKREP_STRATEGY_BROADCAST,
 };
+
 FIXTURE_VARIANT_ADD(ipi, tree_sleeping) {
 	.strategy = MKREP_STRATEGY_TREE,
 };
+
 /* The positive control through mkrep itself. */
 FIXTURE_VARIANT_ADD(ipi, broadcast_polling_intruder) {
 	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true, .intruder = true,
 };
 
-#define SETUP_FAIL(err, what) do {					\
-	self->setup_err = (err);					\
-	self->setup_what = (what);					\
-	return;								\
-} while (0)
-
 /*
- * Nothing here ASSERTs once a member exists: a failed setup skips the
- * teardown, which is what kills them.  The test checks setup_err.
+ * Make the space and its members: 0 or -errno, with *@what saying which
+ * step failed.  Nothing ASSERTs once a member exists: a failed setup
+ * skips the teardown, which is what kills them.
  */
-FIXTURE_SETUP(ipi)
+static int start_members(struct run *r, int strategy, bool spin,
+			 bool intruder, const char **what)
 {
 	struct mkrep_space_create c;
 	double limit;
-	int dev, i;
+	int dev, i, ret;
 
-	page_size = sysconf(_SC_PAGESIZE);
-	self->fd = -1;
-	self->wake[0] = self->wake[1] = -1;
-	self->n = member_cpus(self->cpus);
-	if (self->n < (variant->intruder ? 3 : 2))
-		SETUP_FAIL(ENODEV, "too few CPUs");
+	*what = "counting CPUs";
+	if (r->n < (intruder ? 3 : 2))
+		return -ENODEV;
 
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.flags = MKREP_SPACE_CLOEXEC;
 	c.length = NPAGES * page_size;
-	c.strategy = variant->strategy;
+	c.strategy = strategy;
+	*what = "open /dev/mkrep";
 	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
 	if (dev < 0)
-		SETUP_FAIL(errno, "open /dev/mkrep");
-	if (ioctl(dev, MKREP_IOC_SPACE_CREATE, &c)) {
-		close(dev);
-		SETUP_FAIL(errno, "MKREP_IOC_SPACE_CREATE");
-	}
+		return -errno;
+	*what = "MKREP_IOC_SPACE_CREATE";
+	ret = ioctl(dev, MKREP_IOC_SPACE_CREATE, &c) ? -errno : 0;
 	close(dev);
-	self->fd = c.fd;
+	if (ret)
+		return ret;
+	r->fd = c.fd;
 
-	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (self->sh == MAP_FAILED) {
-		self->sh = NULL;
-		SETUP_FAIL(errno, "mmap");
+	*what = "mmap";
+	r->sh = mmap(NULL, sizeof(*r->sh), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r->sh == MAP_FAILED) {
+		r->sh = NULL;
+		return -errno;
 	}
-	memset(self->sh, 0, sizeof(*self->sh));
-	self->sh->n = self->n;
-	self->sh->spin = variant->spin;
-	self->sh->intruder_cpu = variant->intruder ? self->cpus[2] : -1;
-	if (pipe2(self->wake, O_CLOEXEC))
-		SETUP_FAIL(errno, "pipe2");
+	memset(r->sh, 0, sizeof(*r->sh));
+	r->sh->n = r->n;
+	r->sh->spin = spin;
+	r->sh->intruder_cpu = intruder ? r->cpus[2] : -1;
+	*what = "pipe2";
+	if (pipe2(r->wake, O_CLOEXEC))
+		return -errno;
 
 	/*
 	 * The test process stays on the initiator's CPU: the initiator's
 	 * wake-up of it at the end of an interval, and its own timers, stay
 	 * on that CPU and need no IPI.  The members are born there too.
 	 */
-	if (mk_pin_cpu(self->cpus[0]))
-		SETUP_FAIL(errno, "sched_setaffinity");
-	for (i = 0; i < self->n; i++) {
-		self->sh->m[i].cpu = self->cpus[i];
-		self->pid[i] = fork();
-		if (self->pid[i] < 0)
-			SETUP_FAIL(errno, "fork");
-		if (!self->pid[i])
-			member_main(self->sh, i, self->fd, self->wake[1]);
+	*what = "sched_setaffinity";
+	if (mk_pin_cpu(r->cpus[0]))
+		return -errno;
+	*what = "fork";
+	for (i = 0; i < r->n; i++) {
+		r->sh->m[i].cpu = r->cpus[i];
+		r->pid[i] = fork();
+		if (r->pid[i] < 0)
+			return -errno;
+		if (!r->pid[i])
+			member_main(r->sh, i, r->fd, r->wake[1]);
 	}
+	*what = "a member's join";
 	limit = now() + STALL_SECONDS;
-	for (i = 0; i < self->n; i++) {
-		while (!__atomic_load_n(&self->sh->m[i].ready, __ATOMIC_ACQUIRE) &&
+	for (i = 0; i < r->n; i++) {
+		while (!__atomic_load_n(&r->sh->m[i].ready, __ATOMIC_ACQUIRE) &&
 		       now() < limit)
 			usleep(1000);
-		if (self->sh->m[i].ready != 1)
-			SETUP_FAIL(self->sh->m[i].ready ? -self->sh->m[i].ready :
-				   ETIMEDOUT, "a member's join");
+		if (r->sh->m[i].ready != 1)
+			return r->sh->m[i].ready ? r->sh->m[i].ready : -ETIMEDOUT;
 	}
+	return 0;
+}
+
+FIXTURE_SETUP(ipi)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	self->r.fd = -1;
+	self->r.wake[0] = -1;
+	self->r.wake[1] = -1;
+	self->r.n = member_cpus(self->r.cpus);
+	self->setup_err = start_members(&self->r, variant->strategy,
+					variant->spin, variant->intruder,
+					&self->setup_what);
 }
 
 FIXTURE_TEARDOWN(ipi)
 {
+	struct run *r = &self->r;
 	int i;
 
-	for (i = 0; i < self->n; i++) {
-		if (self->pid[i] <= 0)
+	for (i = 0; i < r->n; i++) {
+		if (r->pid[i] <= 0)
 			continue;
-		kill(self->pid[i], SIGKILL);
-		waitpid(self->pid[i], NULL, 0);
+		kill(r->pid[i], SIGKILL);
+		waitpid(r->pid[i], NULL, 0);
 	}
-	if (self->wake[0] >= 0) {
-		close(self->wake[0]);
-		close(self->wake[1]);
+	if (r->wake[0] >= 0) {
+		close(r->wake[0]);
+		close(r->wake[1]);
 	}
-	if (self->sh)
-		munmap(self->sh, sizeof(*self->sh));
-	if (self->fd >= 0) {
-		close(self->fd);
+	if (r->sh)
+		munmap(r->sh, sizeof(*r->sh));
+	if (r->fd >= 0) {
+		close(r->fd);
 		/* The last close freed the space, its members and pages. */
 		EXPECT_EQ(0, mk_mkrep_count("spaces"));
 		EXPECT_EQ(0, mk_mkrep_count("members"));
@@ -616,7 +629,8 @@ FIXTURE_TEARDOWN(ipi)
 
 /*
  * Ask the initiator for @cycles cycles and wait for its answer, asleep
- * in poll() on the pipe it writes to: @secs gets the interval's length.
+ * in poll() on the pipe it writes to: 0 or -errno; @secs gets the
+ * interval's length.
  */
 static int command(struct shared *sh, int wake, unsigned int cycles,
 		   double *secs)
@@ -635,11 +649,11 @@ static int command(struct shared *sh, int wake, unsigned int cycles,
 	if (secs)
 		*secs = now() - t0;
 	if (ret <= 0)
-		return ret ? errno : ETIMEDOUT;
+		return ret ? -errno : -ETIMEDOUT;
 	if (read(wake, &c, 1) != 1)
-		return EIO;
+		return -EIO;
 	if (__atomic_load_n(&sh->cmd_done, __ATOMIC_ACQUIRE) != sh->cmd)
-		return EPROTO;
+		return -EPROTO;
 	return sh->err;
 }
 
@@ -647,11 +661,12 @@ static int space_info(int fd, struct mkrep_space_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	return ioctl(fd, MKREP_IOC_SPACE_INFO, info) ? errno : 0;
+	return ioctl(fd, MKREP_IOC_SPACE_INFO, info) ? -errno : 0;
 }
 
 TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 {
+	struct run *r = &self->r;
 	struct irq_snap *s = calloc(4, sizeof(*s));
 	struct mkrep_space_info info0, info1;
 	long long tlb, cal, res, tlb_c, cal_c, res_c, tol;
@@ -660,11 +675,11 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 	double secs;
 
 	ASSERT_NE(NULL, s);
-	if (self->setup_err == ENODEV && self->setup_what &&
-	    !strcmp(self->setup_what, "too few CPUs"))
+	if (self->setup_err == -ENODEV &&
+	    !strcmp(self->setup_what, "counting CPUs"))
 		SKIP(free(s); return, "needs %d CPUs", variant->intruder ? 3 : 2);
 	ASSERT_EQ(0, self->setup_err)
-		TH_LOG("%s: %s", self->setup_what, strerror(self->setup_err));
+		TH_LOG("%s: %s", self->setup_what, strerror(-self->setup_err));
 	ASSERT_EQ(0, irq_read(&s[0]));
 	if (!s[0].has[ROW_TLB] || !s[0].has[ROW_CAL])
 		SKIP(free(s); return, "/proc/interrupts has no TLB and CAL rows");
@@ -674,17 +689,17 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 	 * mm_cpumask bit of the fork is left; the window's page table
 	 * exists; the members are in their serving loop.
 	 */
-	ASSERT_EQ(0, command(self->sh, self->wake[0], WARMUP_CYCLES, NULL));
+	ASSERT_EQ(0, command(r->sh, r->wake[0], WARMUP_CYCLES, NULL));
 	sleep_for(0.1);
 
 	/* The operations. */
-	ASSERT_EQ(0, space_info(self->fd, &info0));
+	ASSERT_EQ(0, space_info(r->fd, &info0));
 	ASSERT_EQ(0, irq_read(&s[0]));
-	ASSERT_EQ(0, command(self->sh, self->wake[0], cycles_wanted(), &secs));
+	ASSERT_EQ(0, command(r->sh, r->wake[0], cycles_wanted(), &secs));
 	ASSERT_EQ(0, irq_read(&s[1]));
-	ASSERT_EQ(0, space_info(self->fd, &info1));
-	ops = self->sh->ops;
-	zaps = self->sh->zaps;
+	ASSERT_EQ(0, space_info(r->fd, &info1));
+	ops = r->sh->ops;
+	zaps = r->sh->zaps;
 
 	/* The control: as long, the members serving, no operation. */
 	ASSERT_EQ(0, irq_read(&s[2]));
@@ -692,11 +707,12 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 	ASSERT_EQ(0, irq_read(&s[3]));
 
 	tol = TOL_ABS + (long long)ops * TOL_PER_1000 / 1000;
-	TH_LOG("%u members %s, %u operations (%u zaps each) in %.2f s, %llu wake-ups; allowed beyond the control: %lld a row a CPU",
-	       self->n, variant->spin ? "polling" : "sleeping", ops, zaps,
-	       secs, (unsigned long long)(info1.wakeups - info0.wakeups), tol);
-	for (i = 0; i < self->n; i++) {
-		cpu = self->cpus[i];
+	TH_LOG("%d %s members, %u operations, %u zaps each, %.2f s, %llu wake-ups",
+	       r->n, variant->spin ? "polling" : "sleeping", ops, zaps,
+	       secs, (unsigned long long)(info1.wakeups - info0.wakeups));
+	TH_LOG("allowed beyond the control: %lld a row, a CPU", tol);
+	for (i = 0; i < r->n; i++) {
+		cpu = r->cpus[i];
 		tlb = irq_delta(&s[0], &s[1], ROW_TLB, cpu);
 		cal = irq_delta(&s[0], &s[1], ROW_CAL, cpu);
 		res = irq_delta(&s[0], &s[1], ROW_RES, cpu);
@@ -707,7 +723,7 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 		       cpu, tlb, tlb_c, cal, cal_c, res, res_c);
 		ASSERT_LE(0, tlb) TH_LOG("cpu%d went offline", cpu);
 		ASSERT_LE(0, tlb_c) TH_LOG("cpu%d went offline", cpu);
-		if (variant->intruder && cpu == self->sh->intruder_cpu) {
+		if (variant->intruder && cpu == r->sh->intruder_cpu) {
 			/* Member 1's zaps must reach its thread here. */
 			EXPECT_LE(zaps / 10, tlb - tlb_c)
 				TH_LOG("cpu%d: the intruder's shootdowns went unseen",
@@ -737,23 +753,26 @@ static void *madv_thread(void *arg)
 {
 	struct madv *m = arg;
 	int i = __atomic_fetch_add(&m->next, 1, __ATOMIC_RELAXED);
-	volatile char *p = m->pages + i * page_size;
+	char *p = m->pages + i * page_size;
 	int k;
 
 	if (mk_pin_cpu(m->cpu[i]))
 		_exit(3);
 	__atomic_fetch_add(&m->ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&m->go, __ATOMIC_ACQUIRE))
-		relax();
-	for (k = 0; k < CONTROL_ITERS; k++) {
-		*p = k;
-		if (madvise((void *)p, page_size, MADV_DONTNEED))
+		mkchan_cpu_relax();
+	/*
+	 * Go on after CONTROL_ITERS until every thread got there: a thread
+	 * that was descheduled meanwhile still runs beside the others.
+	 */
+	for (k = 0; __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->n; k++) {
+		/* A fresh page each time: the zap has an entry to remove. */
+		__atomic_store_n(p, k, __ATOMIC_RELAXED);
+		if (madvise(p, page_size, MADV_DONTNEED))
 			_exit(4);
+		if (k == CONTROL_ITERS - 1)
+			__atomic_fetch_add(&m->done, 1, __ATOMIC_RELEASE);
 	}
-	__atomic_fetch_add(&m->done, 1, __ATOMIC_RELEASE);
-	/* Keep the mm loaded here until every thread is through. */
-	while (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) < m->n)
-		*p = 0;
 	return NULL;
 }
 
@@ -827,11 +846,15 @@ TEST(madvise_shootdowns_are_seen)
 	for (i = 0; i < m->n; i++) {
 		tlb = irq_delta(&s[0], &s[1], ROW_TLB, m->cpu[i]);
 		cal = irq_delta(&s[0], &s[1], ROW_CAL, m->cpu[i]);
-		TH_LOG("cpu%d: TLB %lld, CAL %lld for %d madvise() calls on each of the %d other CPUs",
+		TH_LOG("cpu%d: TLB %lld, CAL %lld; %d or more madvise() on each of %d other CPUs",
 		       m->cpu[i], tlb, cal, CONTROL_ITERS, m->n - 1);
-		/* Expected: CONTROL_ITERS from each other CPU. */
-		EXPECT_LE(CONTROL_ITERS / 2, tlb);
-		EXPECT_LE(CONTROL_ITERS / 8, cal);
+		/*
+		 * CONTROL_ITERS from each other CPU while the threads run
+		 * together; less when they are descheduled (a loaded
+		 * machine, or KVM's deferred flush of a preempted vCPU).
+		 */
+		EXPECT_LE(CONTROL_ITERS / 10, tlb);
+		EXPECT_LE(CONTROL_ITERS / 20, cal);
 	}
 	munmap(m, sizeof(*m));
 	free(s);
