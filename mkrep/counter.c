@@ -283,6 +283,12 @@ static long mkrep_counter_ioctl_add(struct mkrep_counter_file *f,
 		return ret;
 	if (a.flags || a.__reserved[0] || a.__reserved[1])
 		return -EINVAL;
+	/*
+	 * As every command does, tell the caller the size this kernel knows;
+	 * first, so that a caller that cannot take it has added nothing.
+	 */
+	if (put_user((u32)sizeof(a), (u32 __user *)arg))
+		return -EFAULT;
 	mkrep_counter_add(f->counter, a.delta);
 	return 0;
 }
