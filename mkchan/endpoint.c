@@ -165,8 +165,8 @@ static long mkchan_ep_ioctl(struct file *file, unsigned int cmd,
 {
 	struct mkchan_endpoint *ep = file->private_data;
 
-	switch (MK_IOC_KEY(cmd)) {
-	case MK_IOC_KEY(MKCHAN_IOC_NOTIFY):
+	/* It takes no struct: only its exact number reaches it. */
+	if (cmd == MKCHAN_IOC_NOTIFY) {
 		if (arg)
 			return -EINVAL;
 		if (mkchan_peer_closed(ep))
@@ -174,6 +174,9 @@ static long mkchan_ep_ioctl(struct file *file, unsigned int cmd,
 		mkchan_ep_wake_peer(ep, EPOLLIN | EPOLLRDNORM | EPOLLOUT |
 				    EPOLLWRNORM);
 		return 0;
+	}
+
+	switch (MK_IOC_KEY(cmd)) {
 	case MK_IOC_KEY(MKCHAN_IOC_EP_INFO):
 		return mkchan_ep_ioctl_info(ep, (void __user *)arg);
 	default:

@@ -18,24 +18,22 @@
  * MK_IOC_KEY() - what of an ioctl number names the command
  * @cmd: an ioctl number
  *
- * @cmd without its _IOC_SIZE() bits when it takes an argument struct
- * (_IOC_DIR() is not _IOC_NONE), the whole of @cmd when it takes none
- * (_IO()).  A handler dispatches on ``switch (MK_IOC_KEY(cmd))`` with
- * ``case MK_IOC_KEY(MKCHAN_IOC_...)``: so a command is matched on its
- * type, number and direction, and any size encoded in it reaches the
- * same command - that of a binary built against an older header, whose
- * struct was smaller, included.  The size that counts is the struct's
- * own @size field, which mk_copy_struct_in() reads and checks; where it
- * and _IOC_SIZE(@cmd) disagree, the @size field wins.  An unknown type,
- * number or direction, or an argument-less command with any size or
- * direction bits, matches no case and stays -ENOTTY.  compat_ptr_ioctl()
- * passes @cmd through unchanged, so 32-bit callers dispatch alike.
+ * @cmd without its _IOC_SIZE() bits.  A handler dispatches the commands
+ * that take a struct on ``switch (MK_IOC_KEY(cmd))`` with ``case
+ * MK_IOC_KEY(MKCHAN_IOC_...)``: so a command is matched on its type,
+ * number and direction, and any size encoded in it reaches the same
+ * command - that of a binary built against an older header, whose struct
+ * was smaller, included.  The size that counts is the struct's own @size
+ * field, which mk_copy_struct_in() reads and checks; where it and
+ * _IOC_SIZE(@cmd) disagree, the @size field wins.  An unknown type,
+ * number or direction matches no case and stays -ENOTTY.  A command that
+ * takes no struct (_IO()) is compared whole, before the switch, so that
+ * no size bits reach it.  compat_ptr_ioctl() passes @cmd through
+ * unchanged, so 32-bit callers dispatch alike.
  *
  * A constant expression for a constant @cmd: usable as a case label.
  */
-#define MK_IOC_KEY(cmd)							\
-	(_IOC_DIR(cmd) == _IOC_NONE ? (cmd) :				\
-	 (cmd) & ~IOCSIZE_MASK)
+#define MK_IOC_KEY(cmd)	((cmd) & ~IOCSIZE_MASK)
 
 /**
  * MK_ABI_SIZE() - pin the size of a uapi struct at build time
@@ -46,15 +44,25 @@
 	static_assert(sizeof(type) == (size))
 
 /**
- * MK_ABI_FIELD() - pin the offset and the size of a field of a uapi struct
+ * MK_ABI_OFFSET() - pin the offset of a field of a uapi struct
  * @type: the struct
  * @field: the field
  * @offset: the offset it must have, a constant
- * @size: the size it must have, a constant
  */
-#define MK_ABI_FIELD(type, field, offset, size)				\
-	static_assert(offsetof(type, field) == (offset) &&		\
-		      sizeof_field(type, field) == (size))
+#define MK_ABI_OFFSET(type, field, offset)				\
+	static_assert(offsetof(type, field) == (offset))
+
+/**
+ * MK_ABI_FIELD_SIZE() - pin the size of a field of a uapi struct
+ * @type: the struct
+ * @field: the field
+ * @size: the size it must have, a constant
+ *
+ * With MK_ABI_OFFSET() (each macro names the field once, as a macro
+ * argument used twice could have side effects).
+ */
+#define MK_ABI_FIELD_SIZE(type, field, size)				\
+	static_assert(sizeof_field(type, field) == (size))
 
 /**
  * mk_copy_struct_in() - copy a size-versioned ioctl argument from user space
