@@ -68,7 +68,7 @@
 #define RANGE		4	/* pages every operation covers */
 #define DEFAULT_CYCLES	500	/* four operations each */
 #define WARMUP_CYCLES	8	/* before anything is counted */
-#define MAX_SECONDS	8	/* an interval of operations stops there */
+#define MAX_SECONDS	4	/* an interval of operations stops there */
 #define STALL_SECONDS	20	/* a member that does not answer is stuck */
 #define TOL_ABS		16	/* interrupts a row, a CPU, an interval */
 #define TOL_PER_1000	2	/* ... plus these per 1000 operations */
