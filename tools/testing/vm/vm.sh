@@ -29,7 +29,7 @@
 #   MEM          guest memory in MiB (default 1024)
 #   ACCEL        kvm or tcg (default: KVM when /dev/kvm is there and the
 #                guest reaches its init under it within KVM_LIFE_TIMEOUT
-#                seconds, default 30; else the same run goes on under TCG)
+#                seconds, default 20; else the same run goes on under TCG)
 #   BOOT_TIMEOUT seconds the guest may take to reach its init (default
 #                180); a guest that does not is booted once more
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
@@ -116,6 +116,41 @@ else
 	vm_timeout=${VM_TIMEOUT:-600}
 fi
 
+# One guest on the machine at a time: two guests on its few cores make
+# TCG stall, and two runs of one tree would share its run directory.  The
+# lock is held from here to the end (the build included: a kernel build
+# beside a guest slows it down as much), and says who holds it.  It is
+# opened for reading, so that the file can belong to another user.
+if [ ! -e "$lock" ]; then
+	mkdir -p "$(dirname "$lock")"
+	( umask 0; : >>"$lock" ) 2>/dev/null || true
+fi
+if ! exec {lock_fd}<"$lock"; then
+	echo "vm.sh: cannot open the guest lock $lock (MKERNEL_VM_LOCK)" >&2
+	exit 2
+fi
+if ! flock -n "$lock_fd"; then
+	say "another mkernel guest runs on this machine ($(head -n 1 "$lock" 2>/dev/null || true)): waiting for it to finish"
+	flock "$lock_fd"
+	say "the other guest finished; going on"
+fi
+echo "pid $$, make $mode KSERIES=$series KFLAVOUR=$flavour in $top, since $(date '+%F %T')" \
+	2>/dev/null >"$lock" || true
+
+# A guest still running when this script ends (an interrupt, a failure)
+# is killed: it would hold the lock until VM_TIMEOUT.
+qemu_pid=
+# shellcheck disable=SC2317  # called by the traps
+stop_guest() {
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+}
+trap stop_guest EXIT
+trap 'stop_guest; exit 130' INT
+trap 'stop_guest; exit 143' TERM
+
 KFLAVOUR=$flavour "$vm/deps.sh" "${deps[@]}"
 case $flavour in
 debug|kcsan)	"$vm/build-kernel.sh" "$flavour" ;;
@@ -168,7 +203,7 @@ fi
 # CPU), so that later runs go to TCG at once; a new host kernel or QEMU
 # tries again.
 kvm_identity() {
-	echo "$(uname -r) $(qemu-system-x86_64 --version 2>/dev/null | head -n 1)" \
+	echo "$kvm_dev $(uname -r) $(qemu-system-x86_64 --version 2>/dev/null | head -n 1)" \
 	     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 }
 accel=${ACCEL:-}
@@ -234,16 +269,6 @@ qemu_cmd() {
 	      -append "$cmdline mkernel.accel=$accel")
 }
 
-# One guest on the machine at a time: two guests on its few cores make
-# TCG stall.  A run waits for the lock, and says for whom.
-mkdir -p "$(dirname "$lock")"
-exec {lock_fd}>>"$lock"
-if ! flock -n "$lock_fd"; then
-	say "another mkernel guest runs on this machine ($(head -n 1 "$lock" 2>/dev/null || echo 'holder unknown')): waiting for it to finish"
-	flock "$lock_fd"
-	say "the other guest finished; going on"
-fi
-echo "pid $$, make $mode KSERIES=$series KFLAVOUR=$flavour in $top, since $(date '+%F %T')" >"$lock"
 
 say "$mode on $kver (Linux $series, $flavour), $smp vCPUs, $nodes NUMA nodes, ${mem} MiB"
 
@@ -307,7 +332,11 @@ if [ -n "$accel_tried" ]; then
 		why="did not reach its init within KVM_LIFE_TIMEOUT=${kvm_life}s"
 		[ "$boot_rc" -eq 2 ] && why="stopped before its init (QEMU status $qemu_rc)"
 		say "the KVM guest $why: going on under TCG (QEMU's words in $run/qemu-kvm.log; ACCEL=tcg skips the try)"
-		if mkdir -p "$(dirname "$kvm_verdict")"; then
+		# Remembered only when the guest's kernel printed nothing at
+		# all: one that did runs, slowly or into a panic of its own.
+		if [ -s "$console" ]; then
+			say "its kernel did print, so KVM is tried again next time"
+		elif mkdir -p "$(dirname "$kvm_verdict")"; then
 			printf '%s\nthe KVM guest %s, %s\n' "$(kvm_identity)" "$why" \
 			       "$(date '+%F')" >"$kvm_verdict" || true
 		fi
