@@ -11,6 +11,11 @@ KFLAVOUR	?= stock
 # Debian's kernel series the guest boots and the modules are built for
 # when no running kernel's build directory is there: 6.12 (Debian 13's
 # kernel and the current long-term one) or 6.1 (Debian 12's own).
+# A series given on the command line or in the environment also wins over
+# the running kernel's build directory.
+ifneq ($(filter command line environment,$(origin KSERIES)),)
+  KSERIES_GIVEN	:= 1
+endif
 KSERIES		?= 6.12
 SRC		:= $(CURDIR)
 BUILD		?= $(SRC)/build
@@ -25,11 +30,14 @@ KSRC		:= $(BUILD)/ksrc
 TEST_CFLAGS	:= -Wno-sign-compare -Wno-unused-parameter
 
 # The kernel the modules are built against: KDIR= when given, else the
-# running kernel's build directory, else Debian's headers of KSERIES and
-# KFLAVOUR.
+# running kernel's build directory unless KSERIES is given, else Debian's
+# headers of KSERIES and KFLAVOUR.
 RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
 ifeq ($(origin KDIR),undefined)
-  ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+  ifeq ($(KSERIES_GIVEN)$(wildcard $(RUNNING_KDIR)/Makefile),$(wildcard $(RUNNING_KDIR)/Makefile))
+    RUNNING_USABLE := $(wildcard $(RUNNING_KDIR)/Makefile)
+  endif
+  ifneq ($(RUNNING_USABLE),)
     KDIR := $(RUNNING_KDIR)
   else
     KDIR := $(shell KSERIES=$(KSERIES) $(VM)/kernel.sh $(KFLAVOUR) kdir 2>/dev/null)
@@ -41,7 +49,10 @@ KVER		 = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 
 # The settings the VM scripts read.
-export KSERIES KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
+# KSERIES reaches the scripts and sub-makes only when given (as a command
+# line or environment variable, which make passes on by itself): its
+# default is theirs too.
+export KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host vm-shell \
@@ -266,9 +277,11 @@ LDCONFIG	 = @if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
 
 install: install-modules install-lib
 
+# Under extra/ on every kernel: 6.12's kbuild defaults to updates/ (where
+# DKMS puts its builds), 6.1's to extra/.  Debian's 6.12 compresses them.
 install-modules: modules
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
-		modules_install
+		INSTALL_MOD_DIR=extra modules_install
 ifeq ($(DESTDIR),)
 	depmod -a $(KVER)
 else
@@ -293,7 +306,7 @@ install-lib: $(LIB) $(SHLIB) $(PC)
 uninstall: uninstall-modules uninstall-lib
 
 uninstall-modules:
-	rm -f $(foreach m,mkchan mkrep,$(MOD_INSTDIR)/$(m)/$(m).ko)
+	rm -f $(foreach m,mkchan mkrep,$(MOD_INSTDIR)/$(m)/$(m).ko*)
 	-rmdir $(foreach m,mkchan mkrep,$(MOD_INSTDIR)/$(m)) 2>/dev/null
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
@@ -327,7 +340,7 @@ dkms-check:
 	$(MAKE) --no-print-directory dkms-check-run
 
 dkms-check-run: modules
-	$(SRC)/tools/testing/dkms.sh check $(KVER)
+	KDIR=$(KDIR) BUILD=$(BUILD) $(SRC)/tools/testing/dkms.sh check $(KVER)
 
 lint:
 	$(SRC)/tools/testing/lint.sh

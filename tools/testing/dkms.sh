@@ -6,9 +6,12 @@
 #   dkms.sh install KVER   copy the module sources to /usr/src/mkernel-VERSION,
 #                          then dkms add, build and install for KVER
 #   dkms.sh remove         dkms remove from every kernel, delete the sources
-#   dkms.sh check KVER     install, verify both modules landed under
+#   dkms.sh check KVER     stage make install-modules and uninstall-modules
+#                          (KDIR= the kernel's build directory); then
+#                          install, verify both modules landed under
 #                          /lib/modules/KVER with the right vermagic and
-#                          dependency, remove, verify they are gone
+#                          dependency, check dkms.conf's kernel range,
+#                          remove, verify they are gone
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,9 +48,41 @@ installed() {
 	find "/lib/modules/$2" -name "$1.ko*" -path '*/updates/dkms/*' | head -n 1
 }
 
+# make install-modules and uninstall-modules, staged: the modules land
+# under extra/ (compressed or not, as the kernel's config says) and go.
+check_make_install() {
+	local kver=$1 stage m failed=0
+
+	: "${KDIR:?dkms.sh check needs KDIR, the kernel's build directory}"
+	BUILD=${BUILD:-$top/build}
+	stage=$(mktemp -d)
+	make -C "$top" --no-print-directory install-modules KDIR="$KDIR" \
+		BUILD="$BUILD" DESTDIR="$stage" >"$stage.log" 2>&1 || {
+		tail -n 5 "$stage.log"
+		echo "not ok: make install-modules DESTDIR=$stage failed"
+		failed=1
+	}
+	for m in mkchan mkrep; do
+		if ! compgen -G "$stage/lib/modules/$kver/extra/$m/$m.ko*" >/dev/null; then
+			echo "not ok: make install-modules put no $m.ko under extra/$m/"
+			failed=1
+		fi
+	done
+	make -C "$top" --no-print-directory uninstall-modules KDIR="$KDIR" \
+		BUILD="$BUILD" DESTDIR="$stage" >>"$stage.log" 2>&1
+	if [ -n "$(find "$stage" -type f)" ]; then
+		echo "not ok: make uninstall-modules left: $(find "$stage" -type f)"
+		failed=1
+	fi
+	rm -rf "$stage" "$stage.log"
+	[ "$failed" -eq 0 ] && echo "ok: make install-modules and uninstall-modules (staged) for $kver"
+	return "$failed"
+}
+
 check_pkg() {
 	local kver=$1 m f k range want got failed=0
 
+	check_make_install "$kver" || failed=1
 	trap remove_pkg EXIT
 	install_pkg "$kver"
 	for m in mkchan mkrep; do
