@@ -7,11 +7,13 @@
 #     build   compiler, kbuild helpers, pkg-config, Debian's
 #             linux-source-6.1 (for the kselftest harness and
 #             checkpatch.pl, ksource.sh)
-#     vm      the kernel of $KSERIES and $KFLAVOUR with its headers (or
-#             what build-kernel.sh builds it from), QEMU, busybox, cpio
+#     vm      the headers of the kernel of $KSERIES and $KFLAVOUR (or
+#             what build-kernel.sh builds it from), QEMU, busybox, cpio;
+#             the image itself is not installed (kernel.sh fetch)
 #     headers the headers of $KSERIES and $KFLAVOUR
 #     lint    sparse, shellcheck
-#     dkms    dkms and the kernel of $KSERIES and $KFLAVOUR
+#     dkms    dkms, and the kernel of $KSERIES and $KFLAVOUR with its
+#             headers (installed: DKMS builds for installed kernels)
 #     fuzz    trinity, the system-call fuzzer of make fuzz
 #
 # A second run installs nothing.
@@ -22,6 +24,7 @@ flavour=${KFLAVOUR:-stock}
 
 read -ra kernel < <("$here/kernel.sh" "$flavour" packages)
 read -ra headers < <("$here/kernel.sh" "$flavour" headers) || true
+read -ra image < <("$here/kernel.sh" "$flavour" image) || true
 want=()
 for job in "$@"; do
 	case $job in
@@ -29,7 +32,7 @@ for job in "$@"; do
 	vm)	want+=("${kernel[@]}" qemu-system-x86 busybox-static cpio) ;;
 	headers) want+=("${headers[@]}") ;;
 	lint)	want+=(sparse shellcheck) ;;
-	dkms)	want+=(dkms "${kernel[@]}") ;;
+	dkms)	want+=(dkms "${kernel[@]}" "${image[@]}") ;;
 	fuzz)	want+=(trinity) ;;
 	bench)	want+=(gnuplot-nox) ;;
 	*)	echo "deps.sh: unknown job '$job'" >&2; exit 2 ;;
@@ -44,8 +47,20 @@ done
 # Unique, in order.
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk 'NF && !seen[$0]++')
 
+# The guest's kernel image, for the vm job: out of its package, not
+# installed (kernel.sh fetch).
+fetch_image() {
+	local job
+
+	for job in "$@"; do
+		[ "$job" = vm ] || continue
+		"$here/kernel.sh" "$flavour" fetch
+	done
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "mkernel: Debian packages for '$*' are installed"
+	fetch_image "$@"
 	exit 0
 fi
 
@@ -58,3 +73,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 echo "mkernel: installed ${missing[*]}"
+fetch_image "$@"

@@ -4,9 +4,13 @@
 # Map a kernel series and flavour to Debian's packages and to the kernel
 # they install.
 #
-#   kernel.sh FLAVOUR packages   the Debian packages of the flavour
+#   kernel.sh FLAVOUR packages   the Debian packages to install for the
+#                                flavour: headers, or what it is built from
 #   kernel.sh FLAVOUR headers    the Debian packages to build modules
 #                                against it (none for debug, kcsan)
+#   kernel.sh FLAVOUR image      its image metapackage (dkms installs it)
+#   kernel.sh FLAVOUR fetch      take its vmlinuz out of Debian's image
+#                                package into the cache, unless there
 #   kernel.sh FLAVOUR source     the linux-source package of the series
 #   kernel.sh FLAVOUR kver       the kernel release
 #   kernel.sh FLAVOUR kdir       its kbuild directory (headers or build)
@@ -80,7 +84,7 @@ if [ -z "$meta" ]; then
 	packages)
 		echo "$source_pkg build-essential flex bison bc libelf-dev libssl-dev"
 		exit 0 ;;
-	headers)
+	headers|image|fetch)
 		exit 0 ;;
 	builddir)
 		builddir
@@ -100,16 +104,51 @@ if [ -z "$meta" ]; then
 	exit 0
 fi
 
-# The release the image metapackage points at, e.g. 6.1.0-57-amd64 or
+# The release the headers metapackage points at, e.g. 6.1.0-57-amd64 or
 # 6.12.117+deb12-amd64.
 kver() {
-	dpkg-query -W -f '${Depends}' "linux-image-$meta" 2>/dev/null |
-		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p'
+	dpkg-query -W -f '${Depends}' "linux-headers-$meta" 2>/dev/null |
+		sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p'
+}
+
+# The guest's kernel image is taken out of Debian's package into the
+# cache, not installed: installing linux-image-6.12-amd64 on a Debian 12
+# machine would make it the kernel that machine boots next.  An image
+# installed already (/boot) serves as it is.
+images=${MKERNEL_CACHE:-/var/cache/mkernel}/images
+
+fetch_image() {
+	local v=$1 tmp
+
+	[ -f "/boot/vmlinuz-$v" ] || [ -f "$images/vmlinuz-$v" ] && return 0
+	echo "mkernel: taking vmlinuz-$v out of Debian's linux-image-$v into $images (not installed)"
+	mkdir -p "$images"
+	tmp=$(mktemp -d "$images/fetch.XXXXXX")
+	if ! (cd "$tmp" && apt-get download -q "linux-image-$v") >"$tmp/log" 2>&1 ||
+	   ! dpkg-deb --fsys-tarfile "$tmp"/linux-image-"$v"_*.deb |
+		tar -xO "./boot/vmlinuz-$v" >"$tmp/vmlinuz"; then
+		cat "$tmp/log" >&2
+		rm -rf "$tmp"
+		echo "kernel.sh: could not take vmlinuz-$v out of linux-image-$v" >&2
+		return 1
+	fi
+	mv "$tmp/vmlinuz" "$images/vmlinuz-$v"
+	rm -rf "$tmp"
 }
 
 case $what in
 packages)
-	echo "linux-image-$meta linux-headers-$meta"
+	echo "linux-headers-$meta"
+	;;
+image)
+	v=$(kver)
+	[ -n "$v" ] || exit 1
+	echo "linux-image-$meta"
+	;;
+fetch)
+	v=$(kver)
+	[ -n "$v" ] || exit 1
+	fetch_image "$v"
 	;;
 headers)
 	echo "linux-headers-$meta"
@@ -126,8 +165,14 @@ kdir)
 	;;
 vmlinuz)
 	v=$(kver)
-	[ -n "$v" ] && [ -f "/boot/vmlinuz-$v" ] || exit 1
-	echo "/boot/vmlinuz-$v"
+	[ -n "$v" ] || exit 1
+	if [ -f "/boot/vmlinuz-$v" ]; then
+		echo "/boot/vmlinuz-$v"
+	elif [ -f "$images/vmlinuz-$v" ]; then
+		echo "$images/vmlinuz-$v"
+	else
+		exit 1
+	fi
 	;;
 builddir|fragments)
 	exit 1
