@@ -284,11 +284,10 @@ static long mkrep_counter_ioctl_add(struct mkrep_counter_file *f,
 	if (a.flags || a.__reserved[0] || a.__reserved[1])
 		return -EINVAL;
 	/*
-	 * As every command does, tell the caller the size this kernel knows;
-	 * first, so that a caller that cannot take it has added nothing.
+	 * An input-only command, frozen so in version 1: nothing is written
+	 * back, not even @size, so that a const argument in read-only memory
+	 * works and threads sharing one argument do not bounce its line.
 	 */
-	if (put_user((u32)sizeof(a), (u32 __user *)arg))
-		return -EFAULT;
 	mkrep_counter_add(f->counter, a.delta);
 	return 0;
 }

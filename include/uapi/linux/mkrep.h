@@ -372,10 +372,14 @@ struct mkrep_counter_create {
 
 /**
  * struct mkrep_counter_add - add to a counter on the calling CPU
- * @size: in: sizeof(struct mkrep_counter_add); out: the kernel's.
+ * @size: in only: sizeof(struct mkrep_counter_add); never written back.
  * @flags: in: must be zero.
  * @delta: in: the value to add, negative to subtract.
  * @__reserved: must be zero.
+ *
+ * Argument of %MKREP_IOC_COUNTER_ADD, an input-only command: the kernel
+ * reads the struct and writes nothing back, so it may be const, in
+ * read-only memory, or shared by threads that add at once.
  */
 struct mkrep_counter_add {
 	__u32 size;
@@ -467,8 +471,8 @@ struct mkrep_counter_bench {
 /**
  * define MKREP_IOC_COUNTER_ADD - add to a counter
  *
- * On a counter; takes a &struct mkrep_counter_add.  Errors: EINVAL,
- * E2BIG, EFAULT.
+ * On a counter; takes a &struct mkrep_counter_add, which it only reads.
+ * Errors: EINVAL, E2BIG, EFAULT.
  */
 #define MKREP_IOC_COUNTER_ADD	MKCHAN_IOWR_V1(0x47, 32)	/* 0xC020B847 */
 
