@@ -12,9 +12,11 @@
  *   above the page size, fails with EINVAL.  A larger @size than the kernel
  *   knows is accepted when the bytes the kernel does not know are zero and
  *   fails with E2BIG otherwise (the rule of copy_struct_from_user()).
- * - On return the kernel writes back at most @size bytes and sets @size to
- *   the size of the struct it knows, so a caller can tell which output
- *   fields were filled.
+ * - On return a command with outputs writes back at most @size bytes and
+ *   sets @size to the size of the struct it knows, so a caller can tell
+ *   which output fields were filled.  An input-only command
+ *   (MKREP_IOC_COUNTER_ADD) writes nothing back, @size included, so its
+ *   argument may be const, read-only or shared between threads.
  * - Unknown bits in @flags and non-zero reserved fields fail with EINVAL.
  *   Reserved fields are zero on output.
  * - A command is matched on the type, number and direction of its ioctl
