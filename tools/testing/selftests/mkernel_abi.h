@@ -39,6 +39,8 @@
  * @close: after the call, which returned @ret (0 or an errno): when 0,
  *	check the output fields the caller's @usize bytes hold and release
  *	what the call made; in any case close what @open() made
+ * @in_only: the command only reads its argument (MKREP_IOC_COUNTER_ADD):
+ *	whatever it returns, it writes nothing back, @size included
  */
 struct mk_abi_ioctl {
 	const char *name;
@@ -49,6 +51,7 @@ struct mk_abi_ioctl {
 	void (*fill)(void *ctx, void *arg);
 	void (*close)(struct __test_metadata *_metadata, void *ctx, int fd,
 		      const void *arg, __u32 usize, int ret);
+	int in_only;
 };
 
 /* The size field of an argument struct, which every one starts with. */
@@ -66,7 +69,9 @@ static inline __u32 mk_abi_size_of(const void *arg)
  * non-zero byte at @tail unless that is %MK_ABI_NO_TAIL, and guard bytes
  * after it.  Checks what the kernel wrote: on success @size set to the
  * kernel's size and nothing written past min(@usize, @ksize), on failure
- * nothing written at all.  Returns 0 or the errno.
+ * nothing written at all; for an input-only command (@in_only), nothing
+ * at all whatever it returns: every byte, @size and the guard included,
+ * as the caller left it.  Returns 0 or the errno.
  */
 static inline int mk_abi_call(struct __test_metadata *_metadata,
 			      const struct mk_abi_ioctl *io, void *ctx,
@@ -107,12 +112,18 @@ static inline int mk_abi_call(struct __test_metadata *_metadata,
 	else
 		ret = ioctl(fd, cmd, buf) ? errno : 0;
 
-	/* @size tells the kernel's size on success only. */
-	EXPECT_EQ(ret ? usize : io->ksize, mk_abi_size_of(buf))
+	/*
+	 * @size tells the kernel's size on success only, and never for an
+	 * input-only command.
+	 */
+	EXPECT_EQ(ret || io->in_only ? usize : io->ksize, mk_abi_size_of(buf))
 		TH_LOG("%s: cmd %#x, size %u, returning %d: size %u",
 		       io->name, cmd, usize, ret, mk_abi_size_of(buf));
-	/* The bytes the kernel may write: @size and its own fields. */
-	kept = ret ? 0 : (usize < io->ksize ? usize : io->ksize);
+	/*
+	 * The bytes the kernel may write: @size and its own fields, none
+	 * for an input-only command.
+	 */
+	kept = ret || io->in_only ? 0 : (usize < io->ksize ? usize : io->ksize);
 	for (i = kept; i < len; i++)
 		if (buf[i] != before[i])
 			break;

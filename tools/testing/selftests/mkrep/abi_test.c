@@ -6,7 +6,9 @@
  * - older sizes and numbers, a larger struct with a zero or non-zero
  * tail, too small a struct, another direction, type or number.  The
  * kernel writes back no more than the caller's struct and tells its own
- * size.
+ * size, but for MKREP_IOC_COUNTER_ADD, which only reads its argument:
+ * it writes nothing, adds once a call that returns 0 and never on one
+ * refused, and takes its argument from read-only memory.
  */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -423,9 +425,14 @@ TEST_F(member, space_info)
 	mk_abi_check(_metadata, &io, self, space_unknown);
 }
 
-/* A fresh write-mostly counter. */
+/*
+ * A fresh write-mostly counter; @adds and @refused count the calls of
+ * counter.add that returned 0 and that failed.
+ */
 FIXTURE(counter) {
 	int fd;
+	int64_t adds;
+	unsigned int refused;
 };
 
 FIXTURE_SETUP(counter)
@@ -459,9 +466,18 @@ static int counter_open(void *ctx)
 	return ((FIXTURE_DATA(counter) *)ctx)->fd;
 }
 
-static void no_close(struct __test_metadata *_metadata, void *ctx, int fd,
-		     const void *arg, __u32 usize, int ret)
+/* An exact read of the counter: its value, or INT64_MIN on failure. */
+static int64_t counter_value(struct __test_metadata *_metadata, int fd)
 {
+	struct mkrep_counter_read rd = {
+		.size = sizeof(rd), .flags = MKREP_COUNTER_EXACT,
+	};
+	int ret;
+
+	ret = ioctl(fd, MKREP_IOC_COUNTER_READ, &rd);
+	EXPECT_EQ(0, ret)
+		TH_LOG("MKREP_IOC_COUNTER_READ: %s", strerror(errno));
+	return ret ? INT64_MIN : rd.value;
 }
 
 static void add_fill(void *ctx, void *arg)
@@ -471,6 +487,26 @@ static void add_fill(void *ctx, void *arg)
 	a->delta = 1;
 }
 
+/* Each call that returned 0 added add_fill()'s 1; one refused, nothing. */
+static void add_close(struct __test_metadata *_metadata, void *ctx, int fd,
+		      const void *arg, __u32 usize, int ret)
+{
+	int64_t *adds = &((FIXTURE_DATA(counter) *)ctx)->adds;
+
+	if (ret)
+		((FIXTURE_DATA(counter) *)ctx)->refused++;
+	else
+		++*adds;
+	EXPECT_EQ(*adds, counter_value(_metadata, fd))
+		TH_LOG("size %u, returning %d, after %lld adds",
+		       usize, ret, (long long)*adds);
+}
+
+/*
+ * An input-only command: whatever the size and whatever it returns, the
+ * caller's struct, @size included, and the guard bytes stay as they
+ * were, and the counter counts the calls that returned 0.
+ */
 TEST_F(counter, add)
 {
 	static const struct mk_abi_ioctl io = {
@@ -480,10 +516,68 @@ TEST_F(counter, add)
 		.sizes = { MKREP_COUNTER_ADD_SIZE_VER0 },
 		.open = counter_open,
 		.fill = add_fill,
-		.close = no_close,
+		.close = add_close,
+		.in_only = 1,
 	};
 
 	mk_abi_check(_metadata, &io, self, counter_unknown);
+	/* Both kinds of call were made: the count says something. */
+	EXPECT_LT(0, self->adds);
+	EXPECT_LT(0, self->refused);
+	EXPECT_EQ(self->adds, counter_value(_metadata, self->fd));
+}
+
+/*
+ * A const argument in read-only memory: MKREP_IOC_COUNTER_ADD only reads
+ * it, so it adds, once a call, as a frozen version 1 command always did.
+ */
+TEST_F(counter, add_from_read_only_memory)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const struct mkrep_counter_add *a;
+	struct mkrep_counter_add *w;
+	void *p;
+	int i;
+
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	w = p;
+	w->size = sizeof(*w);
+	w->delta = 3;
+	ASSERT_EQ(0, mprotect(p, page, PROT_READ));
+	a = p;
+	for (i = 1; i <= 2; i++) {
+		EXPECT_EQ(0, ioctl(self->fd, MKREP_IOC_COUNTER_ADD, a))
+			TH_LOG("add %d from a read-only page: %s", i,
+			       strerror(errno));
+		EXPECT_EQ(3 * i, counter_value(_metadata, self->fd));
+	}
+	EXPECT_EQ(0, munmap(p, page));
+}
+
+/*
+ * An argument the kernel cannot read whole: EFAULT, and nothing added.
+ * The struct starts 16 bytes before an inaccessible page, so that its
+ * @size and @delta can be read and its reserved fields cannot.
+ */
+TEST_F(counter, add_efault_adds_nothing)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct mkrep_counter_add *a;
+	char *p;
+
+	p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	a = (void *)(p + page - 16);
+	a->size = sizeof(*a);
+	a->delta = 1;
+	ASSERT_EQ(0, mprotect(p + page, page, PROT_NONE));
+	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_COUNTER_ADD, a));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, counter_value(_metadata, self->fd));
+	EXPECT_EQ(0, munmap(p, 2 * page));
 }
 
 static void read_fill(void *ctx, void *arg)
