@@ -47,7 +47,11 @@
 
 /*
  * The ioctl type shared by mkchan (numbers 0x00-0x3f) and mkrep
- * (numbers 0x40-0x7f).  Unassigned in ioctl-number.rst as of Linux 6.1.
+ * (numbers 0x40-0x7f).  Unassigned in ioctl-number.rst in Linux 6.1; 6.12
+ * assigns 0xB8 numbers 0x01-0x02 to the Marvell CN10K DPI driver
+ * (uapi/misc/mrvl_cn10k_dpi.h), as _IOW() on a device of its own: the
+ * numbers differ from ours in their direction bits, and each driver sees
+ * only its own device's ioctls.  Frozen with the rest of version 1.
  */
 #define MKCHAN_IOC_MAGIC	0xB8
 
