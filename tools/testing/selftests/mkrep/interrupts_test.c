@@ -53,10 +53,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/mempolicy.h>
 #include <linux/mkrep.h>
 
 #include "kselftest_harness.h"
@@ -73,6 +75,8 @@
 #define TOL_ABS		16	/* interrupts a row, a CPU, an interval */
 #define TOL_PER_1000	2	/* ... plus these per 1000 operations */
 #define CONTROL_ITERS	1000	/* madvise() calls a thread, positive control */
+#define MAX_NODES	1024	/* x86's MAX_NUMNODES at most */
+#define LONG_BITS	(8 * sizeof(unsigned long))
 
 static long page_size;
 
@@ -243,6 +247,40 @@ static int member_cpus(int *cpus)
 		if (CPU_ISSET(i, &set))
 			cpus[n++] = i;
 	return n;
+}
+
+/*
+ * Bind the memory at @p to the node its page is on: 0 or -errno, *@node
+ * the node, or -1 on a kernel without NUMA (no policies, no balancing).
+ *
+ * The test's shared page is mapped by every member.  Automatic NUMA
+ * balancing would migrate it between the members' nodes while they run,
+ * and migrating a page that several mms map flushes every CPU that runs
+ * one of them: interrupts that mkrep does not send (design.rst, "No IPI,
+ * kernel by kernel").  A policy set with mbind() lacks MPOL_F_MOF, so
+ * task_numa_work() skips the mapping (vma_policy_mof()) and
+ * mpol_misplaced() would never move the page.
+ */
+static int bind_to_node(void *p, size_t len, int *node)
+{
+	unsigned long mask[MAX_NODES / LONG_BITS];
+	int n = -1;
+
+	*node = -1;
+	if (access("/sys/devices/system/node", F_OK))
+		return 0;
+	if (syscall(SYS_get_mempolicy, &n, NULL, 0UL, p,
+		    MPOL_F_NODE | MPOL_F_ADDR))
+		return -errno;
+	if (n < 0 || n >= MAX_NODES)
+		return -ERANGE;
+	memset(mask, 0, sizeof(mask));
+	mask[n / LONG_BITS] = 1UL << (n % LONG_BITS);
+	/* The kernel reads one bit less than maxnode says. */
+	if (syscall(SYS_mbind, p, len, MPOL_BIND, mask, MAX_NODES + 1UL, 0U))
+		return -errno;
+	*node = n;
+	return 0;
 }
 
 static unsigned int cycles_wanted(void)
@@ -470,6 +508,7 @@ struct run {
 	int cpus[MAX_MEMBERS];
 	pid_t pid[MAX_MEMBERS];
 	int wake[2];			/* the initiator writes a byte */
+	int sh_node;			/* @sh is bound there, or -1 */
 };
 
 FIXTURE(ipi) {
@@ -545,6 +584,15 @@ static int start_members(struct run *r, int strategy, bool spin,
 		return ret;
 	r->fd = c.fd;
 
+	/*
+	 * The test process stays on the initiator's CPU: the initiator's
+	 * wake-up of it at the end of an interval, and its own timers, stay
+	 * on that CPU and need no IPI.  The members are born there too; the
+	 * shared page is allocated on that CPU's node and bound to it.
+	 */
+	*what = "sched_setaffinity";
+	if (mk_pin_cpu(r->cpus[0]))
+		return -errno;
 	*what = "mmap";
 	r->sh = mmap(NULL, sizeof(*r->sh), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -556,18 +604,14 @@ static int start_members(struct run *r, int strategy, bool spin,
 	r->sh->n = r->n;
 	r->sh->spin = spin;
 	r->sh->intruder_cpu = intruder ? r->cpus[2] : -1;
+	*what = "binding the shared page to its node";
+	ret = bind_to_node(r->sh, sizeof(*r->sh), &r->sh_node);
+	if (ret)
+		return ret;
 	*what = "pipe2";
 	if (pipe2(r->wake, O_CLOEXEC))
 		return -errno;
 
-	/*
-	 * The test process stays on the initiator's CPU: the initiator's
-	 * wake-up of it at the end of an interval, and its own timers, stay
-	 * on that CPU and need no IPI.  The members are born there too.
-	 */
-	*what = "sched_setaffinity";
-	if (mk_pin_cpu(r->cpus[0]))
-		return -errno;
 	*what = "fork";
 	for (i = 0; i < r->n; i++) {
 		r->sh->m[i].cpu = r->cpus[i];
@@ -595,6 +639,7 @@ FIXTURE_SETUP(ipi)
 	self->r.fd = -1;
 	self->r.wake[0] = -1;
 	self->r.wake[1] = -1;
+	self->r.sh_node = -1;
 	self->r.n = member_cpus(self->r.cpus);
 	self->setup_err = start_members(&self->r, variant->strategy,
 					variant->spin, variant->intruder,
@@ -671,6 +716,7 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 	struct mkrep_space_info info0, info1;
 	long long tlb, cal, res, tlb_c, cal_c, res_c, tol;
 	unsigned int ops, zaps;
+	char numab[16];
 	int i, cpu;
 	double secs;
 
@@ -683,6 +729,14 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 	ASSERT_EQ(0, irq_read(&s[0]));
 	if (!s[0].has[ROW_TLB] || !s[0].has[ROW_CAL])
 		SKIP(free(s); return, "/proc/interrupts has no TLB and CAL rows");
+	if (mk_read_file("/proc/sys/kernel/numa_balancing", numab,
+			 sizeof(numab)) <= 0)
+		strcpy(numab, "absent");
+	if (r->sh_node >= 0)
+		TH_LOG("shared page bound to node %d (mbind); kernel.numa_balancing %s",
+		       r->sh_node, numab);
+	else
+		TH_LOG("a kernel without NUMA: no NUMA balancing");
 
 	/*
 	 * Settle: every CPU has run its member since the fork, so no stale
