@@ -26,9 +26,11 @@
  *
  * Members that poll (MKREP_SPIN) must add neither TLB nor CAL
  * interrupts.  Members that sleep must add no TLB interrupt; their
- * wake-ups are IPIs by design (counted by the space's wakeups, and on an
- * idle CPU they are function-call interrupts, as are the idle load
- * balancer's kicks), so CAL and RES are only reported for them.
+ * wake-ups are IPIs by design (counted by the space's wakeups; on an
+ * idle CPU they are function-call interrupts, or reschedule interrupts
+ * on PREEMPT_RT, where TTWU_QUEUE is off; the idle load balancer's kicks
+ * are function-call interrupts), so CAL and RES are only reported for
+ * them.
  *
  * Two positive controls show that the counting sees what it looks for:
  * threads of one process on every member CPU doing madvise(MADV_DONTNEED)
