@@ -53,7 +53,7 @@ installed() {
 check_make_install() {
 	local kver=$1 stage m failed=0
 
-	: "${KDIR:?dkms.sh check needs KDIR, the kernel's build directory}"
+	: "${KDIR:?dkms.sh check needs KDIR, the build directory of the kernel}"
 	BUILD=${BUILD:-$top/build}
 	stage=$(mktemp -d)
 	make -C "$top" --no-print-directory install-modules KDIR="$KDIR" \
