@@ -21,23 +21,42 @@ mkdir -p "$logs"
 passed=0
 failed=0
 
-# expect_failure NAME REGEX VAR=VALUE...: make check with the settings must
-# exit non-zero and print a line matching REGEX.
-expect_failure() {
-	local name=$1 regex=$2 log=$logs/$1.log rc=0
-	shift 2
+# expect NAME TARGET OUTCOME REGEX VAR=VALUE...: make TARGET with the
+# settings must end as OUTCOME, passed or failed, and print a line matching
+# REGEX.
+expect() {
+	local name=$1 target=$2 outcome=$3 regex=$4 log=$logs/$1.log rc=0 ended
+	shift 4
 
-	env "$@" make -C "$top" --no-print-directory check >"$log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		echo "not ok - $name: make check passed ($log)"
+	env "$@" make -C "$top" --no-print-directory "$target" >"$log" 2>&1 || rc=$?
+	ended=passed
+	[ "$rc" -eq 0 ] || ended="failed (status $rc)"
+	if [ "${ended%% *}" != "$outcome" ]; then
+		echo "not ok - $name: make $target $ended ($log)"
 		failed=$((failed + 1))
 	elif ! grep -Eq "$regex" "$log"; then
-		echo "not ok - $name: make check failed (status $rc) without '$regex' ($log)"
+		echo "not ok - $name: make $target $ended without '$regex' ($log)"
 		failed=$((failed + 1))
 	else
-		echo "ok - $name: make check failed (status $rc): $(grep -Em1 "$regex" "$log" | sed 's/^ *//')"
+		echo "ok - $name: make $target $ended: $(grep -Em1 "$regex" "$log" | sed 's/^ *//')"
 		passed=$((passed + 1))
 	fi
+}
+
+# expect_failure NAME REGEX VAR=VALUE...: make check must fail so.
+expect_failure() {
+	local name=$1 regex=$2
+
+	shift 2
+	expect "$name" check failed "$regex" "$@"
+}
+
+# expect_success NAME TARGET REGEX VAR=VALUE...: make TARGET must pass so.
+expect_success() {
+	local name=$1 target=$2 regex=$3
+
+	shift 3
+	expect "$name" "$target" passed "$regex" "$@"
 }
 
 expect_failure failing-selftest '^  FAILED  selftests: inject/fail_test \(1 passed, 1 failed' \
@@ -59,25 +78,6 @@ expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT
 # A boot that does not reach init in time is tried once more, then fails.
 expect_failure boot-timeout '^  FAILED  the guest did not reach its init within BOOT_TIMEOUT=1s, twice' \
 	BOOT_TIMEOUT=1
-
-# expect_success NAME TARGET REGEX VAR=VALUE...: make TARGET with the
-# settings must pass and print a line matching REGEX.
-expect_success() {
-	local name=$1 target=$2 regex=$3 log=$logs/$1.log rc=0
-	shift 3
-
-	env "$@" make -C "$top" --no-print-directory "$target" >"$log" 2>&1 || rc=$?
-	if [ "$rc" -ne 0 ]; then
-		echo "not ok - $name: make $target failed (status $rc) ($log)"
-		failed=$((failed + 1))
-	elif ! grep -Eq "$regex" "$log"; then
-		echo "not ok - $name: make $target passed without '$regex' ($log)"
-		failed=$((failed + 1))
-	else
-		echo "ok - $name: make $target passed: $(grep -Em1 "$regex" "$log" | sed 's/^ *//')"
-		passed=$((passed + 1))
-	fi
-}
 
 # A /dev/kvm that opens, and a QEMU whose KVM never runs the guest or
 # fails at once.  The verdict of a failed try is the runner's own file,
