@@ -350,7 +350,7 @@ else
 fi
 if [ "$boot_rc" -eq 1 ]; then
 	say "the guest did not reach its init within BOOT_TIMEOUT=${boot_timeout}s; last console lines:"
-	tail -n 5 "$console" | sed 's/^/  | /'
+	{ tail -n 5 "$console" 2>/dev/null || echo "(QEMU wrote no console)"; } | sed 's/^/  | /'
 	say "booting it once more"
 	start=$SECONDS
 	boot_rc=0
@@ -451,7 +451,7 @@ fi
 
 if [ "$status" -ne 0 ]; then
 	echo "mkernel: last lines of the guest console ($console):"
-	tail -n 40 "$console" | sed 's/^/  | /'
+	{ tail -n 40 "$console" 2>/dev/null || echo "(QEMU wrote no console)"; } | sed 's/^/  | /'
 	# Where each CPU was when the kernel reported: a stall or lockup
 	# report carries the backtraces of every CPU.  Printed last, where a
 	# truncated log still shows it.
