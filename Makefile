@@ -100,8 +100,9 @@ modules:
 		echo "mkernel: no kernel headers: set KDIR=, or install" \
 		     "linux-headers-amd64 (make check does)" >&2; exit 1; fi
 ifdef KDIR_FROM_DEBIAN
-	@echo "mkernel: the running kernel $(shell uname -r) has no build" \
-	      "directory; building against Debian's headers $(KDIR)"
+	@echo "mkernel: building against Debian's headers $(KDIR)" \
+	      "($(if $(KSERIES_GIVEN),KSERIES=$(KSERIES) given,the running kernel" \
+	      "$(shell uname -r) has no build directory))"
 endif
 	@mkdir -p $(KBUILD_DIR)
 	@cp -rsf $(SRC)/Kbuild $(SRC)/compat $(SRC)/include $(SRC)/mkchan $(SRC)/mkrep \

@@ -141,8 +141,6 @@ packages)
 	echo "linux-headers-$meta"
 	;;
 image)
-	v=$(kver)
-	[ -n "$v" ] || exit 1
 	echo "linux-image-$meta"
 	;;
 fetch)

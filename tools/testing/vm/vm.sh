@@ -307,6 +307,7 @@ boot() {
 		if [ "$waited" -ge "$limit" ]; then
 			kill $qemu_pid 2>/dev/null
 			wait $qemu_pid 2>/dev/null || true
+			qemu_pid=
 			wait $tail_pid 2>/dev/null || true
 			return 1
 		fi
@@ -315,6 +316,7 @@ boot() {
 	done
 	qemu_rc=0
 	wait $qemu_pid || qemu_rc=$?
+	qemu_pid=
 	wait $tail_pid 2>/dev/null || true
 	[ -s "$result" ] || return 2
 	return 0

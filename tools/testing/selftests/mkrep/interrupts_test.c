@@ -72,6 +72,7 @@
 #include "../mkernel_test.h"
 
 #define MAX_MEMBERS	8
+#define TOL_MIN		4	/* the least allowance, however few zaps */
 #define NPAGES		8	/* pages of the space */
 #define RANGE		4	/* pages every operation covers */
 #define DEFAULT_CYCLES	100	/* four operations each, two of them zaps */
@@ -796,6 +797,9 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 
 	/* Well under one interrupt per 10 zaps, judged on the zaps done. */
 	tol = zaps / TOL_ZAPS < TOL_ABS ? zaps / TOL_ZAPS : TOL_ABS;
+	/* A run cut short by the cap still tolerates a stray interrupt. */
+	if (tol < TOL_MIN)
+		tol = TOL_MIN;
 	TH_LOG("%d %s members, %u operations, %u zaps each, %.2f s, %llu wake-ups",
 	       r->n, variant->spin ? "polling" : "sleeping", ops, zaps,
 	       secs, (unsigned long long)(info1.wakeups - info0.wakeups));
