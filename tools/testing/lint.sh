@@ -37,7 +37,8 @@ cd "$top" || exit 1
 # check them.
 mapfile -t sources < <(git ls-files --cached --others --exclude-standard '*.c' '*.h' |
 	grep -v '/trace\.h$')
-mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' tools/testing/vm/init .ci/run)
+mapfile -t scripts < <(git ls-files --cached --others --exclude-standard '*.sh' tools/testing/vm/init \
+	tools/testing/vm/fake-kvm/qemu-system-x86_64 .ci/run)
 
 step "checkpatch.pl --strict on ${#sources[@]} files"
 if ! perl "$build/ksrc/checkpatch.pl" --strict --no-tree \
