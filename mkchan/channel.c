@@ -3,9 +3,11 @@
  * mkchan - channel objects: their memory, lifetime and per-user limit.
  *
  * A channel lives while an endpoint is open or a mapping of it exists;
- * each holds a reference.  Ring i is allocated page by page on the NUMA
- * node of its receiving CPU, charged to the creator's memory cgroup, and
- * mapped contiguously into the kernel with vmap().
+ * each holds a reference.  Ring i lives on the NUMA node of its receiving
+ * CPU and is charged to the creator's memory cgroup.  Its slots are one
+ * physically contiguous block, reached through the kernel's linear map: a
+ * vmap() would cost a vunmap() at close, and vunmap() ends in a kernel TLB
+ * flush that interrupts every CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -17,7 +19,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
-#include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -91,41 +92,48 @@ static void mkchan_ring_free(struct mkchan_ring *ring)
 {
 	unsigned int i;
 
-	if (ring->vaddr)
-		vunmap(ring->vaddr);
 	for (i = 0; i < ring->nr_pages; i++)
 		if (ring->pages[i])
 			__free_page(ring->pages[i]);
-	kvfree(ring->pages);
+	kfree(ring->pages);
 }
 
-/* The slot pages, then the sender's and the receiver's control page. */
+/*
+ * The slot pages, then the sender's and the receiver's control page.  The
+ * slots are one block of 2^order pages (nslots is a power of two of at
+ * least a page), split so that each page can be mapped and freed on its
+ * own.  At the ceiling of max_slots the block is 1 MiB (order 8): creation
+ * may then fail with -ENOMEM on a fragmented machine, and never warns.
+ */
 static int mkchan_ring_alloc(struct mkchan_ring *ring, unsigned int nslots,
 			     int node)
 {
 	unsigned int slot_pages = nslots * MKCHAN_SLOT_SIZE / PAGE_SIZE;
+	unsigned int order = ilog2(slot_pages);
+	struct page *block;
 	unsigned int i;
 
 	ring->node = node;
-	ring->nr_pages = slot_pages + 2;
-	ring->pages = kvcalloc(ring->nr_pages, sizeof(*ring->pages),
-			       MKCHAN_GFP);
-	if (!ring->pages) {
-		ring->nr_pages = 0;
+	ring->pages = kcalloc(slot_pages + 2, sizeof(*ring->pages), MKCHAN_GFP);
+	if (!ring->pages)
 		return -ENOMEM;
-	}
-	for (i = 0; i < ring->nr_pages; i++) {
+	ring->nr_pages = slot_pages + 2;
+	block = alloc_pages_node(node, MKCHAN_GFP | __GFP_ZERO | __GFP_NOWARN,
+				 order);
+	if (!block)
+		return -ENOMEM;
+	split_page(block, order);
+	for (i = 0; i < slot_pages; i++)
+		ring->pages[i] = block + i;
+	for (i = slot_pages; i < ring->nr_pages; i++) {
 		ring->pages[i] = alloc_pages_node(node, MKCHAN_GFP |
 						  __GFP_ZERO, 0);
 		if (!ring->pages[i])
 			return -ENOMEM;
 	}
-	ring->vaddr = vmap(ring->pages, ring->nr_pages, VM_MAP, PAGE_KERNEL);
-	if (!ring->vaddr)
-		return -ENOMEM;
-	ring->slots = ring->vaddr;
-	ring->sctl = ring->vaddr + slot_pages * PAGE_SIZE;
-	ring->rctl = ring->vaddr + (slot_pages + 1) * PAGE_SIZE;
+	ring->slots = page_address(ring->pages[0]);
+	ring->sctl = page_address(ring->pages[slot_pages]);
+	ring->rctl = page_address(ring->pages[slot_pages + 1]);
 	atomic64_set(&ring->sent, 0);
 	atomic64_set(&ring->received, 0);
 	atomic64_set(&ring->full, 0);

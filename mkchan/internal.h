@@ -27,8 +27,7 @@ extern unsigned int mkchan_max_channels_per_user;
  * struct mkchan_ring - one direction of a channel
  * @pages: the slot pages, then the sender's and the receiver's control page
  * @nr_pages: number of @pages
- * @vaddr: the kernel's contiguous mapping of @pages
- * @slots: the slots, at @vaddr
+ * @slots: the slots: @pages up to the control pages, contiguous
  * @sctl: the sender's control line (tail, waiting)
  * @rctl: the receiver's control line (head, waiting)
  * @node: NUMA node of @pages: the node of the receiving CPU
@@ -45,7 +44,6 @@ extern unsigned int mkchan_max_channels_per_user;
 struct mkchan_ring {
 	struct page **pages;
 	unsigned int nr_pages;
-	void *vaddr;
 	struct mkchan_slot *slots;
 	struct mkchan_ctl *sctl;
 	struct mkchan_ctl *rctl;
