@@ -181,8 +181,10 @@ struct mkrep_member {
  * @pending: an operation whose initiator was killed before every ack
  *	came (@pending.op_id is zero when there is none), under @op_lock:
  *	the next operation delivers it again first
- * @pending_pages: the pages it unmapped, freed once it is finished
- * @npending: how many
+ * @victims: the pages the operation in progress, or @pending, unmapped,
+ *	freed once every replica let go of them; allocated with the space
+ *	(room for every page), so that an operation allocates nothing
+ * @npending: how many of @victims belong to @pending
  * @member_lock: writers of @member
  * @member: the member on each CPU (RCU)
  * @joining: the member whose window JOIN is mapping, under @op_lock
@@ -204,7 +206,7 @@ struct mkrep_space {
 	u8 *prot;
 	unsigned long mapped;
 	struct mkrep_msg pending;
-	struct page **pending_pages;
+	struct page **victims;
 	unsigned long npending;
 	spinlock_t member_lock;	/* writers of @member */
 	struct mkrep_member __rcu **member;

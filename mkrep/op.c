@@ -706,11 +706,11 @@ static bool mkrep_op_valid(struct mkrep_space *s, const struct mkrep_op *op)
 
 /*
  * Change the space's record of its pages before the messages go: MAP
- * allocates (all or nothing), UNMAP takes the pages out into @victims,
- * to be freed once every replica acknowledged.
+ * allocates (all or nothing), UNMAP takes the pages out into the space's
+ * victims, to be freed once every replica acknowledged.
  */
 static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
-			 struct page ***victims, unsigned long *nvictims)
+			 unsigned long *nvictims)
 {
 	struct mkrep_space *s = me->space;
 	u64 i, end = req->first + req->npages;
@@ -737,14 +737,10 @@ static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
 		s->mapped += req->npages;
 		return 0;
 	case MKREP_OP_UNMAP:
-		*victims = kvmalloc_array(req->npages, sizeof(**victims),
-					  GFP_KERNEL_ACCOUNT);
-		if (!*victims)
-			return -ENOMEM;
 		for (i = req->first; i < end; i++) {
 			if (!s->pages[i])
 				continue;
-			(*victims)[(*nvictims)++] = s->pages[i];
+			s->victims[(*nvictims)++] = s->pages[i];
 			s->pages[i] = NULL;
 			s->prot[i] = 0;
 		}
@@ -781,9 +777,7 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 	if (ret)
 		return ret;
 	for (i = 0; i < s->npending; i++)
-		mkrep_page_free(s->pending_pages[i]);
-	kvfree(s->pending_pages);
-	s->pending_pages = NULL;
+		mkrep_page_free(s->victims[i]);
 	s->npending = 0;
 	s->pending.op_id = 0;
 	atomic64_inc(&s->ops);
@@ -792,7 +786,6 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 
 long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 {
-	struct page **victims = NULL;
 	unsigned long i, nvictims = 0;
 	struct mkrep_member *me;
 	struct mkrep_gather *g;
@@ -838,7 +831,7 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 		.npages = op.length >> PAGE_SHIFT,
 		.flags = spin ? MKREP_MSG_SPIN : 0,
 	};
-	ret = mkrep_prepare(me, &req, &victims, &nvictims);
+	ret = mkrep_prepare(me, &req, &nvictims);
 	if (ret)
 		goto out_me;
 	s->op_id = req.op_id;
@@ -851,14 +844,12 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 	if (ret) {
 		/* Killed with requests in flight: the next one finishes it. */
 		s->pending = req;
-		s->pending_pages = victims;
 		s->npending = nvictims;
-		victims = NULL;
 		goto out_me;
 	}
 	/* Every replica let go of them: no CPU can reach these pages. */
 	for (i = 0; i < nvictims; i++)
-		mkrep_page_free(victims[i]);
+		mkrep_page_free(s->victims[i]);
 	atomic64_inc(&s->ops);
 	op.members = g->sent;
 	op.acked = g->acked + 1;
@@ -870,7 +861,6 @@ out_me:
 out_unlock:
 	mkrep_op_unlock(s);
 out_put:
-	kvfree(victims);
 	mkrep_member_put(me);
 	if (ret)
 		return ret;

@@ -575,8 +575,8 @@ static void mkrep_space_free(struct mkrep_space *s)
 		if (s->pages[i])
 			mkrep_page_free(s->pages[i]);
 	for (i = 0; i < s->npending; i++)
-		mkrep_page_free(s->pending_pages[i]);
-	kvfree(s->pending_pages);
+		mkrep_page_free(s->victims[i]);
+	kvfree(s->victims);
 	kvfree(s->prot);
 	kvfree(s->pages);
 	kfree(s->member);
@@ -647,8 +647,9 @@ long mkrep_space_create(void __user *arg)
 	spin_lock_init(&s->member_lock);
 	s->pages = kvcalloc(s->npages, sizeof(*s->pages), MKREP_GFP);
 	s->prot = kvcalloc(s->npages, sizeof(*s->prot), MKREP_GFP);
+	s->victims = kvcalloc(s->npages, sizeof(*s->victims), MKREP_GFP);
 	s->member = kcalloc(nr_cpu_ids, sizeof(*s->member), MKREP_GFP);
-	if (!s->pages || !s->prot || !s->member) {
+	if (!s->pages || !s->prot || !s->victims || !s->member) {
 		mkrep_space_free(s);
 		return -ENOMEM;
 	}

@@ -59,7 +59,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,14 +327,6 @@ struct member {
 	unsigned int done;		/* operations applied and touched after */
 	uint64_t addr;			/* the window */
 };
-
-/* The debug flavour mkernel builds (tools/testing/vm/configs/debug.config). */
-static bool debug_kernel(void)
-{
-	struct utsname u;
-
-	return !uname(&u) && strstr(u.release, "-mkernel-debug");
-}
 
 struct shared {
 	int n;
@@ -833,19 +824,6 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 			TH_LOG("cpu%d: TLB shootdowns from mkrep operations", cpu);
 		if (!variant->spin)
 			continue;
-		/*
-		 * An open finding (testing.rst, "Interrupts"): on mkernel's
-		 * debug kernels, and only there, the member CPUs get 5 to 116
-		 * function-call IPIs and no TLB shootdown per 400 operations;
-		 * their source is not found yet.  There the count is logged,
-		 * and the TLB rows stay enforced.
-		 */
-		if (debug_kernel()) {
-			if (cal > cal_c + tol)
-				TH_LOG("cpu%d: %lld CAL too many (debug kernel: logged)",
-				       cpu, cal - cal_c - tol);
-			continue;
-		}
 		EXPECT_LE(cal, cal_c + tol)
 			TH_LOG("cpu%d: function-call IPIs from mkrep operations",
 			       cpu);
