@@ -66,7 +66,7 @@ expect_failure warn-panics '^  FAILED  the guest did not report the end' \
 expect_failure warn-in-log '^  FAILED  kernel log clean' \
 	MKCHECK_INJECT=warn MKCHECK_PANIC_ON_WARN=0
 expect_failure kasan-use-after-free 'BUG: KASAN: (slab-)?use-after-free in mkinject' \
-	MKCHECK_INJECT=uaf KFLAVOUR=debug KSERIES=6.1
+	MKCHECK_INJECT=uaf KFLAVOUR=debug
 expect_failure kcsan-data-race 'BUG: KCSAN: data-race in mkinject' \
 	MKCHECK_INJECT=race KFLAVOUR=kcsan
 expect_failure kernel-panic 'Kernel panic - not syncing: mkinject: injected panic' \
