@@ -6,8 +6,8 @@
  * each holds a reference.  Ring i lives on the NUMA node of its receiving
  * CPU and is charged to the creator's memory cgroup.  Its slots are one
  * physically contiguous block, reached through the kernel's linear map: a
- * vmap() would cost a vunmap() at close, and vunmap() ends in a kernel TLB
- * flush that interrupts every CPU.
+ * vmap() would cost a vunmap() at close, and vunmap()'s lazy purge ends,
+ * sooner or later, in a kernel TLB flush that interrupts every CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -98,18 +98,24 @@ static void mkchan_ring_free(struct mkchan_ring *ring)
 	kfree(ring->pages);
 }
 
+/* A ring of MKCHAN_MIN_SLOTS slots fills one page at least. */
+static_assert(MKCHAN_MIN_SLOTS * MKCHAN_SLOT_SIZE >= PAGE_SIZE);
+
 /*
  * The slot pages, then the sender's and the receiver's control page.  The
  * slots are one block of 2^order pages (nslots is a power of two of at
  * least a page), split so that each page can be mapped and freed on its
- * own.  At the ceiling of max_slots the block is 1 MiB (order 8): creation
- * may then fail with -ENOMEM on a fragmented machine, and never warns.
+ * own.  A block above PAGE_ALLOC_COSTLY_ORDER (64 KiB: more than 1024
+ * slots) is asked for once, without reclaim retries or a warning: on a
+ * fragmented machine creating such a ring fails with -ENOMEM instead of
+ * making an unprivileged caller drive compaction.
  */
 static int mkchan_ring_alloc(struct mkchan_ring *ring, unsigned int nslots,
 			     int node)
 {
 	unsigned int slot_pages = nslots * MKCHAN_SLOT_SIZE / PAGE_SIZE;
 	unsigned int order = ilog2(slot_pages);
+	gfp_t gfp = MKCHAN_GFP;
 	struct page *block;
 	unsigned int i;
 
@@ -118,8 +124,9 @@ static int mkchan_ring_alloc(struct mkchan_ring *ring, unsigned int nslots,
 	if (!ring->pages)
 		return -ENOMEM;
 	ring->nr_pages = slot_pages + 2;
-	block = alloc_pages_node(node, MKCHAN_GFP | __GFP_ZERO | __GFP_NOWARN,
-				 order);
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		gfp = GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN;
+	block = alloc_pages_node(node, gfp | __GFP_ZERO, order);
 	if (!block)
 		return -ENOMEM;
 	split_page(block, order);

@@ -171,6 +171,44 @@ TEST(create_bad_arguments)
 	close(dev);
 }
 
+/*
+ * A ring's slots are reached through the kernel's linear map: no channel
+ * leaves a vmap() area (whose vunmap() would end in a kernel TLB flush of
+ * every CPU), whatever its size.  /proc/vmallocinfo names the caller of
+ * every area.
+ */
+TEST(rings_are_not_vmapped)
+{
+	struct mkchan_query q = { .size = sizeof(q) };
+	int dev = dev_open(), fd[2][2], i, vi;
+	size_t len = 8 << 20, got = 0;
+	char *info = malloc(len), *line;
+	ssize_t n;
+
+	ASSERT_NE(NULL, info);
+	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_QUERY, &q));
+	ASSERT_EQ(0, create(dev, 0, 1, MKCHAN_MIN_SLOTS, 0, fd[0]));
+	ASSERT_EQ(0, create(dev, 1, 0, q.max_slots, 0, fd[1]));
+	vi = open("/proc/vmallocinfo", O_RDONLY);
+	ASSERT_LE(0, vi);
+	while ((n = read(vi, info + got, len - 1 - got)) > 0)
+		got += n;
+	close(vi);
+	ASSERT_LT(0, got);
+	info[got] = '\0';
+	line = strstr(info, "[mkchan]");
+	while (line && line > info && line[-1] != '\n')
+		line--;
+	EXPECT_EQ(NULL, line)
+		TH_LOG("a vmalloc area of mkchan's: %.160s", line);
+	for (i = 0; i < 2; i++) {
+		close(fd[i][0]);
+		close(fd[i][1]);
+	}
+	close(dev);
+	free(info);
+}
+
 TEST(create_offline_cpu)
 {
 	const char *path = "/sys/devices/system/cpu/cpu1/online";
