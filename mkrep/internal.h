@@ -182,9 +182,10 @@ struct mkrep_member {
  *	came (@pending.op_id is zero when there is none), under @op_lock:
  *	the next operation delivers it again first
  * @victims: the pages the operation in progress, or @pending, unmapped,
- *	freed once every replica let go of them; allocated with the space
- *	(room for every page), so that an operation allocates nothing
- * @npending: how many of @victims belong to @pending
+ *	freed once every replica let go of them, under @op_lock; allocated
+ *	with the space (room for every page), so that an operation
+ *	allocates nothing
+ * @npending: how many of @victims belong to @pending, under @op_lock
  * @member_lock: writers of @member
  * @member: the member on each CPU (RCU)
  * @joining: the member whose window JOIN is mapping, under @op_lock

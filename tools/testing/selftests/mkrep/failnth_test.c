@@ -289,14 +289,13 @@ TEST_F_TIMEOUT(inject, every_failure_point, 240)
 				ASSERT_TRUE(objects_unchanged(before, ops[i].name, n));
 				if (ops[i].run == op_map)
 					ASSERT_EQ(0, mapped_pages());
-				if (ops[i].run == op_unmap)
-					ASSERT_EQ(NPAGES, mapped_pages());
 			}
 			undo(&ops[i], fd);
-			if (ops[i].run == op_unmap && ret)
-				op_unmap(NULL);
 		}
 		EXPECT_GT(MAX_POINTS, n);
+		/* The space holds room for an UNMAP's pages: it allocates nothing. */
+		if (ops[i].run == op_unmap)
+			EXPECT_EQ(1, n) TH_LOG("MKREP_IOC_OP unmap allocates");
 		TH_LOG("%s: %u failure points", ops[i].name, n - 1);
 		total += n - 1;
 	}

@@ -478,6 +478,51 @@ TEST_F(space, member_death_mid_operation)
 }
 
 /*
+ * An UNMAP left pending by a killed initiator, then another UNMAP: the
+ * second one frees the pages of the first before it takes out its own
+ * (one array, allocated with the space, holds both in turn), and no page
+ * is left behind or freed twice.
+ */
+TEST_F(space, initiator_killed_mid_unmap_then_unmap)
+{
+	struct mkrep_space_info info;
+	struct mailbox *m = self->mb;
+	int victim = self->n - 1, i;
+
+	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 4, MKREP_PROT_READ));
+	EXPECT_EQ(4, mk_mkrep_count("pages"));
+	for (i = 0; i < self->n; i++)
+		ASSERT_EQ(0, run(&m[i], CMD_READ, 3 * page_size, 0));
+
+	ASSERT_EQ(0, kill(self->pid[victim], SIGSTOP));
+	memset(&m[0].op, 0, sizeof(m[0].op));
+	m[0].op.op = MKREP_OP_UNMAP;
+	m[0].op.length = 3 * page_size;
+	post(&m[0], CMD_OP, 0, 0);
+	EXPECT_EQ(-1, wait_done(&m[0], 300)) TH_LOG("done without the victim");
+	ASSERT_EQ(0, kill(self->pid[0], SIGKILL));
+	ASSERT_EQ(self->pid[0], waitpid(self->pid[0], NULL, 0));
+	self->pid[0] = 0;
+	/* Pending: its three pages are not freed yet. */
+	EXPECT_EQ(4, mk_mkrep_count("pages"));
+	ASSERT_EQ(0, kill(self->pid[victim], SIGCONT));
+
+	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_UNMAP, 3, 1, 0));
+	EXPECT_EQ(self->n - 1, m[1].op.acked);
+	for (i = 1; i < self->n; i++) {
+		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 0, 0))
+			TH_LOG("member %d reads a page of the first unmap", i);
+		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 3 * page_size, 0))
+			TH_LOG("member %d reads the page of the second", i);
+	}
+	ASSERT_EQ(0, space_info(self->fd, &info));
+	EXPECT_EQ(0, info.mapped_pages);
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+	EXPECT_EQ(3, info.ops) TH_LOG("map, the unfinished unmap, unmap");
+}
+
+/*
  * The initiator itself killed while a member does not serve: the next
  * operation delivers the unfinished one again first, so no member keeps
  * the page it unmapped, and then does its own.
