@@ -113,11 +113,18 @@ endif
 		$(KBUILD_DIR)/ko/
 
 # A test-only module of the selftests: it uses mkchan's in-kernel API.
+# kbuild does not relink it when mkchan's symbol versions change (a
+# changed struct behind an exported function), so the versions it was
+# built against are kept beside it, and a change starts it afresh.
 test-modules: modules
+	@if ! cmp -s $(KBUILD_DIR)/Module.symvers \
+		$(KBUILD_DIR)/kapi_test/.mkchan.symvers; then \
+		rm -rf $(KBUILD_DIR)/kapi_test; fi
 	@mkdir -p $(KBUILD_DIR)/kapi_test
 	@cp -rsf $(SRC)/tools/testing/selftests/mkchan/kapi/. $(KBUILD_DIR)/kapi_test/
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/kapi_test \
 		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
+	@cp $(KBUILD_DIR)/Module.symvers $(KBUILD_DIR)/kapi_test/.mkchan.symvers
 	@cp $(KBUILD_DIR)/kapi_test/mkchan_kapi_test.ko $(KBUILD_DIR)/ko/
 
 # --- user space -------------------------------------------------------------

@@ -84,6 +84,36 @@ for v in "5 15" "6 0" "6 13" "7 1"; do
 	fi
 done
 
+# An incremental build after a change of a struct behind mkchan's
+# exported functions: the test module must be relinked against the new
+# symbol versions, or it fails to load ("disagrees about version").
+step "the test module follows a change of mkchan's symbol versions"
+work=$(mktemp -d)
+git ls-files --cached --others --exclude-standard -z |
+	xargs -0 cp --parents -t "$work"
+crc() {
+	awk -v s=mkchan_send '$2 == s { print tolower($1) }' "$@"
+}
+if make --no-print-directory -C "$work" modules test-modules \
+	BUILD="$work/build" KDIR="$kdir" >/dev/null 2>&1; then
+	before=$(crc "$work"/build/kernel/*/Module.symvers)
+	sed -i 's/^\tint node;$/&\n\tint lint_changed;/' "$work/mkchan/internal.h"
+	make --no-print-directory -C "$work" modules test-modules \
+		BUILD="$work/build" KDIR="$kdir" >/dev/null 2>&1 ||
+		fail "the incremental build"
+	want=$(crc "$work"/build/kernel/*/Module.symvers)
+	got=$(modprobe --dump-modversions \
+		"$work"/build/kernel/*/ko/mkchan_kapi_test.ko | crc)
+	if [ -z "$want" ] || [ "$want" = "$before" ]; then
+		fail "the struct change did not change mkchan_send's version"
+	elif [ "$got" != "$want" ]; then
+		fail "mkchan_kapi_test.ko kept mkchan_send's old version"
+	fi
+else
+	fail "the build of a copy of the tree"
+fi
+rm -rf "$work"
+
 step "user space with -Werror"
 if ! make --no-print-directory user tests BUILD="$lintdir" \
 	CFLAGS="-O2 -g -Werror" >/dev/null; then
