@@ -98,6 +98,8 @@ enum {
  * @messages: messages sent and received for the operation
  * @spin: poll instead of sleeping
  * @forwarding: gathering as a tree leader, for another initiator
+ * @apply_own: an initiator's: its own replica is still to be changed,
+ *	which the gathering does once the first requests are out
  */
 struct mkrep_gather {
 	struct mkrep_msg req;
@@ -110,6 +112,7 @@ struct mkrep_gather {
 	unsigned int messages;
 	bool spin;
 	bool forwarding;
+	bool apply_own;
 };
 
 /**

@@ -3,13 +3,14 @@
  * mkrep - operations on spaces, as messages between members.
  *
  * An operation is started by a member (the initiator) on its own CPU.  It
- * applies the operation to its own replica, sends a request over mkchan
- * to the other members in the order of the space's strategy, and gathers
- * their acknowledgements.  A member applies a request to its own replica
- * when its thread, bound to its CPU, serves (MKREP_IOC_SERVE; or while it
- * waits in MKREP_IOC_OP itself): only that thread changes the replica and
- * flushes only its own CPU's TLB.  Nothing on this path sends an IPI,
- * except the wake-up of a member that chose to sleep, which is counted.
+ * sends a request over mkchan to the other members in the order of the
+ * space's strategy, applies the operation to its own replica while they
+ * apply theirs, and gathers their acknowledgements.  A member applies a
+ * request to its own replica when its thread, bound to its CPU, serves
+ * (MKREP_IOC_SERVE; or while it waits in MKREP_IOC_OP itself): only that
+ * thread changes the replica and flushes only its own CPU's TLB.  Nothing
+ * on this path sends an IPI, except the wake-up of a member that chose to
+ * sleep, which is counted.
  *
  * Operations are serialised by the space's op_lock, so a member receives
  * requests of one operation at a time; a request whose number is not
@@ -27,6 +28,7 @@
 #include <linux/topology.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * mkrep_caller() - the member of the calling process, bound to its CPU
@@ -155,6 +157,7 @@ static int mkrep_send(struct mkrep_member *me, unsigned int to,
 	}
 	if (ret)
 		return ret;
+	trace_mkrep_send(msg->op_id, me->cpu, to, msg->kind, msg->flags);
 	WRITE_ONCE(me->messages, me->messages + 1);
 	mkrep_kick(s, to);
 	return 0;
@@ -208,12 +211,31 @@ static void mkrep_apply(struct mkrep_member *me, const struct mkrep_msg *msg)
 			zap_vma_ptes(vma, me->win_start + (msg->first << PAGE_SHIFT),
 				     msg->npages << PAGE_SHIFT);
 	}
+	trace_mkrep_apply(msg->op_id, me->cpu, msg->op, msg->first,
+			  msg->npages, zap);
 out:
 	mmap_write_unlock(mm);
 }
 
-static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *req,
-			      bool spin)
+/*
+ * The initiator's own replica, once its first requests are out: the
+ * members apply theirs meanwhile.  Called where the gathering starts, and
+ * after the delivery, whether it succeeded (an initiator with nobody to
+ * ask) or not (killed before it gathered): no initiator releases op_lock
+ * before it applied its own operation, which is what lets a request count
+ * as its sender's ack (mkrep_handle_req()).
+ */
+static void mkrep_apply_own(struct mkrep_member *me, struct mkrep_gather *g)
+{
+	if (!g->apply_own)
+		return;
+	g->apply_own = false;
+	mkrep_apply(me, &g->req);
+	me->applied = g->req.op_id;
+}
+
+static void mkrep_gather_init(struct mkrep_gather *g,
+			      const struct mkrep_msg *req, bool spin)
 {
 	g->req = *req;
 	cpumask_clear(g->wait);
@@ -225,6 +247,7 @@ static void mkrep_gather_init(struct mkrep_gather *g, const struct mkrep_msg *re
 	g->messages = 0;
 	g->spin = spin;
 	g->forwarding = false;
+	g->apply_own = false;
 }
 
 static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
@@ -303,6 +326,7 @@ static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
 	bool done;
 	int ev = 0, ret;
 
+	mkrep_apply_own(me, g);
 	me->gathering = true;
 	for (;;) {
 		if (!g->spin)
@@ -449,7 +473,8 @@ static unsigned int mkrep_handle_req(struct mkrep_member *me,
 	return applied;
 }
 
-static void mkrep_handle_ack(struct mkrep_member *me, const struct mkrep_msg *ack)
+static void mkrep_handle_ack(struct mkrep_member *me,
+			     const struct mkrep_msg *ack)
 {
 	struct mkrep_gather *g = &me->gather;
 
@@ -512,6 +537,8 @@ static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
 			if (WARN_ON_ONCE(!mkrep_msg_valid(me, cpu, type, len,
 							  &buf.msg)))
 				continue;
+			trace_mkrep_recv(buf.msg.op_id, cpu, me->cpu,
+					 buf.msg.kind, buf.msg.flags);
 			if (buf.msg.kind == MKREP_MSG_REQ)
 				served += mkrep_handle_req(me, &buf.msg, spin);
 			else
@@ -768,12 +795,10 @@ static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
 
 	if (!s->pending.op_id)
 		return 0;
-	if (me->applied < s->pending.op_id) {
-		mkrep_apply(me, &s->pending);
-		me->applied = s->pending.op_id;
-	}
 	mkrep_gather_init(g, &s->pending, spin);
+	g->apply_own = me->applied < s->pending.op_id;
 	ret = mkrep_deliver(me, g);
+	mkrep_apply_own(me, g);
 	if (ret)
 		return ret;
 	for (i = 0; i < s->npending; i++)
@@ -836,11 +861,12 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 		goto out_me;
 	s->op_id = req.op_id;
 
-	mkrep_apply(me, &req);
-	me->applied = req.op_id;
 	g = &me->gather;
 	mkrep_gather_init(g, &req, spin);
+	g->apply_own = true;
 	ret = mkrep_deliver(me, g);
+	/* Nobody asked, or killed before the gathering: applied now. */
+	mkrep_apply_own(me, g);
 	if (ret) {
 		/* Killed with requests in flight: the next one finishes it. */
 		s->pending = req;

@@ -6,10 +6,11 @@
  * with its own shared mapping of one memfd page, hence its own page table
  * and its own TLB entry for the page.  The first process is joined to each
  * other one by a libmkchan channel in plain shared memory.  To unmap, it
- * unmaps its own mapping, then sends a URPC message to every other process
- * (broadcast: to all, then gathers the answers; unicast: one at a time,
- * each answer before the next message), which unmaps its own mapping and
- * answers: as mkrep does it, in the same order.  A process that runs on
+ * sends a URPC message to every other process (broadcast: to all, then
+ * gathers the answers; unicast: one at a time, each answer before the next
+ * message), each of which unmaps its own mapping and answers; it unmaps
+ * its own mapping once its first messages are out, while the others work:
+ * as mkrep does it, in the same order.  A process that runs on
  * one CPU only flushes its own TLB, with no IPI, so the operation needs
  * none.  Everyone polls.
  */
@@ -180,27 +181,45 @@ static int gather(struct group *g, unsigned int i, uint32_t seq)
 	return 0;
 }
 
-/* Apply @cmd here, then in every other process as @strategy says. */
+/* Apply @cmd to the first process's own mapping. */
+static int apply_own(struct group *g, uint32_t cmd, uint32_t seq)
+{
+	int ret = apply(&g->pg, cmd, 0, seq);
+
+	if (ret)
+		sd_fail("shm", cmd_name(cmd), ret);
+	return ret ? -1 : 0;
+}
+
+/*
+ * Apply @cmd in every process as @strategy says, overlapping the first
+ * process's own change with the others': broadcast sends every message,
+ * then applies its own, then gathers; unicast sends the first message,
+ * applies its own, then gathers each answer before the next message.
+ */
 static int deliver(struct group *g, uint32_t cmd, int strategy)
 {
 	struct msg msg = { .cmd = cmd, .seq = ++g->seq };
+	bool own = false;
 	unsigned int i;
 	int ret;
 
-	ret = apply(&g->pg, cmd, 0, msg.seq);
-	if (ret) {
-		sd_fail("shm", cmd_name(cmd), ret);
-		return -1;
-	}
 	for (i = 1; i < g->k; i++) {
 		ret = send_msg(g->m[i].ep[0], &msg);
 		if (ret) {
 			sd_fail("shm", "send", ret);
 			return -1;
 		}
+		if (strategy == BROADCAST && i < g->k - 1)
+			continue;
+		if (!own && apply_own(g, cmd, msg.seq))
+			return -1;
+		own = true;
 		if (strategy == UNICAST && gather(g, i, msg.seq))
 			return -1;
 	}
+	if (!own && apply_own(g, cmd, msg.seq))
+		return -1;
 	for (i = 1; i < g->k && strategy == BROADCAST; i++)
 		if (gather(g, i, msg.seq))
 			return -1;

@@ -15,8 +15,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -399,6 +402,118 @@ TEST_F(space, protect_everywhere)
 			    MKREP_PROT_READ | MKREP_PROT_WRITE));
 	for (i = 0; i < self->n; i++)
 		EXPECT_EQ(0, run(&m[i], CMD_WRITE, 8 * i, 7));
+}
+
+#define TRACING	"/sys/kernel/tracing"
+
+/*
+ * The line of @buf, counting from 1, of the @nth line (from 1) that holds
+ * both @a and @b; 0 if there is none.
+ */
+static int trace_line(const char *buf, int nth, const char *a, const char *b)
+{
+	const char *p = buf, *end;
+	int line = 1;
+	size_t len;
+	char tmp[512];
+
+	for (; *p; line++, p = *end ? end + 1 : end) {
+		end = strchrnul(p, '\n');
+		len = end - p < (long)sizeof(tmp) - 1 ? end - p : sizeof(tmp) - 1;
+		memcpy(tmp, p, len);
+		tmp[len] = '\0';
+		if (strstr(tmp, a) && strstr(tmp, b) && !--nth)
+			return line;
+	}
+	return 0;
+}
+
+/* All of a file that may be longer than one read() gives. */
+static long read_all(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/*
+ * Overlap: the initiator sends its first request, then changes its own
+ * replica, then gathers, in every strategy, so that its own zap and flush
+ * run while the members do theirs.  Seen in the mkrep_send, mkrep_apply
+ * and mkrep_recv trace events of the initiator's CPU, which records them
+ * in the order they happened.  With unicast, the initiator applies before
+ * it asks its second member.
+ */
+TEST_F(space, initiator_sends_before_it_applies)
+{
+	static const unsigned int ops[] = { MKREP_OP_MAP, MKREP_OP_UNMAP };
+	const size_t len = 16 << 20;
+	int cpu = self->mb[0].cpu, i, ret[3], sent, sent2, applied, acked;
+	char *buf, send[64], apply[64], recv[64], to[32];
+	long record_cmd, got;
+
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	if (access(TRACING "/events", F_OK))
+		ASSERT_EQ(0, mount("tracefs", TRACING, "tracefs", 0, NULL));
+	ASSERT_EQ(0, access(TRACING "/events/mkrep/mkrep_apply", F_OK));
+	/* No comm recording: see mkchan/channel_test.c. */
+	record_cmd = mk_read_long(TRACING "/options/record-cmd");
+	ASSERT_LE(0, record_cmd);
+	ASSERT_EQ(0, mk_write_str(TRACING "/options/record-cmd", "0"));
+	ASSERT_EQ(0, mk_write_str(TRACING "/trace", ""));
+	ASSERT_EQ(0, mk_write_str(TRACING "/events/mkrep/enable", "1"));
+	ret[0] = run_op(&self->mb[0], MKREP_OP_MAP, 0, 2,
+			MKREP_PROT_READ | MKREP_PROT_WRITE);
+	ret[1] = run(&self->mb[1], CMD_WRITE, 0, 7);
+	ret[2] = run_op(&self->mb[0], MKREP_OP_UNMAP, 0, 2, 0);
+	/* Tracing off again before anything may fail. */
+	mk_write_str(TRACING "/events/mkrep/enable", "0");
+	mk_write_str(TRACING "/options/record-cmd", record_cmd ? "1" : "0");
+	got = read_all(TRACING "/trace", buf, len);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, ret[i]) TH_LOG("step %d", i);
+	ASSERT_LT(0, got);
+	ASSERT_GT((long)len - 1, got) TH_LOG("the trace did not fit");
+
+	/* A new space: its operations are numbered 1 and 2. */
+	snprintf(to, sizeof(to), " to=%d ack", cpu);
+	for (i = 0; i < 2; i++) {
+		snprintf(send, sizeof(send), "mkrep_send: op=%d from=%d ",
+			 i + 1, cpu);
+		snprintf(apply, sizeof(apply), "mkrep_apply: op=%d cpu=%d ",
+			 i + 1, cpu);
+		snprintf(recv, sizeof(recv), "mkrep_recv: op=%d ", i + 1);
+		sent = trace_line(buf, 1, send, " req");
+		sent2 = trace_line(buf, 2, send, " req");
+		applied = trace_line(buf, 1, apply, "");
+		acked = trace_line(buf, 1, recv, to);
+		ASSERT_NE(0, sent) TH_LOG("op %u: no request traced", ops[i]);
+		ASSERT_NE(0, applied) TH_LOG("op %u: no apply traced", ops[i]);
+		ASSERT_NE(0, acked) TH_LOG("op %u: no ack traced", ops[i]);
+		EXPECT_LT(sent, applied)
+			TH_LOG("op %u: the initiator applied (line %d) before it sent (line %d)",
+			       ops[i], applied, sent);
+		EXPECT_LT(applied, acked)
+			TH_LOG("op %u: an ack taken (line %d) before the apply (line %d)",
+			       ops[i], acked, applied);
+		if (variant->strategy == MKREP_STRATEGY_UNICAST && self->n > 2) {
+			ASSERT_NE(0, sent2);
+			EXPECT_LT(applied, sent2)
+				TH_LOG("op %u: applied (line %d) after request 2 (line %d)",
+				       ops[i], applied, sent2);
+		}
+	}
+	free(buf);
 }
 
 /* Member by member, page by page: the first read that fails, or -1. */
