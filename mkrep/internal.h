@@ -138,6 +138,8 @@ struct mkrep_gather {
  *	gathering, left over, has stopped
  * @has_deferred: @deferred holds a request
  * @sleeping: threads of the member going to sleep: senders must wake it
+ * @op_waiting: those of them that wait for the space's op_lock: its
+ *	release wakes them
  * @events: bumped by each wake-up
  * @wq: where the member sleeps
  * @messages: messages the member sent
@@ -161,6 +163,7 @@ struct mkrep_member {
 	bool has_deferred;
 	struct mkrep_msg deferred;
 	atomic_t sleeping;
+	atomic_t op_waiting;
 	atomic_t events;
 	wait_queue_head_t wq;
 	u64 messages;

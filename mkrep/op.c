@@ -87,7 +87,7 @@ static bool mkrep_active(struct mkrep_space *s, unsigned int cpu)
 	return active;
 }
 
-/* Wake every member's waiters: a member left, or op_lock is free. */
+/* Wake every member's waiters: a member left. */
 void mkrep_wake_all(struct mkrep_space *s)
 {
 	struct mkrep_member *t;
@@ -589,8 +589,10 @@ static int mkrep_op_lock(struct mkrep_member *me, bool spin)
 	int ev = 0, ret = 0;
 
 	for (;;) {
-		if (!spin)
+		if (!spin) {
 			ev = mkrep_sleepy(me);
+			atomic_inc(&me->op_waiting);
+		}
 		atomic_inc(&s->op_waiters);
 		/* Counted before we try; pairs with mkrep_op_unlock() */
 		smp_mb__after_atomic();
@@ -615,23 +617,44 @@ static int mkrep_op_lock(struct mkrep_member *me, bool spin)
 			goto out;
 		}
 		atomic_dec(&s->op_waiters);
-		if (!spin)
+		if (!spin) {
+			atomic_dec(&me->op_waiting);
 			atomic_dec(&me->sleeping);
+		}
 	}
 out:
 	atomic_dec(&s->op_waiters);
-	if (!spin)
+	if (!spin) {
+		atomic_dec(&me->op_waiting);
 		atomic_dec(&me->sleeping);
+	}
 	return ret;
 }
 
+/*
+ * op_lock is free: wake the members that sleep waiting for it, and only
+ * those (a wake-up of a sleeping member is an IPI).  Polling waiters see
+ * it by themselves.
+ */
 void mkrep_op_unlock(struct mkrep_space *s)
 {
+	struct mkrep_member *t;
+	unsigned int cpu;
+
 	mutex_unlock(&s->op_lock);
 	/* Pairs with the barrier in mkrep_op_lock(). */
 	smp_mb();
-	if (atomic_read(&s->op_waiters))
-		mkrep_wake_all(s);
+	if (!atomic_read(&s->op_waiters))
+		return;
+	rcu_read_lock();
+	for_each_possible_cpu(cpu) {
+		t = rcu_dereference(s->member[cpu]);
+		if (!t || !atomic_read(&t->op_waiting))
+			continue;
+		atomic_inc(&t->events);
+		wake_up(&t->wq);
+	}
+	rcu_read_unlock();
 }
 
 /*

@@ -183,6 +183,7 @@ FIXTURE(space) {
 	int fd;
 	int n;
 	int offline;
+	pid_t extra;			/* a member outside the mailboxes */
 	pid_t pid[MAX_MEMBERS];
 	struct mailbox *mb;
 };
@@ -293,6 +294,10 @@ FIXTURE_TEARDOWN(space)
 
 	if (self->offline >= 0)
 		set_online(self->offline, 1);
+	if (self->extra > 0) {
+		kill(self->extra, SIGKILL);
+		waitpid(self->extra, NULL, 0);
+	}
 
 	for (i = 0; i < self->n; i++)
 		if (self->pid[i] > 0)
@@ -815,6 +820,126 @@ TEST_F(space, serve_wait_is_woken)
 	EXPECT_EQ(self->n, m[0].op.acked);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* What the sleeper of op_lock_release_wakes_only_its_waiters counted. */
+struct sleeper {
+	int ready;
+	int stop;
+	long served;
+	long switches;		/* voluntary context switches while serving */
+};
+
+static long voluntary_switches(void)
+{
+	char buf[4096], *p;
+
+	if (mk_read_file("/proc/thread-self/status", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	return p ? strtol(p + strlen("\nvoluntary_ctxt_switches:"), NULL, 10) : -1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+/* A member on @cpu that sleeps in MKREP_SERVE_WAIT until told to stop. */
+static void sleeper_main(int fd, int cpu, struct sleeper *sl)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	uint64_t addr = 0;
+	unsigned int served;
+	long before;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	if (mk_pin_cpu(cpu) || join(fd, cpu, &addr))
+		_exit(1);
+	before = voluntary_switches();
+	__atomic_store_n(&sl->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&sl->stop, __ATOMIC_ACQUIRE)) {
+		served = 0;
+		if (serve(fd, MKREP_SERVE_WAIT, &served) && errno != EINTR)
+			_exit(2);
+		sl->served += served;
+	}
+	sl->switches = voluntary_switches() - before;
+	_exit(before < 0 ? 3 : 0);
+}
+
+static void post_op(struct mailbox *mb, unsigned int op, unsigned int first,
+		    unsigned int n, unsigned int prot)
+{
+	memset(&mb->op, 0, sizeof(mb->op));
+	mb->op.op = op;
+	mb->op.prot = prot;
+	mb->op.offset = first * page_size;
+	mb->op.length = n * page_size;
+	post(mb, CMD_OP, 0, 0);
+}
+
+/*
+ * The release of op_lock wakes the members that sleep waiting for it, and
+ * no other (the wake-up of a sleeping member is an IPI).  Member A's
+ * operation waits for member S, stopped; meanwhile B's operation sleeps
+ * waiting for op_lock; S goes on, A's operation ends and releases op_lock
+ * to B.  A fourth member sleeps in MKREP_SERVE_WAIT throughout: it must
+ * be woken by the requests sent to it, no more.  (Waking every member
+ * gave it one more each round, in the broadcast and tree cases at least;
+ * with unicast it may be awake then.)
+ */
+TEST_F(space, op_lock_release_wakes_only_its_waiters)
+{
+	const int rounds = 20;
+	struct mailbox *a = &self->mb[0], *b = &self->mb[2];
+	int last = self->n - 1, i, status;
+	struct sleeper *sl;
+
+	ASSERT_LE(4, self->n) TH_LOG("needs four CPUs");
+	sl = mmap(NULL, sizeof(*sl), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sl);
+	memset(sl, 0, sizeof(*sl));
+	ASSERT_EQ(0, run(&self->mb[last], CMD_LEAVE, 0, 0));
+	self->extra = fork();
+	ASSERT_LE(0, self->extra);
+	if (!self->extra)
+		sleeper_main(self->fd, self->mb[last].cpu, sl);
+	for (i = 0; i < 20000 && !__atomic_load_n(&sl->ready, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ASSERT_EQ(1, sl->ready);
+
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, kill(self->pid[1], SIGSTOP));
+		post_op(a, MKREP_OP_MAP, 0, 1, MKREP_PROT_READ);
+		usleep(100 * 1000);
+		post_op(b, MKREP_OP_MAP, 1, 1, MKREP_PROT_READ);
+		usleep(100 * 1000);
+		ASSERT_EQ(0, kill(self->pid[1], SIGCONT));
+		ASSERT_EQ(0, wait_done(a, 30000));
+		ASSERT_EQ(0, wait_done(b, 30000));
+		ASSERT_EQ(0, run_op(a, MKREP_OP_UNMAP, 0, 2, 0));
+	}
+
+	/* Stop the sleeper: a signal may land before it sleeps; repeat it. */
+	__atomic_store_n(&sl->stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 500; i++) {
+		kill(self->extra, SIGUSR1);
+		if (waitpid(self->extra, &status, WNOHANG) == self->extra)
+			break;
+		usleep(10 * 1000);
+	}
+	ASSERT_GT(500, i) TH_LOG("the sleeper did not stop");
+	self->extra = 0;
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("%d operations: the sleeper served %ld requests in %ld voluntary switches",
+	       3 * rounds, sl->served, sl->switches);
+	EXPECT_EQ(3 * rounds, sl->served);
+	/* One a request, and a few for the rest (the signals, the exit). */
+	EXPECT_LE(sl->switches, sl->served + 5)
+		TH_LOG("the sleeper was woken without a request");
+	munmap(sl, sizeof(*sl));
 }
 
 /* A process per CPU is the most there can be. */
