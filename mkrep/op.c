@@ -250,6 +250,9 @@ static void mkrep_gather_init(struct mkrep_gather *g,
 	g->apply_own = false;
 }
 
+static int mkrep_refan(struct mkrep_member *me, struct mkrep_gather *g,
+		       unsigned int leader);
+
 static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
 		     unsigned int cpu, bool forward)
 {
@@ -264,7 +267,8 @@ static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
 	g->sent++;
 	if (ret) {
 		g->removed++;	/* gone: not waited for */
-		return 0;
+		/* A leader that is gone: its node is asked directly. */
+		return forward ? mkrep_refan(me, g, cpu) : 0;
 	}
 	g->messages++;
 	cpumask_set_cpu(cpu, g->wait);
@@ -666,7 +670,7 @@ static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g)
 	struct mkrep_space *s = me->space;
 	int mynode = cpu_to_node(me->cpu);
 	nodemask_t done = NODE_MASK_NONE;
-	unsigned int cpu;
+	unsigned int cpu, lead;
 	int node, best, ret;
 
 	switch (s->strategy) {
@@ -695,25 +699,31 @@ static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g)
 	default:	/* MKREP_STRATEGY_TREE */
 		node_set(mynode, done);
 		for (;;) {
-			/* The farthest node with members that is left. */
+			/*
+			 * The farthest node with members that is left, and
+			 * its first active member, its leader, in one scan:
+			 * a leader that leaves after it was chosen is still
+			 * asked, and its node is then asked directly
+			 * (mkrep_check_removed(), or mkrep_ask() when the
+			 * request could not even be sent).
+			 */
 			best = NUMA_NO_NODE;
+			lead = nr_cpu_ids;
 			for_each_cpu(cpu, me->peers) {
 				node = cpu_to_node(cpu);
 				if (node_isset(node, done) || !mkrep_active(s, cpu))
 					continue;
 				if (best == NUMA_NO_NODE ||
 				    node_distance(mynode, node) >
-				    node_distance(mynode, best))
+				    node_distance(mynode, best)) {
 					best = node;
+					lead = cpu;
+				}
 			}
 			if (best == NUMA_NO_NODE)
 				break;
 			node_set(best, done);
-			/* Its first member leads it. */
-			for_each_cpu(cpu, me->peers)
-				if (cpu_to_node(cpu) == best && mkrep_active(s, cpu))
-					break;
-			ret = mkrep_ask(me, g, cpu, true);
+			ret = mkrep_ask(me, g, lead, true);
 			if (ret)
 				return ret;
 		}
