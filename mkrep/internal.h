@@ -197,7 +197,8 @@ struct mkrep_member {
  * @joining: the member whose window JOIN is mapping, under @op_lock
  * @joiner: the task in that JOIN: the only one whose mmap() succeeds
  * @ops: operations completed
- * @wakeups: sleeping members woken by a message
+ * @wakeups: sleeping members woken by a message, or by the release of
+ *	the op_lock they wait for
  * @removed: members removed
  * @evicted: members evicted by CPU hotplug
  * @messages: messages sent by members since reaped

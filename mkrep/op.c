@@ -427,10 +427,13 @@ static unsigned int mkrep_handle_req(struct mkrep_member *me,
 		}
 		if (g->req.op_id == req->op_id) {
 			/*
-			 * A request comes only from a member that applied it:
+			 * A request comes from a member that applied it, or
+			 * from the holder of op_lock, which applies before it
+			 * gathers or lets go of the lock (mkrep_apply_own()):
 			 * as good as its ack when it was asked for its own
-			 * replica only.  Two members gathering for the same
-			 * operation thus never wait for each other.
+			 * replica only (design.rst, "Two members gathering").
+			 * Two members gathering for the same operation thus
+			 * never wait for each other.
 			 */
 			if (!cpumask_test_cpu(req->from, g->forwarded) &&
 			    cpumask_test_and_clear_cpu(req->from, g->wait))
@@ -657,6 +660,7 @@ void mkrep_op_unlock(struct mkrep_space *s)
 			continue;
 		atomic_inc(&t->events);
 		wake_up(&t->wq);
+		atomic64_inc(&s->wakeups);
 	}
 	rcu_read_unlock();
 }
