@@ -891,7 +891,7 @@ static void post_op(struct mailbox *mb, unsigned int op, unsigned int first,
  */
 TEST_F(space, op_lock_release_wakes_only_its_waiters)
 {
-	const int rounds = 20;
+	const int rounds = 30;
 	struct mailbox *a = &self->mb[0], *b = &self->mb[2];
 	int last = self->n - 1, i, status;
 	struct sleeper *sl;
@@ -936,8 +936,12 @@ TEST_F(space, op_lock_release_wakes_only_its_waiters)
 	TH_LOG("%d operations: the sleeper served %ld requests in %ld voluntary switches",
 	       3 * rounds, sl->served, sl->switches);
 	EXPECT_EQ(3 * rounds, sl->served);
-	/* One a request, and a few for the rest (the signals, the exit). */
-	EXPECT_LE(sl->switches, sl->served + 5)
+	/*
+	 * One a request, and a few for the rest (the signals, the exit, a
+	 * contended wait-queue lock on PREEMPT_RT); waking every member
+	 * added about one every other round.
+	 */
+	EXPECT_LE(sl->switches, sl->served + 8)
 		TH_LOG("the sleeper was woken without a request");
 	munmap(sl, sizeof(*sl));
 }
@@ -1072,6 +1076,39 @@ FIXTURE_SETUP(alone)
 FIXTURE_TEARDOWN(alone)
 {
 	close(self->fd);
+}
+
+/*
+ * A space's only member: its UNMAP has nobody to ask, and still changes
+ * its own replica before it returns, and before the page is freed.
+ * Unicast is the strategy that then never gathers.
+ */
+TEST_F(alone, lone_member_unmap_faults)
+{
+	struct mkrep_op op;
+	uint64_t v = 42;
+
+	close(self->fd);
+	ASSERT_EQ(0, space_create(MKREP_STRATEGY_UNICAST, NPAGES * page_size,
+				  &self->fd));
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
+	ASSERT_EQ(0, join(self->fd, self->cpu, &self->addr));
+	memset(&op, 0, sizeof(op));
+	op.op = MKREP_OP_MAP;
+	op.prot = MKREP_PROT_READ | MKREP_PROT_WRITE;
+	op.length = page_size;
+	ASSERT_EQ(0, do_op(self->fd, &op));
+	ASSERT_EQ(0, access_word((uint64_t *)self->addr, 1, &v));
+	ASSERT_EQ(1, mk_mkrep_count("pages"));
+	memset(&op, 0, sizeof(op));
+	op.op = MKREP_OP_UNMAP;
+	op.length = page_size;
+	ASSERT_EQ(0, do_op(self->fd, &op));
+	EXPECT_EQ(1, op.acked);
+	EXPECT_EQ(SIGSEGV, access_word((uint64_t *)self->addr, 0, &v))
+		TH_LOG("the only member still reads the page it unmapped");
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+	ASSERT_EQ(0, munmap((void *)self->addr, NPAGES * page_size));
 }
 
 TEST_F(alone, join_bad_arguments)
