@@ -10,6 +10,9 @@
 #   - the compat layer's promises: no kernel version test in the modules'
 #     .c files, and a kernel outside the supported range stopped with
 #     compat/Kbuild.include's one sentence;
+#   - an incremental build after a change of a struct behind mkchan's
+#     exported functions relinks the selftests' module (against the
+#     newest series' headers);
 #   - the user-space code built with -Werror;
 #   - shellcheck on the scripts.
 # Exits non-zero on any finding.
@@ -87,32 +90,44 @@ done
 # An incremental build after a change of a struct behind mkchan's
 # exported functions: the test module must be relinked against the new
 # symbol versions, or it fails to load ("disagrees about version").
+# Against the newest series' headers ($kdir of the last loop).
 step "the test module follows a change of mkchan's symbol versions"
 work=$(mktemp -d)
-git ls-files --cached --others --exclude-standard -z |
+trap 'rm -rf "$work"' EXIT
+git ls-files --cached --others --exclude-standard |
+	while read -r f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
 	xargs -0 cp --parents -t "$work"
 crc() {
 	awk -v s=mkchan_send '$2 == s { print tolower($1) }' "$@"
 }
-if make --no-print-directory -C "$work" modules test-modules \
-	BUILD="$work/build" KDIR="$kdir" >/dev/null 2>&1; then
+relink_build() {
+	local log
+
+	if ! log=$(make --no-print-directory -C "$work" modules test-modules \
+		BUILD="$work/build" KDIR="$kdir" 2>&1); then
+		echo "$log" | tail -5
+		fail "$1"
+		return 1
+	fi
+}
+if relink_build "the build of a copy of the tree"; then
 	before=$(crc "$work"/build/kernel/*/Module.symvers)
 	sed -i 's/^\tint node;$/&\n\tint lint_changed;/' "$work/mkchan/internal.h"
-	make --no-print-directory -C "$work" modules test-modules \
-		BUILD="$work/build" KDIR="$kdir" >/dev/null 2>&1 ||
-		fail "the incremental build"
-	want=$(crc "$work"/build/kernel/*/Module.symvers)
-	got=$(modprobe --dump-modversions \
-		"$work"/build/kernel/*/ko/mkchan_kapi_test.ko | crc)
-	if [ -z "$want" ] || [ "$want" = "$before" ]; then
-		fail "the struct change did not change mkchan_send's version"
-	elif [ "$got" != "$want" ]; then
-		fail "mkchan_kapi_test.ko kept mkchan_send's old version"
+	if relink_build "the incremental build"; then
+		want=$(crc "$work"/build/kernel/*/Module.symvers)
+		got=$(/sbin/modprobe --dump-modversions \
+			"$work"/build/kernel/*/ko/mkchan_kapi_test.ko | crc)
+		if [ -z "$want" ] || [ "$want" = "$before" ]; then
+			fail "the struct change did not change mkchan_send's version"
+		elif [ -z "$got" ]; then
+			fail "no version of mkchan_send in mkchan_kapi_test.ko"
+		elif [ "$got" != "$want" ]; then
+			fail "mkchan_kapi_test.ko kept mkchan_send's old version"
+		fi
 	fi
-else
-	fail "the build of a copy of the tree"
 fi
 rm -rf "$work"
+trap - EXIT
 
 step "user space with -Werror"
 if ! make --no-print-directory user tests BUILD="$lintdir" \
