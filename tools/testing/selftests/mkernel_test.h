@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -227,6 +228,82 @@ static inline int mk_write_str(const char *path, const char *s)
 	n = write(fd, s, strlen(s));
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+/*
+ * All of @path into @buf of @len bytes, NUL-terminated, in as many read()s
+ * as it takes (a seq_file gives about a page a call): the length, or
+ * -errno.
+ */
+static inline long mk_read_all(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += n;
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	buf[got] = '\0';
+	return n < 0 ? n : (long)got;
+}
+
+#define MK_TRACING	"/sys/kernel/tracing"
+
+/*
+ * Turn on the trace events of @system ("mkchan", "mkrep") into an emptied
+ * buffer (opening "trace" with O_TRUNC empties it), without comm
+ * recording: with it, enabling the first event hooks sched_switch, which
+ * patches the scheduler's text while the other CPUs run it with
+ * interrupts off.  Under QEMU's TCG that wedges the guest now and then
+ * (the other CPUs loop on the int3 of the site being patched and never
+ * answer the patcher's sync IPI).  Only the module's own sites are
+ * patched then, and no other CPU runs them.
+ *
+ * Returns the previous record-cmd setting, for mk_trace_stop(), or -errno.
+ */
+static inline long mk_trace_start(const char *system)
+{
+	char path[256];
+	long record_cmd;
+	int fd, ret;
+
+	if (access(MK_TRACING "/events", F_OK) &&
+	    mount("tracefs", MK_TRACING, "tracefs", 0, NULL))
+		return -errno;
+	snprintf(path, sizeof(path), MK_TRACING "/events/%s/enable", system);
+	if (access(path, F_OK))
+		return -errno;
+	record_cmd = mk_read_long(MK_TRACING "/options/record-cmd");
+	if (record_cmd < 0)
+		return -ENOENT;
+	ret = mk_write_str(MK_TRACING "/options/record-cmd", "0");
+	if (ret)
+		return ret;
+	fd = open(MK_TRACING "/trace", O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	ret = mk_write_str(path, "1");
+	return ret ? ret : record_cmd;
+}
+
+/* Turn the events of @system off and record-cmd back: 0 or -errno. */
+static inline int mk_trace_stop(const char *system, long record_cmd)
+{
+	char path[256];
+	int ret, ret2;
+
+	snprintf(path, sizeof(path), MK_TRACING "/events/%s/enable", system);
+	ret = mk_write_str(path, "0");
+	ret2 = mk_write_str(MK_TRACING "/options/record-cmd",
+			    record_cmd ? "1" : "0");
+	return ret ? ret : ret2;
 }
 
 /*

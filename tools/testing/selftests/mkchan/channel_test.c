@@ -180,22 +180,15 @@ TEST(create_bad_arguments)
 TEST(rings_are_not_vmapped)
 {
 	struct mkchan_query q = { .size = sizeof(q) };
-	int dev = dev_open(), fd[2][2], i, vi;
-	size_t len = 8 << 20, got = 0;
+	int dev = dev_open(), fd[2][2], i;
+	size_t len = 8 << 20;
 	char *info = malloc(len), *line;
-	ssize_t n;
 
 	ASSERT_NE(NULL, info);
 	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_QUERY, &q));
 	ASSERT_EQ(0, create(dev, 0, 1, MKCHAN_MIN_SLOTS, 0, fd[0]));
 	ASSERT_EQ(0, create(dev, 1, 0, q.max_slots, 0, fd[1]));
-	vi = open("/proc/vmallocinfo", O_RDONLY);
-	ASSERT_LE(0, vi);
-	while ((n = read(vi, info + got, len - 1 - got)) > 0)
-		got += n;
-	close(vi);
-	ASSERT_LT(0, got);
-	info[got] = '\0';
+	ASSERT_LT(0, mk_read_all("/proc/vmallocinfo", info, len));
 	line = strstr(info, "[mkchan]");
 	while (line && line > info && line[-1] != '\n')
 		line--;
@@ -529,20 +522,6 @@ TEST(numa_placement)
 	close(dev);
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
-#define TRACING	"/sys/kernel/tracing"
-
 TEST_F(chan, stats_and_trace_events)
 {
 	struct mkchan_slot m = msg(6, "traced", 6), in;
@@ -552,30 +531,13 @@ TEST_F(chan, stats_and_trace_events)
 	DIR *dir;
 	int found = 0;
 
-	if (access(TRACING "/events", F_OK))
-		ASSERT_EQ(0, mount("tracefs", TRACING, "tracefs", 0, NULL));
-	ASSERT_EQ(0, access(TRACING "/events/mkchan/mkchan_send", F_OK));
-	/*
-	 * No comm recording: with it, enabling the first event hooks
-	 * sched_switch, which patches the scheduler's text while the other
-	 * CPUs run it with interrupts off.  Under QEMU's TCG that wedges the
-	 * guest now and then (the other CPUs loop on the int3 of the site
-	 * being patched and never answer the patcher's sync IPI), which is
-	 * not what this test is about.  Only mkchan's own sites are patched
-	 * then, and no other CPU runs them.
-	 */
-	record_cmd = mk_read_long(TRACING "/options/record-cmd");
-	ASSERT_LE(0, record_cmd);
-	ASSERT_EQ(0, write_str(TRACING "/options/record-cmd", "0"));
-	ASSERT_EQ(0, write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, write_str(TRACING "/events/mkchan/enable", "1"));
+	record_cmd = mk_trace_start("mkchan");
+	ASSERT_LE(0, record_cmd) TH_LOG("tracing: %s", strerror(-record_cmd));
 	ASSERT_EQ(SLOT, write(self->fd[0], &m, SLOT));
 	ASSERT_EQ(SLOT, read(self->fd[1], &in, SLOT));
 	ASSERT_EQ(0, ioctl(self->fd[1], MKCHAN_IOC_NOTIFY, 0));
-	ASSERT_EQ(0, write_str(TRACING "/events/mkchan/enable", "0"));
-	ASSERT_EQ(0, write_str(TRACING "/options/record-cmd",
-			       record_cmd ? "1" : "0"));
-	ASSERT_LT(0, mk_read_file(TRACING "/trace", buf, sizeof(buf)));
+	ASSERT_EQ(0, mk_trace_stop("mkchan", record_cmd));
+	ASSERT_LT(0, mk_read_all(MK_TRACING "/trace", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "mkchan_send: chan="));
 	EXPECT_NE(NULL, strstr(buf, "type=6 len=6"));
 	EXPECT_NE(NULL, strstr(buf, "mkchan_recv: chan="));

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -409,8 +408,6 @@ TEST_F(space, protect_everywhere)
 		EXPECT_EQ(0, run(&m[i], CMD_WRITE, 8 * i, 7));
 }
 
-#define TRACING	"/sys/kernel/tracing"
-
 /*
  * The line of @buf, counting from 1, of the @nth line (from 1) that holds
  * both @a and @b; 0 if there is none.
@@ -433,23 +430,6 @@ static int trace_line(const char *buf, int nth, const char *a, const char *b)
 	return 0;
 }
 
-/* All of a file that may be longer than one read() gives. */
-static long read_all(const char *path, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
 /*
  * Overlap: the initiator sends its first request, then changes its own
  * replica, then gathers, in every strategy, so that its own zap and flush
@@ -468,23 +448,15 @@ TEST_F(space, initiator_sends_before_it_applies)
 
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
-	if (access(TRACING "/events", F_OK))
-		ASSERT_EQ(0, mount("tracefs", TRACING, "tracefs", 0, NULL));
-	ASSERT_EQ(0, access(TRACING "/events/mkrep/mkrep_apply", F_OK));
-	/* No comm recording: see mkchan/channel_test.c. */
-	record_cmd = mk_read_long(TRACING "/options/record-cmd");
-	ASSERT_LE(0, record_cmd);
-	ASSERT_EQ(0, mk_write_str(TRACING "/options/record-cmd", "0"));
-	ASSERT_EQ(0, mk_write_str(TRACING "/trace", ""));
-	ASSERT_EQ(0, mk_write_str(TRACING "/events/mkrep/enable", "1"));
+	record_cmd = mk_trace_start("mkrep");
+	ASSERT_LE(0, record_cmd) TH_LOG("tracing: %s", strerror(-record_cmd));
 	ret[0] = run_op(&self->mb[0], MKREP_OP_MAP, 0, 2,
 			MKREP_PROT_READ | MKREP_PROT_WRITE);
 	ret[1] = run(&self->mb[1], CMD_WRITE, 0, 7);
 	ret[2] = run_op(&self->mb[0], MKREP_OP_UNMAP, 0, 2, 0);
 	/* Tracing off again before anything may fail. */
-	mk_write_str(TRACING "/events/mkrep/enable", "0");
-	mk_write_str(TRACING "/options/record-cmd", record_cmd ? "1" : "0");
-	got = read_all(TRACING "/trace", buf, len);
+	mk_trace_stop("mkrep", record_cmd);
+	got = mk_read_all(MK_TRACING "/trace", buf, len);
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, ret[i]) TH_LOG("step %d", i);
 	ASSERT_LT(0, got);
@@ -598,6 +570,33 @@ TEST_F(space, member_death_mid_operation)
 }
 
 /*
+ * Member 0 unmaps @npages pages from page 0 while the last member is
+ * stopped, and is killed before its operation can end; then the last
+ * member goes on.  The operation stays pending.  0, or the step that
+ * failed (1 to 5).
+ */
+static int kill_initiator_mid_unmap(struct mailbox *m, pid_t *pid, int n,
+				    unsigned int npages)
+{
+	pid_t last = pid[n - 1];
+
+	if (kill(last, SIGSTOP))
+		return 1;
+	memset(&m[0].op, 0, sizeof(m[0].op));
+	m[0].op.op = MKREP_OP_UNMAP;
+	m[0].op.length = npages * page_size;
+	post(&m[0], CMD_OP, 0, 0);
+	if (wait_done(&m[0], 300) != -1)
+		return 2;		/* done without the stopped member */
+	if (kill(pid[0], SIGKILL))
+		return 3;
+	if (waitpid(pid[0], NULL, 0) != pid[0])
+		return 4;
+	pid[0] = 0;
+	return kill(last, SIGCONT) ? 5 : 0;
+}
+
+/*
  * An UNMAP left pending by a killed initiator, then another UNMAP: the
  * second one frees the pages of the first before it takes out its own
  * (one array, allocated with the space, holds both in turn), and no page
@@ -607,7 +606,7 @@ TEST_F(space, initiator_killed_mid_unmap_then_unmap)
 {
 	struct mkrep_space_info info;
 	struct mailbox *m = self->mb;
-	int victim = self->n - 1, i;
+	int i;
 
 	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
 	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 4, MKREP_PROT_READ));
@@ -615,18 +614,9 @@ TEST_F(space, initiator_killed_mid_unmap_then_unmap)
 	for (i = 0; i < self->n; i++)
 		ASSERT_EQ(0, run(&m[i], CMD_READ, 3 * page_size, 0));
 
-	ASSERT_EQ(0, kill(self->pid[victim], SIGSTOP));
-	memset(&m[0].op, 0, sizeof(m[0].op));
-	m[0].op.op = MKREP_OP_UNMAP;
-	m[0].op.length = 3 * page_size;
-	post(&m[0], CMD_OP, 0, 0);
-	EXPECT_EQ(-1, wait_done(&m[0], 300)) TH_LOG("done without the victim");
-	ASSERT_EQ(0, kill(self->pid[0], SIGKILL));
-	ASSERT_EQ(self->pid[0], waitpid(self->pid[0], NULL, 0));
-	self->pid[0] = 0;
+	ASSERT_EQ(0, kill_initiator_mid_unmap(m, self->pid, self->n, 3));
 	/* Pending: its three pages are not freed yet. */
 	EXPECT_EQ(4, mk_mkrep_count("pages"));
-	ASSERT_EQ(0, kill(self->pid[victim], SIGCONT));
 
 	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_UNMAP, 3, 1, 0));
 	EXPECT_EQ(self->n - 1, m[1].op.acked);
@@ -651,23 +641,14 @@ TEST_F(space, initiator_killed_mid_operation)
 {
 	struct mkrep_space_info info;
 	struct mailbox *m = self->mb;
-	int victim = self->n - 1, i;
+	int i;
 
 	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
 	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
 	for (i = 0; i < self->n; i++)
 		ASSERT_EQ(0, run(&m[i], CMD_READ, 0, 0));
 
-	ASSERT_EQ(0, kill(self->pid[victim], SIGSTOP));
-	memset(&m[0].op, 0, sizeof(m[0].op));
-	m[0].op.op = MKREP_OP_UNMAP;
-	m[0].op.length = page_size;
-	post(&m[0], CMD_OP, 0, 0);
-	EXPECT_EQ(-1, wait_done(&m[0], 300)) TH_LOG("done without the victim");
-	ASSERT_EQ(0, kill(self->pid[0], SIGKILL));
-	ASSERT_EQ(self->pid[0], waitpid(self->pid[0], NULL, 0));
-	self->pid[0] = 0;
-	ASSERT_EQ(0, kill(self->pid[victim], SIGCONT));
+	ASSERT_EQ(0, kill_initiator_mid_unmap(m, self->pid, self->n, 1));
 
 	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 1, 1, MKREP_PROT_READ));
 	EXPECT_EQ(self->n - 1, m[1].op.acked);
