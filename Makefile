@@ -151,8 +151,9 @@ TEST_BINS	:= $(TEST_NAMES:%=$(BUILD)/user/selftests/%)
 TEST_LIST	:= $(BUILD)/user/selftests/tests.list
 
 EXAMPLE		:= $(BUILD)/user/mkchan_example
+REP_EXAMPLE	:= $(BUILD)/user/mkrep_example
 
-user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(EXAMPLE)
+user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(EXAMPLE) $(REP_EXAMPLE)
 
 tests: $(TEST_BINS) $(TEST_LIST)
 
@@ -196,6 +197,10 @@ $(MKBENCH): $(BENCH_OBJS) $(LIB)
 $(EXAMPLE): Documentation/userspace-api/mkchan_example.c $(LIB)
 	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB)
 
+# The example of Documentation/userspace-api/mkrep.rst, likewise.
+$(REP_EXAMPLE): Documentation/userspace-api/mkrep_example.c $(LIB)
+	$(CC) $(USER_CFLAGS) -static -o $@ $< $(LIB)
+
 $(KSRC)/.version:
 	$(SRC)/tools/testing/ksource.sh $(KSRC)
 
@@ -227,7 +232,7 @@ $(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 
--include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(EXAMPLE).d $(REP_EXAMPLE).d
 
 # --- tests and demo ---------------------------------------------------------
 
@@ -296,8 +301,9 @@ else
 	@echo "mkernel: modules staged in $(DESTDIR): run depmod -a $(KVER) where they land"
 endif
 
-# libmkchan.h includes <linux/mkchan.h> and <mkchan/urpc.h>: the uapi
-# headers go under linux/ as linux-libc-dev ships the kernel's.
+# libmkchan.h includes <linux/mkchan.h>, <linux/mkrep.h> (which includes
+# <linux/mkchan.h> too) and <mkchan/urpc.h>: the uapi headers go under
+# linux/ as linux-libc-dev ships the kernel's.
 install-lib: $(LIB) $(SHLIB) $(PC)
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(INCLUDEDIR)/mkchan

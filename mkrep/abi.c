@@ -9,23 +9,36 @@
  * The rules are those of the top of <uapi/linux/mkchan.h>: a command's
  * number never changes; an argument struct grows at its end only, with a
  * new *_SIZE_VERn, its size and the new fields added below - nothing
- * written here is ever changed or taken away.  The layout is the same
+ * written here is changed or taken away but by a new MKREP_ABI_VERSION,
+ * whose retired numbers stay listed, never to be used again.  Version 2
+ * moved a member's commands to the member fd.  The layout is the same
  * for 32-bit callers (compat_ptr_ioctl()): every __u64 is 8-aligned.
  */
 #include <linux/mkernel_uapi.h>
 #include <uapi/linux/mkrep.h>
 
-/* The numbers of version 1 of the ABI. */
+/* The numbers of version 2 of the ABI. */
 static_assert(MKREP_IOC_QUERY == 0xC030B840);
 static_assert(MKREP_IOC_SPACE_CREATE == 0xC028B841);
-static_assert(MKREP_IOC_JOIN == 0xC030B842);
-static_assert(MKREP_IOC_OP == 0xC040B843);
-static_assert(MKREP_IOC_SERVE == 0xC020B844);
-static_assert(MKREP_IOC_SPACE_INFO == 0xC058B845);
+static_assert(MKREP_IOC_SPACE_INFO == 0xC078B845);
 static_assert(MKREP_IOC_COUNTER_CREATE == 0xC020B846);
 static_assert(MKREP_IOC_COUNTER_ADD == 0xC020B847);
 static_assert(MKREP_IOC_COUNTER_READ == 0xC028B848);
 static_assert(MKREP_IOC_COUNTER_BENCH == 0xC038B849);
+static_assert(MKREP_IOC_JOIN == 0xC030B84A);
+static_assert(MKREP_IOC_OP == 0xC040B84B);
+static_assert(MKREP_IOC_APPLY == 0xC028B84C);
+
+/*
+ * Retired with version 1 of the ABI (JOIN and OP on a space, SERVE): their
+ * numbers are never used again.
+ */
+static_assert(MK_IOC_KEY(MKREP_IOC_JOIN) != MK_IOC_KEY(0xC030B842));
+static_assert(MK_IOC_KEY(MKREP_IOC_OP) != MK_IOC_KEY(0xC040B843));
+static_assert(MK_IOC_KEY(MKREP_IOC_APPLY) != MK_IOC_KEY(0xC020B844));
+
+/* The space info of a binary built against version 0 of its struct. */
+static_assert(MK_IOC_KEY(0xC058B845) == MK_IOC_KEY(MKREP_IOC_SPACE_INFO));
 
 /* The query of a binary built against version 0 of struct mkrep_query. */
 static_assert(MK_IOC_KEY(0xC028B840) == MK_IOC_KEY(MKREP_IOC_QUERY));
@@ -65,8 +78,11 @@ MK_ABI_OFFSET(struct mkrep_space_create, strategy, 16);
 MK_ABI_FIELD_SIZE(struct mkrep_space_create, strategy, 4);
 MK_ABI_OFFSET(struct mkrep_space_create, fd, 20);
 MK_ABI_FIELD_SIZE(struct mkrep_space_create, fd, 4);
-MK_ABI_OFFSET(struct mkrep_space_create, __reserved, 24);
-MK_ABI_FIELD_SIZE(struct mkrep_space_create, __reserved, 16);
+/* Version 2 of the ABI: the first reserved word became @bound_ns. */
+MK_ABI_OFFSET(struct mkrep_space_create, bound_ns, 24);
+MK_ABI_FIELD_SIZE(struct mkrep_space_create, bound_ns, 8);
+MK_ABI_OFFSET(struct mkrep_space_create, __reserved, 32);
+MK_ABI_FIELD_SIZE(struct mkrep_space_create, __reserved, 8);
 
 MK_ABI_SIZE(struct mkrep_join, 48);
 static_assert(MKREP_JOIN_SIZE_VER0 == 48);
@@ -76,14 +92,28 @@ MK_ABI_OFFSET(struct mkrep_join, flags, 4);
 MK_ABI_FIELD_SIZE(struct mkrep_join, flags, 4);
 MK_ABI_OFFSET(struct mkrep_join, cpu, 8);
 MK_ABI_FIELD_SIZE(struct mkrep_join, cpu, 4);
-MK_ABI_OFFSET(struct mkrep_join, __pad, 12);
-MK_ABI_FIELD_SIZE(struct mkrep_join, __pad, 4);
+MK_ABI_OFFSET(struct mkrep_join, fd, 12);
+MK_ABI_FIELD_SIZE(struct mkrep_join, fd, 4);
 MK_ABI_OFFSET(struct mkrep_join, addr, 16);
 MK_ABI_FIELD_SIZE(struct mkrep_join, addr, 8);
 MK_ABI_OFFSET(struct mkrep_join, length, 24);
 MK_ABI_FIELD_SIZE(struct mkrep_join, length, 8);
 MK_ABI_OFFSET(struct mkrep_join, __reserved, 32);
 MK_ABI_FIELD_SIZE(struct mkrep_join, __reserved, 16);
+
+/* The status page: the member's word first, the answer on the next line. */
+MK_ABI_SIZE(struct mkrep_member_status, 72);
+MK_ABI_OFFSET(struct mkrep_member_status, waiting, 0);
+MK_ABI_FIELD_SIZE(struct mkrep_member_status, waiting, 4);
+MK_ABI_OFFSET(struct mkrep_member_status, __pad0, 4);
+MK_ABI_FIELD_SIZE(struct mkrep_member_status, __pad0, 4);
+MK_ABI_OFFSET(struct mkrep_member_status, posted, 8);
+MK_ABI_FIELD_SIZE(struct mkrep_member_status, posted, 8);
+MK_ABI_OFFSET(struct mkrep_member_status, __line0, 16);
+MK_ABI_FIELD_SIZE(struct mkrep_member_status, __line0, 48);
+MK_ABI_OFFSET(struct mkrep_member_status, applied, 64);
+MK_ABI_FIELD_SIZE(struct mkrep_member_status, applied, 8);
+static_assert(MKREP_STATUS_OFFSET == 0);
 
 MK_ABI_SIZE(struct mkrep_op, 64);
 static_assert(MKREP_OP_SIZE_VER0 == 64);
@@ -101,30 +131,38 @@ MK_ABI_OFFSET(struct mkrep_op, length, 24);
 MK_ABI_FIELD_SIZE(struct mkrep_op, length, 8);
 MK_ABI_OFFSET(struct mkrep_op, members, 32);
 MK_ABI_FIELD_SIZE(struct mkrep_op, members, 4);
-MK_ABI_OFFSET(struct mkrep_op, acked, 36);
-MK_ABI_FIELD_SIZE(struct mkrep_op, acked, 4);
-MK_ABI_OFFSET(struct mkrep_op, removed, 40);
+MK_ABI_OFFSET(struct mkrep_op, by_message, 36);
+MK_ABI_FIELD_SIZE(struct mkrep_op, by_message, 4);
+MK_ABI_OFFSET(struct mkrep_op, not_running, 40);
+MK_ABI_FIELD_SIZE(struct mkrep_op, not_running, 4);
+MK_ABI_OFFSET(struct mkrep_op, fallback, 44);
+MK_ABI_FIELD_SIZE(struct mkrep_op, fallback, 4);
+MK_ABI_OFFSET(struct mkrep_op, removed, 48);
 MK_ABI_FIELD_SIZE(struct mkrep_op, removed, 4);
-MK_ABI_OFFSET(struct mkrep_op, messages, 44);
-MK_ABI_FIELD_SIZE(struct mkrep_op, messages, 4);
-MK_ABI_OFFSET(struct mkrep_op, __reserved, 48);
-MK_ABI_FIELD_SIZE(struct mkrep_op, __reserved, 16);
+MK_ABI_OFFSET(struct mkrep_op, posted, 52);
+MK_ABI_FIELD_SIZE(struct mkrep_op, posted, 4);
+MK_ABI_OFFSET(struct mkrep_op, __reserved, 56);
+MK_ABI_FIELD_SIZE(struct mkrep_op, __reserved, 8);
 
-MK_ABI_SIZE(struct mkrep_serve, 32);
-static_assert(MKREP_SERVE_SIZE_VER0 == 32);
-MK_ABI_OFFSET(struct mkrep_serve, size, 0);
-MK_ABI_FIELD_SIZE(struct mkrep_serve, size, 4);
-MK_ABI_OFFSET(struct mkrep_serve, flags, 4);
-MK_ABI_FIELD_SIZE(struct mkrep_serve, flags, 4);
-MK_ABI_OFFSET(struct mkrep_serve, served, 8);
-MK_ABI_FIELD_SIZE(struct mkrep_serve, served, 4);
-MK_ABI_OFFSET(struct mkrep_serve, __pad, 12);
-MK_ABI_FIELD_SIZE(struct mkrep_serve, __pad, 4);
-MK_ABI_OFFSET(struct mkrep_serve, __reserved, 16);
-MK_ABI_FIELD_SIZE(struct mkrep_serve, __reserved, 16);
+MK_ABI_SIZE(struct mkrep_apply, 40);
+static_assert(MKREP_APPLY_SIZE_VER0 == 40);
+MK_ABI_OFFSET(struct mkrep_apply, size, 0);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, size, 4);
+MK_ABI_OFFSET(struct mkrep_apply, flags, 4);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, flags, 4);
+MK_ABI_OFFSET(struct mkrep_apply, applied, 8);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, applied, 4);
+MK_ABI_OFFSET(struct mkrep_apply, __pad, 12);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, __pad, 4);
+MK_ABI_OFFSET(struct mkrep_apply, op_id, 16);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, op_id, 8);
+MK_ABI_OFFSET(struct mkrep_apply, __reserved, 24);
+MK_ABI_FIELD_SIZE(struct mkrep_apply, __reserved, 16);
 
-MK_ABI_SIZE(struct mkrep_space_info, 88);
-static_assert(MKREP_SPACE_INFO_SIZE_VER0 == 88);
+MK_ABI_SIZE(struct mkrep_space_info, 120);
+static_assert(MKREP_SPACE_INFO_SIZE_VER0 == 88 &&
+	      MKREP_SPACE_INFO_SIZE_VER1 == 120);
+static_assert(sizeof(struct mkrep_space_info) == MKREP_SPACE_INFO_SIZE_VER1);
 MK_ABI_OFFSET(struct mkrep_space_info, size, 0);
 MK_ABI_FIELD_SIZE(struct mkrep_space_info, size, 4);
 MK_ABI_OFFSET(struct mkrep_space_info, flags, 4);
@@ -151,6 +189,15 @@ MK_ABI_OFFSET(struct mkrep_space_info, evicted, 64);
 MK_ABI_FIELD_SIZE(struct mkrep_space_info, evicted, 8);
 MK_ABI_OFFSET(struct mkrep_space_info, __reserved, 72);
 MK_ABI_FIELD_SIZE(struct mkrep_space_info, __reserved, 16);
+/* Version 1 of struct mkrep_space_info: grown by 32 bytes. */
+MK_ABI_OFFSET(struct mkrep_space_info, bound_ns, 88);
+MK_ABI_FIELD_SIZE(struct mkrep_space_info, bound_ns, 8);
+MK_ABI_OFFSET(struct mkrep_space_info, by_message, 96);
+MK_ABI_FIELD_SIZE(struct mkrep_space_info, by_message, 8);
+MK_ABI_OFFSET(struct mkrep_space_info, not_running, 104);
+MK_ABI_FIELD_SIZE(struct mkrep_space_info, not_running, 8);
+MK_ABI_OFFSET(struct mkrep_space_info, fallback, 112);
+MK_ABI_FIELD_SIZE(struct mkrep_space_info, fallback, 8);
 
 MK_ABI_SIZE(struct mkrep_counter_create, 32);
 static_assert(MKREP_COUNTER_CREATE_SIZE_VER0 == 32);

@@ -477,7 +477,7 @@ long mkrep_counter_create_fd(void __user *arg)
 
 	ret = mkrep_new_fd("[mkrep-counter]", &mkrep_counter_fops, f,
 			   cr.flags & MKREP_COUNTER_CLOEXEC, arg, &cr, sizeof(cr),
-			   usize, &cr.fd, &released);
+			   usize, &cr.fd, NULL, &released);
 	if (ret && !released)
 		mkrep_counter_file_free(f);
 	return ret;

@@ -18,64 +18,27 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <uapi/linux/mkrep.h>
 
-struct mkchan_endpoint;
 struct mkrep_space;
 
-/* Slots of each ring of a space's channels: one page. */
-#define MKREP_CHAN_SLOTS	MKCHAN_MIN_SLOTS
-
-/* The mkchan message type of every mkrep message. */
-#define MKREP_MSG_TYPE		0x4d
-
-/* &mkrep_msg.kind */
-#define MKREP_MSG_REQ		1	/* apply an operation, then ack */
-#define MKREP_MSG_ACK		2	/* an operation was applied */
-
-/*
- * &mkrep_msg.flags: FORWARD asks a tree node leader to pass the request on
- * to the other members of its node and to aggregate their acks; SPIN says
- * that the initiator polls, and so must the leaders.
- */
-#define MKREP_MSG_FORWARD	BIT(0)
-#define MKREP_MSG_SPIN		BIT(1)
-
-/**
- * struct mkrep_msg - the payload of one mkrep message (one slot)
- * @op_id: the space's number of the operation, counting from 1
- * @first: REQ: first page of the range
- * @npages: REQ: pages in the range
- * @kind: %MKREP_MSG_REQ or %MKREP_MSG_ACK
- * @from: the CPU of the sending member: acks go back there
- * @op: REQ: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT
- * @prot: REQ: %MKREP_PROT_* bits
- * @flags: REQ: %MKREP_MSG_FORWARD, %MKREP_MSG_SPIN
- * @acked: ACK: replicas that applied the operation, the sender's included
- * @removed: ACK: members found removed while forwarding
- * @sent: ACK: members the sender asked while forwarding
- */
-struct mkrep_msg {
-	u64 op_id;
-	u64 first;
-	u64 npages;
-	u8 kind;
-	u8 op;
-	u8 prot;
-	u8 flags;
-	u32 from;
-	u32 acked;
-	u32 removed;
-	u32 sent;
-};
-
-static_assert(sizeof(struct mkrep_msg) <= MKCHAN_PAYLOAD_MAX);
+/* The window's first page offset in the member file; the status page is 0. */
+#define MKREP_WINDOW_PGOFF	1
 
 /* &mkrep_member.state */
 enum {
 	MKREP_MEMBER_ACTIVE,	/* receives every operation */
 	MKREP_MEMBER_EVICTED,	/* its CPU went offline; window revoked */
 	MKREP_MEMBER_GONE,	/* its window is unmapped */
+};
+
+/* Who changed a replica (trace events, counters). */
+enum mkrep_path {
+	MKREP_PATH_SELF,	/* the initiator, its own replica */
+	MKREP_PATH_MESSAGE,	/* the member, asked by message */
+	MKREP_PATH_NOT_RUNNING,	/* the initiator: the mm ran nowhere */
+	MKREP_PATH_FALLBACK,	/* the initiator, past the bound */
 };
 
 /*
@@ -85,34 +48,19 @@ enum {
 #define MKREP_ENTRY_PROT	(MKREP_PROT_READ | MKREP_PROT_WRITE)
 
 /**
- * struct mkrep_gather - acknowledgements an operation waits for
- * @req: the request, whose @op_id the acks carry
- * @wait: members still to acknowledge
- * @forwarded: members asked to forward to their node (tree leaders)
- * @owed: a leader's: initiators that sent the request again meanwhile,
- *	to acknowledge with the node's answer
- * @acked: replicas acknowledged so far
- * @removed: members found removed
- * @sent: members asked, directly or through the leaders that answered:
- *	once every one acked or was removed, @acked + @removed == @sent
- * @messages: messages sent and received for the operation
- * @spin: poll instead of sleeping
- * @forwarding: gathering as a tree leader, for another initiator
- * @apply_own: an initiator's: its own replica is still to be changed,
- *	which the gathering does once the first requests are out
+ * struct mkrep_req - an operation, as every replica applies it
+ * @op_id: the space's number of the operation, counting from 1
+ * @first: first page of the range
+ * @npages: pages in the range
+ * @op: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT
+ * @prot: %MKREP_PROT_* bits
  */
-struct mkrep_gather {
-	struct mkrep_msg req;
-	cpumask_var_t wait;
-	cpumask_var_t forwarded;
-	cpumask_var_t owed;
-	unsigned int acked;
-	unsigned int removed;
-	unsigned int sent;
-	unsigned int messages;
-	bool spin;
-	bool forwarding;
-	bool apply_own;
+struct mkrep_req {
+	u64 op_id;
+	u64 first;
+	u64 npages;
+	u32 op;
+	u32 prot;
 };
 
 /**
@@ -122,51 +70,47 @@ struct mkrep_gather {
  * @state: %MKREP_MEMBER_ACTIVE, _EVICTED or _GONE
  * @mm: the member's address space (mmgrab()ed): its page table is the
  *	hardware replica
- * @win_start: the start of the member's window in @mm
+ * @task: the leader of the member's process: whether one of its threads
+ *	runs decides who applies
+ * @inode: the member file's own inode, held while the member lives
+ * @mapping: its address space, which the window maps:
+ *	unmap_mapping_range() reaches the window without the member's
+ *	mmap_lock
+ * @rep: the software replica, one entry a page, under @rep_lock
+ * @rep_lock: @rep and @applied, and the page-table entries made from
+ *	them: held by a fault from reading the entry to inserting it, and
+ *	by whoever applies an operation from changing the entry to zapping
+ * @applied: the last operation applied to @rep, under @rep_lock and
+ *	@post_lock; read unlocked by gatherers through @status
+ * @post_lock: @status->waiting against a late post
+ * @forward_op: a tree node leader's: the operation it passes on to the
+ *	other members of its node before it applies, under @post_lock
+ * @status: the page mapped read-only into the member's process
+ * @status_page: its struct page
  * @nr_vmas: VMAs of the window (a failed mremap() copies it briefly)
- * @rep: the software replica, one entry a page; changed only by the
- *	member's own thread on @cpu (or, on eviction, by @cpu's hotplug
- *	thread), under mmap_write_lock(@mm)
- * @applied: the last operation applied to @rep, under @lock
- * @lock: the member's endpoints and @gather
- * @ep: endpoint to the member on each CPU, NULL where there is none
- * @peers: CPUs in @ep
- * @gather: acks the member waits for as initiator or tree node leader
- * @gathering: @gather is in use
- * @deferred: a request for a newer operation that came while the member
- *	gathered, as a tree leader, for an older one: handled once that
- *	gathering, left over, has stopped
- * @has_deferred: @deferred holds a request
- * @sleeping: threads of the member going to sleep: senders must wake it
- * @op_waiting: those of them that wait for the space's op_lock: its
- *	release wakes them
- * @events: bumped by each wake-up
- * @wq: where the member sleeps
- * @messages: messages the member sent
- * @ref: held by the space's table and by each VMA of the window
- * @rcu: frees the member after a grace period (senders peek at it)
+ * @wq: poll() waiters of the member fd
+ * @ref: held by the space's table, the member file and each VMA of the
+ *	window
+ * @rcu: frees the member, its replica and its status page after a grace
+ *	period (posters and tree leaders peek at them under RCU)
  */
 struct mkrep_member {
 	struct mkrep_space *space;
 	unsigned int cpu;
 	int state;
 	struct mm_struct *mm;
-	unsigned long win_start;
-	atomic_t nr_vmas;
+	struct task_struct *task;
+	struct inode *inode;
+	struct address_space *mapping;
 	u64 *rep;
+	struct mutex rep_lock;	/* see above */
 	u64 applied;
-	struct mutex lock;	/* @ep, @peers, @gather; see above */
-	struct mkchan_endpoint **ep;
-	cpumask_var_t peers;
-	struct mkrep_gather gather;
-	bool gathering;
-	bool has_deferred;
-	struct mkrep_msg deferred;
-	atomic_t sleeping;
-	atomic_t op_waiting;
-	atomic_t events;
+	spinlock_t post_lock;	/* see above */
+	u64 forward_op;
+	struct mkrep_member_status *status;
+	struct page *status_page;
+	atomic_t nr_vmas;
 	wait_queue_head_t wq;
-	u64 messages;
 	struct kref ref;
 	struct rcu_head rcu;
 };
@@ -174,57 +118,72 @@ struct mkrep_member {
 /**
  * struct mkrep_space - a replicated range of pages
  * @node: in the module's list of spaces (for CPU hotplug)
+ * @file: the space's file, which each member file holds
  * @npages: pages of the space
  * @strategy: %MKREP_STRATEGY_*
+ * @bound_ns: the longest an operation waits for a running member
+ * @memcg: the creator's memory cgroup, charged for the space's pages
  * @op_lock: serialises operations, joins and the reaping of members
- * @op_waiters: members waiting for @op_lock, to be woken when it is free
  * @op_id: the last operation's number, under @op_lock
+ * @req: the operation in flight (or the last one), written under
+ *	@op_lock and @req_lock before it is posted; read by members under
+ *	@req_lock
+ * @req_lock: @req
+ * @wait: the members the operation in flight still waits for, under
+ *	@op_lock
  * @pages: the pages the space owns, under @op_lock: the record of the
  *	allocator, not a replica (no fault ever reads it)
  * @prot: the protection of each page, under @op_lock: what a joining
  *	member copies into its replica
  * @mapped: pages in @pages
- * @pending: an operation whose initiator was killed before every ack
- *	came (@pending.op_id is zero when there is none), under @op_lock:
- *	the next operation delivers it again first
- * @victims: the pages the operation in progress, or @pending, unmapped,
- *	freed once every replica let go of them, under @op_lock; allocated
- *	with the space (room for every page), so that an operation
- *	allocates nothing
- * @npending: how many of @victims belong to @pending, under @op_lock
+ * @victims: the pages the operation in flight unmapped, freed once
+ *	every replica let go of them, under @op_lock; allocated with the
+ *	space (room for every page), so that an operation allocates nothing
  * @member_lock: writers of @member
- * @member: the member on each CPU (RCU)
+ * @member: the member on each CPU (RCU); entries change only under
+ *	@op_lock, so an operation in flight sees a stable table
  * @joining: the member whose window JOIN is mapping, under @op_lock
  * @joiner: the task in that JOIN: the only one whose mmap() succeeds
+ * @reap_work: reaps the members whose file was released while an
+ *	operation held @op_lock
  * @ops: operations completed
- * @wakeups: sleeping members woken by a message, or by the release of
- *	the op_lock they wait for
+ * @messages: requests posted
+ * @wakeups: poll() sleepers woken by a post
  * @removed: members removed
  * @evicted: members evicted by CPU hotplug
- * @messages: messages sent by members since reaped
+ * @by_message: replicas changed by their members
+ * @not_running: replicas changed by an initiator: their mm ran nowhere
+ * @fallback: replicas changed by an initiator past the bound
  */
 struct mkrep_space {
 	struct list_head node;
+	struct file *file;
 	unsigned long npages;
 	unsigned int strategy;
+	u64 bound_ns;
+	struct mem_cgroup *memcg;
 	struct mutex op_lock;	/* see above */
-	atomic_t op_waiters;
 	u64 op_id;
+	struct mkrep_req req;
+	spinlock_t req_lock;	/* @req */
+	cpumask_var_t wait;
 	struct page **pages;
 	u8 *prot;
 	unsigned long mapped;
-	struct mkrep_msg pending;
 	struct page **victims;
-	unsigned long npending;
 	spinlock_t member_lock;	/* writers of @member */
 	struct mkrep_member __rcu **member;
 	struct mkrep_member *joining;
 	struct task_struct *joiner;
+	struct work_struct reap_work;
 	atomic64_t ops;
+	atomic64_t messages;
 	atomic64_t wakeups;
 	atomic64_t removed;
 	atomic64_t evicted;
-	atomic64_t messages;
+	atomic64_t by_message;
+	atomic64_t not_running;
+	atomic64_t fallback;
 };
 
 extern unsigned int mkrep_max_space_pages;
@@ -248,7 +207,7 @@ static inline void mkrep_objects_add(int what, long n)
 void mkrep_debugfs_init(void);
 void mkrep_debugfs_exit(void);
 
-/* A zeroed page of a space, on @node, charged to the caller's memcg. */
+/* A zeroed page of a space, on @node, charged to the active memcg. */
 static inline struct page *mkrep_page_alloc(int node)
 {
 	struct page *page;
@@ -267,26 +226,48 @@ static inline void mkrep_page_free(struct page *page)
 }
 
 /* main.c */
+extern unsigned int mkrep_op_bound_us;
 int mkrep_new_fd(const char *name, const struct file_operations *fops,
 		 void *priv, bool cloexec, void __user *arg, void *kstruct,
-		 size_t ksize, u32 usize, s32 *fd, bool *released);
+		 size_t ksize, u32 usize, s32 *fd, struct file **filep,
+		 bool *released);
+struct file *mkrep_file_alloc(const char *name,
+			      const struct file_operations *fops, void *priv);
+int mkrep_fs_init(void);
+void mkrep_fs_exit(void);
 
 /* space.c */
+extern struct list_head mkrep_spaces;
+extern struct mutex mkrep_spaces_lock;
 long mkrep_space_create(void __user *arg);
+struct mkrep_member *mkrep_slot(struct mkrep_space *s, unsigned int cpu);
+
+/* member.c */
+struct mkrep_member *mkrep_member_alloc(struct mkrep_space *s,
+					unsigned int cpu);
+void mkrep_member_put(struct mkrep_member *m);
+struct file *mkrep_member_file(struct mkrep_member *m);
+bool mkrep_member_retire(struct mkrep_member *m, int state);
+void mkrep_reap(struct mkrep_space *s);
+void mkrep_reap_work(struct work_struct *work);
+bool mkrep_mm_running(struct mkrep_member *m);
 int mkrep_hotplug_init(void);
 void mkrep_hotplug_exit(void);
-void mkrep_member_put(struct mkrep_member *m);
-int mkrep_reap(struct mkrep_space *s, struct mkrep_member *me);
+
+/* msg.c */
+void mkrep_lead(struct mkrep_member *t, u64 op_id);
+bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req);
+unsigned int mkrep_forward(struct mkrep_member *m, const struct mkrep_req *req);
+bool mkrep_apply(struct mkrep_member *m, const struct mkrep_req *req,
+		 enum mkrep_path path);
+bool mkrep_done(struct mkrep_member *m, u64 op_id);
+long mkrep_ioctl_apply(struct mkrep_member *m, void __user *arg);
+
+/* op.c */
+long mkrep_ioctl_op(struct mkrep_member *me, void __user *arg);
+int mkrep_check_caller(struct mkrep_member *m);
 
 /* counter.c */
 long mkrep_counter_create_fd(void __user *arg);
-
-/* op.c */
-long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg);
-long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg);
-struct mkrep_member *mkrep_caller(struct mkrep_space *s);
-void mkrep_wake_all(struct mkrep_space *s);
-void mkrep_op_unlock(struct mkrep_space *s);
-int mkrep_lock_serving(struct mkrep_member *m, struct mkrep_member *me);
 
 #endif /* _MKREP_INTERNAL_H */

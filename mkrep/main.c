@@ -14,6 +14,8 @@
 #include <linux/mkchan.h>
 #include <linux/mkernel_uapi.h>
 #include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/string.h>
 #include <uapi/linux/mkrep.h>
 
@@ -22,6 +24,11 @@
 unsigned int mkrep_max_space_pages = 65536;
 module_param_named(max_space_pages, mkrep_max_space_pages, uint, 0644);
 MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
+
+unsigned int mkrep_op_bound_us = 100;
+module_param_named(op_bound_us, mkrep_op_bound_us, uint, 0644);
+MODULE_PARM_DESC(op_bound_us,
+		 "Longest wait of an operation for a running member, in microseconds, of spaces made with bound_ns 0, at most 1000000 (default 100)");
 
 /**
  * mkrep_new_fd() - hand a new object to the caller as a file descriptor
@@ -34,6 +41,7 @@ MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
  * @ksize: sizeof(*@kstruct)
  * @usize: the size the user gave
  * @fd: the field of @kstruct that gets the descriptor
+ * @filep: if not NULL, gets the file
  * @released: set when the call failed after the file was made: its
  *	release freed @priv already; else @priv is still the caller's
  *
@@ -43,7 +51,8 @@ MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
  */
 int mkrep_new_fd(const char *name, const struct file_operations *fops,
 		 void *priv, bool cloexec, void __user *arg, void *kstruct,
-		 size_t ksize, u32 usize, s32 *fd, bool *released)
+		 size_t ksize, u32 usize, s32 *fd, struct file **filep,
+		 bool *released)
 {
 	struct file *file;
 	int ret, nfd;
@@ -58,6 +67,8 @@ int mkrep_new_fd(const char *name, const struct file_operations *fops,
 		return PTR_ERR(file);
 	}
 	*fd = nfd;
+	if (filep)
+		*filep = file;
 	ret = mk_copy_struct_out(arg, kstruct, ksize, usize);
 	if (ret) {
 		/* Never installed: the file's release frees the object. */
@@ -68,6 +79,69 @@ int mkrep_new_fd(const char *name, const struct file_operations *fops,
 	}
 	fd_install(nfd, file);
 	return 0;
+}
+
+/*
+ * Member files need an inode each: a window maps its member's file, and
+ * an operation reaches exactly that window through the inode's mapping.
+ * The inodes come from a small internal filesystem, as dma-buf's do.
+ */
+#define MKREP_FS_MAGIC	0x6d6b7270	/* "mkrp" */
+
+static struct vfsmount *mkrep_mnt;
+
+static int mkrep_fs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, MKREP_FS_MAGIC) ? 0 : -ENOMEM;
+}
+
+static struct file_system_type mkrep_fs_type = {
+	.name		 = "mkrep",
+	.init_fs_context = mkrep_fs_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+int mkrep_fs_init(void)
+{
+	mkrep_mnt = kern_mount(&mkrep_fs_type);
+	return PTR_ERR_OR_ZERO(mkrep_mnt);
+}
+
+void mkrep_fs_exit(void)
+{
+	kern_unmount(mkrep_mnt);
+}
+
+/**
+ * mkrep_file_alloc() - a file with an inode of its own
+ * @name: the file's name, as /proc/PID/maps shows it
+ * @fops: its operations
+ * @priv: its private_data
+ *
+ * Return: the file, or an ERR_PTR().
+ */
+struct file *mkrep_file_alloc(const char *name,
+			      const struct file_operations *fops, void *priv)
+{
+	struct inode *inode;
+	struct file *file;
+
+	/* The file's last fput() drops it (fops_put()), as for anon inodes. */
+	if (!try_module_get(fops->owner))
+		return ERR_PTR(-ENOENT);
+	inode = alloc_anon_inode(mkrep_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		module_put(fops->owner);
+		return ERR_CAST(inode);
+	}
+	file = alloc_file_pseudo(inode, mkrep_mnt, name, O_RDWR, fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		module_put(fops->owner);
+		return file;
+	}
+	file->private_data = priv;
+	return file;
 }
 
 static long mkrep_ioctl_query(void __user *arg)
@@ -140,9 +214,15 @@ static int __init mkrep_init(void)
 		return -EINVAL;
 	}
 
+	ret = mkrep_fs_init();
+	if (ret) {
+		pr_err("cannot mount its inode filesystem: %d\n", ret);
+		return ret;
+	}
 	ret = mkrep_hotplug_init();
 	if (ret) {
 		pr_err("cannot register for CPU hotplug: %d\n", ret);
+		mkrep_fs_exit();
 		return ret;
 	}
 	mkrep_debugfs_init();
@@ -151,6 +231,7 @@ static int __init mkrep_init(void)
 		pr_err("cannot register /dev/mkrep: %d\n", ret);
 		mkrep_debugfs_exit();
 		mkrep_hotplug_exit();
+		mkrep_fs_exit();
 	}
 	return ret;
 }
@@ -160,6 +241,7 @@ static void __exit mkrep_exit(void)
 	misc_deregister(&mkrep_miscdev);
 	mkrep_debugfs_exit();
 	mkrep_hotplug_exit();
+	mkrep_fs_exit();
 }
 
 module_init(mkrep_init);

@@ -1,753 +1,278 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkrep - operations on spaces, as messages between members.
+ * mkrep - one operation on a space.
  *
- * An operation is started by a member (the initiator) on its own CPU.  It
- * sends a request over mkchan to the other members in the order of the
- * space's strategy, applies the operation to its own replica while they
- * apply theirs, and gathers their acknowledgements.  A member applies a
- * request to its own replica when its thread, bound to its CPU, serves
- * (MKREP_IOC_SERVE; or while it waits in MKREP_IOC_OP itself): only that
- * thread changes the replica and flushes only its own CPU's TLB.  Nothing
- * on this path sends an IPI, except the wake-up of a member that chose to
- * sleep, which is counted.
+ * A member (the initiator) maps, unmaps or protects a range.  Under the
+ * space's op_lock it changes the space's record of its pages, writes the
+ * request into the space, posts it to the other members in the order of
+ * the space's strategy, applies it to its own replica, and gathers.  Each
+ * other replica is changed exactly once, by one of three paths:
  *
- * Operations are serialised by the space's op_lock, so a member receives
- * requests of one operation at a time; a request whose number is not
- * above the last one a member applied is acknowledged again without being
- * applied (a tree leader that died may have forwarded it already).
+ * - by message: the member sees its waiting word and applies, on its own
+ *   CPU (MKREP_IOC_APPLY);
+ * - not running: the member's address space runs on no CPU, so the
+ *   initiator applies for it, and the kernel's flush interrupts nobody;
+ * - fallback: the member still runs and has not answered when the space's
+ *   bound has passed: the initiator applies for it, and the kernel's
+ *   flush interrupts the CPUs that run it, as Linux's shootdown would.
+ *
+ * So an operation ends within the bound plus the fallback flushes, needs
+ * nobody's cooperation, and is never interrupted once started: there is
+ * no half-done operation to recover.  The initiator spins for the first
+ * 50us of its gathering, then sleeps between its looks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/mkchan.h>
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/mkernel_uapi.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <linux/topology.h>
 
 #include "internal.h"
-#include "trace.h"
 
 /**
- * mkrep_caller() - the member of the calling process, bound to its CPU
- * @s: the space
+ * struct mkrep_gather - an operation in flight, as its initiator sees it
+ * @me: the initiator
+ * @s: its space
+ * @req: the request
+ * @deadline: when the bound has passed (ktime_get_ns())
+ * @own: the initiator's own replica is still to be changed
+ * @op: the counts handed back to the caller
+ */
+struct mkrep_gather {
+	struct mkrep_member *me;
+	struct mkrep_space *s;
+	struct mkrep_req req;
+	u64 deadline;
+	bool own;
+	struct mkrep_op *op;
+};
+
+/**
+ * mkrep_check_caller() - may the caller act as a member?
+ * @m: the member of the file the caller used
  *
- * Return: the member with a reference, or ERR_PTR(-EPERM) (the process is
- * no member), ERR_PTR(-ENODEV) (it was evicted), ERR_PTR(-EINVAL) (the
- * thread is not bound to the member's CPU alone).
+ * Return: 0, -EPERM (another process), -ENODEV (evicted or left), or
+ * -EINVAL (the thread is not bound to the member's CPU alone).
  */
-struct mkrep_member *mkrep_caller(struct mkrep_space *s)
+int mkrep_check_caller(struct mkrep_member *m)
 {
-	struct mkrep_member *t, *m = NULL;
-	unsigned int cpu;
-	int ret = 0;
-
-	rcu_read_lock();
-	for_each_possible_cpu(cpu) {
-		t = rcu_dereference(s->member[cpu]);
-		if (t && t->mm == current->mm && kref_get_unless_zero(&t->ref)) {
-			m = t;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	if (!m)
-		return ERR_PTR(-EPERM);
-
-	switch (READ_ONCE(m->state)) {
-	case MKREP_MEMBER_ACTIVE:
-		if (current->nr_cpus_allowed != 1 ||
-		    !cpumask_test_cpu(m->cpu, current->cpus_ptr))
-			ret = -EINVAL;
-		break;
-	case MKREP_MEMBER_EVICTED:
-		ret = -ENODEV;
-		break;
-	default:
-		ret = -EPERM;
-	}
-	if (ret) {
-		mkrep_member_put(m);
-		return ERR_PTR(ret);
-	}
-	return m;
-}
-
-static bool mkrep_active(struct mkrep_space *s, unsigned int cpu)
-{
-	struct mkrep_member *t;
-	bool active;
-
-	rcu_read_lock();
-	t = rcu_dereference(s->member[cpu]);
-	active = t && READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE;
-	rcu_read_unlock();
-	return active;
-}
-
-/* Wake every member's waiters: a member left. */
-void mkrep_wake_all(struct mkrep_space *s)
-{
-	struct mkrep_member *t;
-	unsigned int cpu;
-
-	rcu_read_lock();
-	for_each_possible_cpu(cpu) {
-		t = rcu_dereference(s->member[cpu]);
-		if (!t)
-			continue;
-		atomic_inc(&t->events);
-		wake_up(&t->wq);
-	}
-	rcu_read_unlock();
-}
-
-/*
- * After a message to @cpu: wake its member if it announced that it sleeps.
- * A polling member never pays for this.
- */
-static void mkrep_kick(struct mkrep_space *s, unsigned int cpu)
-{
-	struct mkrep_member *t;
-
-	/* The message is published before we look; pairs with mkrep_sleepy() */
-	smp_mb();
-	rcu_read_lock();
-	t = rcu_dereference(s->member[cpu]);
-	if (t && atomic_read(&t->sleeping)) {
-		atomic_inc(&t->events);
-		wake_up(&t->wq);
-		atomic64_inc(&s->wakeups);
-	}
-	rcu_read_unlock();
-}
-
-/* Announce a sleep before looking for messages a last time. */
-static int mkrep_sleepy(struct mkrep_member *me)
-{
-	int ev = atomic_read(&me->events);
-
-	atomic_inc(&me->sleeping);
-	/* Announced before we look; pairs with the barrier in mkrep_kick() */
-	smp_mb__after_atomic();
-	return ev;
-}
-
-static int mkrep_send(struct mkrep_member *me, unsigned int to,
-		      struct mkrep_msg *msg)
-{
-	struct mkrep_space *s = me->space;
-	int ret;
-
-	if (!cpumask_test_cpu(to, me->peers))
-		return -EPIPE;
-	msg->from = me->cpu;
-	for (;;) {
-		ret = mkchan_send(me->ep[to], MKREP_MSG_TYPE, msg, sizeof(*msg));
-		if (ret != -EAGAIN)
-			break;
-		/* Full: one request an operation cannot fill it; be safe. */
-		if (!mkrep_active(s, to))
-			return -EPIPE;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	if (ret)
-		return ret;
-	trace_mkrep_send(msg->op_id, me->cpu, to, msg->kind, msg->flags);
-	WRITE_ONCE(me->messages, me->messages + 1);
-	mkrep_kick(s, to);
+	if (current->mm != m->mm)
+		return -EPERM;
+	if (READ_ONCE(m->state) != MKREP_MEMBER_ACTIVE)
+		return -ENODEV;
+	if (current->nr_cpus_allowed != 1 ||
+	    !cpumask_test_cpu(m->cpu, current->cpus_ptr))
+		return -EINVAL;
 	return 0;
 }
 
-/*
- * Apply a request to the caller's own replica: its software entries and,
- * through zap_vma_ptes(), its page table and this CPU's TLB.  The member
- * is single-threaded on its CPU, so its mm is loaded nowhere else and the
- * flush stays local; a member with threads on other CPUs pays Linux's own
- * shootdown for them.
- */
-static void mkrep_apply(struct mkrep_member *me, const struct mkrep_msg *msg)
+/* The initiator's own replica, once its first requests are out. */
+static void mkrep_apply_own(struct mkrep_gather *g)
 {
-	struct mkrep_space *s = me->space;
-	struct mm_struct *mm = me->mm;
-	struct vm_area_struct *vma;
-	u64 i, e, end = msg->first + msg->npages;
-	bool zap = false;
-
-	mmap_write_lock(mm);
-	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
-		goto out;
-	for (i = msg->first; i < end; i++) {
-		e = me->rep[i];
-		switch (msg->op) {
-		case MKREP_OP_MAP:
-			if (s->pages[i])
-				me->rep[i] = ((u64)page_to_pfn(s->pages[i]) <<
-					      PAGE_SHIFT) | msg->prot;
-			break;
-		case MKREP_OP_UNMAP:
-			if (e) {
-				me->rep[i] = 0;
-				zap = true;
-			}
-			break;
-		case MKREP_OP_PROTECT:
-			if (!e)
-				break;
-			/* Taking write away needs the entries gone. */
-			if ((e & MKREP_PROT_WRITE) && !(msg->prot & MKREP_PROT_WRITE))
-				zap = true;
-			me->rep[i] = (e & ~(u64)MKREP_ENTRY_PROT) | msg->prot;
-			break;
-		}
-	}
-	if (zap) {
-		vma = find_vma(mm, me->win_start);
-		if (vma && vma->vm_private_data == me)
-			zap_vma_ptes(vma, me->win_start + (msg->first << PAGE_SHIFT),
-				     msg->npages << PAGE_SHIFT);
-	}
-	trace_mkrep_apply(msg->op_id, me->cpu, msg->op, msg->first,
-			  msg->npages, zap);
-out:
-	mmap_write_unlock(mm);
-}
-
-/*
- * The initiator's own replica, once its first requests are out: the
- * members apply theirs meanwhile.  Called where the gathering starts, and
- * after the delivery, whether it succeeded (an initiator with nobody to
- * ask) or not (killed before it gathered): no initiator releases op_lock
- * before it applied its own operation, which is what lets a request count
- * as its sender's ack (mkrep_handle_req()).
- */
-static void mkrep_apply_own(struct mkrep_member *me, struct mkrep_gather *g)
-{
-	if (!g->apply_own)
+	if (!g->own)
 		return;
-	g->apply_own = false;
-	mkrep_apply(me, &g->req);
-	me->applied = g->req.op_id;
-}
-
-static void mkrep_gather_init(struct mkrep_gather *g,
-			      const struct mkrep_msg *req, bool spin)
-{
-	g->req = *req;
-	cpumask_clear(g->wait);
-	cpumask_clear(g->forwarded);
-	cpumask_clear(g->owed);
-	g->acked = 0;
-	g->removed = 0;
-	g->sent = 0;
-	g->messages = 0;
-	g->spin = spin;
-	g->forwarding = false;
-	g->apply_own = false;
-}
-
-static int mkrep_refan(struct mkrep_member *me, struct mkrep_gather *g,
-		       unsigned int leader);
-
-static int mkrep_ask(struct mkrep_member *me, struct mkrep_gather *g,
-		     unsigned int cpu, bool forward)
-{
-	struct mkrep_msg req = g->req;
-	int ret;
-
-	if (forward)
-		req.flags |= MKREP_MSG_FORWARD;
-	ret = mkrep_send(me, cpu, &req);
-	if (ret == -EINTR)
-		return ret;
-	g->sent++;
-	if (ret) {
-		g->removed++;	/* gone: not waited for */
-		/* A leader that is gone: its node is asked directly. */
-		return forward ? mkrep_refan(me, g, cpu) : 0;
-	}
-	g->messages++;
-	cpumask_set_cpu(cpu, g->wait);
-	if (forward)
-		cpumask_set_cpu(cpu, g->forwarded);
-	return 0;
+	g->own = false;
+	mkrep_apply(g->me, &g->req, MKREP_PATH_SELF);
 }
 
 /*
- * A node leader was removed before it acknowledged: ask the other members
- * of its node directly.  Those it reached already acknowledge again.
+ * @t left or was evicted before it applied: not waited for.  A tree node
+ * leader that left before passing the request on: its node is asked
+ * directly.
  */
-static int mkrep_refan(struct mkrep_member *me, struct mkrep_gather *g,
-		       unsigned int leader)
+static void mkrep_removed(struct mkrep_gather *g, struct mkrep_member *t)
 {
-	int node = cpu_to_node(leader);
-	unsigned int cpu;
-	int ret;
-
-	for_each_cpu(cpu, me->peers) {
-		if (cpu == leader || cpu_to_node(cpu) != node ||
-		    cpumask_test_cpu(cpu, g->wait) || !mkrep_active(me->space, cpu))
-			continue;
-		ret = mkrep_ask(me, g, cpu, false);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	g->op->removed++;
+	if (READ_ONCE(t->forward_op) == g->req.op_id)
+		mkrep_forward(t, &g->req);
 }
 
-/* Stop waiting for members that are gone. */
-static int mkrep_check_removed(struct mkrep_member *me, struct mkrep_gather *g)
+/* Change @t's replica for it; count the path that did. */
+static void mkrep_take_over(struct mkrep_gather *g, struct mkrep_member *t,
+			    bool running)
 {
-	unsigned int cpu;
-	int ret;
+	struct mkrep_space *s = g->s;
 
-	for_each_cpu(cpu, g->wait) {
-		if (mkrep_active(me->space, cpu))
-			continue;
-		cpumask_clear_cpu(cpu, g->wait);
-		g->removed++;
-		if (cpumask_test_and_clear_cpu(cpu, g->forwarded)) {
-			ret = mkrep_refan(me, g, cpu);
-			if (ret)
-				return ret;
+	if (mkrep_apply(t, &g->req, running ? MKREP_PATH_FALLBACK :
+					      MKREP_PATH_NOT_RUNNING)) {
+		if (running) {
+			g->op->fallback++;
+			atomic64_inc(&s->fallback);
+		} else {
+			g->op->not_running++;
+			atomic64_inc(&s->not_running);
 		}
+	} else if (mkrep_done(t, g->req.op_id)) {
+		/* It applied by itself meanwhile. */
+		g->op->by_message++;
+		atomic64_inc(&s->by_message);
+	} else {
+		mkrep_removed(g, t);
 	}
-	return 0;
-}
-
-static unsigned int mkrep_drain(struct mkrep_member *me, bool spin);
-
-/*
- * Wait for the acknowledgements of @g, serving whatever else comes.
- * Under me->lock.  Killable only: a member that never serves stalls it.
- */
-static int mkrep_gather(struct mkrep_member *me, struct mkrep_gather *g)
-{
-	bool done;
-	int ev = 0, ret;
-
-	mkrep_apply_own(me, g);
-	me->gathering = true;
-	for (;;) {
-		if (!g->spin)
-			ev = mkrep_sleepy(me);
-		mkrep_drain(me, g->spin);
-		/* A newer request came: this gathering is a leftover. */
-		ret = me->has_deferred ? -ESTALE : mkrep_check_removed(me, g);
-		done = ret || cpumask_empty(g->wait);
-		if (!done && !g->spin &&
-		    wait_event_killable(me->wq, atomic_read(&me->events) != ev))
-			ret = -EINTR;
-		if (!g->spin)
-			atomic_dec(&me->sleeping);
-		if (done || ret)
-			break;
-		if (g->spin) {
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
-			cond_resched();
-			cpu_relax();
-		}
-	}
-	me->gathering = false;
-	return ret;
+	cpumask_clear_cpu(t->cpu, s->wait);
 }
 
 /*
- * A tree leader: pass the request to the other members of its node and
- * aggregate their acknowledgements into its own.  Returns -EINTR when the
- * leader is dying before its node answered: it must not acknowledge then,
- * so that the initiator, finding it removed, asks the node itself; and
- * -ESTALE when a newer request came meanwhile: nobody waits for this
- * answer any more (see mkrep_handle_req()).
+ * Look once at a member still waited for: done, gone, or to be taken over
+ * (its mm runs nowhere, or the bound has passed).  Return: whether it is
+ * still waited for.
  */
-static int mkrep_forward(struct mkrep_member *me, const struct mkrep_msg *req,
-			 bool spin, struct mkrep_msg *ack)
+static bool mkrep_check(struct mkrep_gather *g, struct mkrep_member *t)
 {
-	struct mkrep_gather *g = &me->gather;
-	int node = cpu_to_node(me->cpu);
-	unsigned int cpu;
-	int ret;
+	struct mkrep_space *s = g->s;
+	bool running;
 
-	mkrep_gather_init(g, req, spin);
-	g->req.flags &= ~MKREP_MSG_FORWARD;
-	g->forwarding = true;
-	for_each_cpu(cpu, me->peers) {
-		if (cpu == req->from || cpu_to_node(cpu) != node ||
-		    !mkrep_active(me->space, cpu))
-			continue;
-		ret = mkrep_ask(me, g, cpu, false);
-		if (ret)
-			return ret;
-	}
-	ret = mkrep_gather(me, g);
-	if (ret)
-		return ret;
-	ack->acked += g->acked;
-	ack->removed += g->removed;
-	ack->sent += g->sent;
-	return 0;
-}
-
-static unsigned int mkrep_handle_req(struct mkrep_member *me,
-				     const struct mkrep_msg *req, bool spin)
-{
-	struct mkrep_msg ack = {
-		.op_id = req->op_id,
-		.kind = MKREP_MSG_ACK,
-		.acked = 1,
-	};
-	bool fresh = req->op_id > me->applied;
-	unsigned int cpu, applied = 0;
-
-	if (me->gathering) {
-		struct mkrep_gather *g = &me->gather;
-
-		if (fresh) {
-			/*
-			 * A newer operation is only ever sent once the one
-			 * gathered for is finished: this is a leader's
-			 * leftover gathering, for the original request of a
-			 * killed initiator that came after the request
-			 * delivered again.  Nobody waits for its answer: it
-			 * stops, and this request is handled after.  An
-			 * initiator holds op_lock: nothing newer exists.
-			 */
-			if (WARN_ON_ONCE(!g->forwarding || me->has_deferred))
-				return 0;
-			me->deferred = *req;
-			me->has_deferred = true;
-			return 0;
-		}
-		if (g->req.op_id == req->op_id) {
-			/*
-			 * A request comes from a member that applied it, or
-			 * from the holder of op_lock, which applies before it
-			 * gathers or lets go of the lock (mkrep_apply_own()):
-			 * as good as its ack when it was asked for its own
-			 * replica only (design.rst, "Two members gathering").
-			 * Two members gathering for the same operation thus
-			 * never wait for each other.
-			 */
-			if (!cpumask_test_cpu(req->from, g->forwarded) &&
-			    cpumask_test_and_clear_cpu(req->from, g->wait))
-				g->acked++;
-			/*
-			 * Sent again, to be forwarded, by the initiator that
-			 * took over from a killed one while this leader still
-			 * forwards it: answered once the node has.
-			 */
-			if (req->flags & MKREP_MSG_FORWARD) {
-				cpumask_set_cpu(req->from, g->owed);
-				return 0;
-			}
-		}
-		/*
-		 * For this member's replica alone, which applied it; or a
-		 * leftover, whose sender no longer waits.
-		 */
-		mkrep_send(me, req->from, &ack);
-		return 0;
-	}
-
-	if (fresh) {
-		mkrep_apply(me, req);
-		me->applied = req->op_id;
-		applied = 1;
+	if (mkrep_done(t, g->req.op_id)) {
+		g->op->by_message++;
+		atomic64_inc(&s->by_message);
+		cpumask_clear_cpu(t->cpu, s->wait);
+		return false;
 	}
 	/*
-	 * A leader forwards even a request it applied already: sent again
-	 * after a killed initiator, the previous leader of the node may have
-	 * died before it reached every member.  Those that applied it
-	 * answer at once.
+	 * One that left or was evicted is trusted only under its rep_lock
+	 * (mkrep_take_over()): an apply or an eviction in progress, which
+	 * may still be zapping, is over by then.
 	 */
-	if (req->flags & MKREP_MSG_FORWARD) {
-		if (mkrep_forward(me, req, spin || req->flags & MKREP_MSG_SPIN,
-				  &ack))
-			return applied;
-		for_each_cpu(cpu, me->gather.owed)
-			if (cpu != req->from)
-				mkrep_send(me, cpu, &ack);
-	}
-	/* A requester that is gone no longer waits. */
-	mkrep_send(me, req->from, &ack);
-	return applied;
-}
-
-static void mkrep_handle_ack(struct mkrep_member *me,
-			     const struct mkrep_msg *ack)
-{
-	struct mkrep_gather *g = &me->gather;
-
-	if (!me->gathering || ack->op_id != g->req.op_id ||
-	    !cpumask_test_and_clear_cpu(ack->from, g->wait))
-		return;		/* a late ack of a member already given up */
-	g->messages++;
-	g->acked += ack->acked;
-	g->removed += ack->removed;
-	g->sent += ack->sent;
-	cpumask_clear_cpu(ack->from, g->forwarded);
-}
-
-static bool mkrep_msg_valid(struct mkrep_member *me, unsigned int peer,
-			    unsigned int type, unsigned int len,
-			    const struct mkrep_msg *msg)
-{
-	struct mkrep_space *s = me->space;
-
-	if (type != MKREP_MSG_TYPE || len != sizeof(*msg) || msg->from != peer)
-		return false;
-	if (msg->kind == MKREP_MSG_ACK)
+	running = READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE &&
+		  mkrep_mm_running(t);
+	if (running && ktime_get_ns() < g->deadline)
 		return true;
-	return msg->kind == MKREP_MSG_REQ && msg->op >= MKREP_OP_MAP &&
-	       msg->op <= MKREP_OP_PROTECT && msg->first < s->npages &&
-	       msg->npages <= s->npages - msg->first;
-}
-
-/* The request deferred by a leftover gathering, once that has stopped. */
-static unsigned int mkrep_handle_deferred(struct mkrep_member *me, bool spin)
-{
-	struct mkrep_msg req;
-	unsigned int served = 0;
-
-	while (me->has_deferred && !me->gathering) {
-		req = me->deferred;
-		me->has_deferred = false;
-		served += mkrep_handle_req(me, &req, spin);
-	}
-	return served;
+	mkrep_take_over(g, t, running);
+	return false;
 }
 
 /*
- * Handle every message waiting for @me.  Under me->lock.  Inside a
- * leftover gathering, stop at the request it deferred, so that it stops.
+ * Ask a member: a post if its address space runs somewhere.  One that runs
+ * nowhere is not posted to (nobody would read it, and a poll() sleeper
+ * would be woken for nothing): the gathering applies for it, once every
+ * request is out and the initiator's own replica is done.  @lead: it
+ * leads its node.
  */
-static unsigned int mkrep_drain(struct mkrep_member *me, bool spin)
+static void mkrep_ask(struct mkrep_gather *g, struct mkrep_member *t,
+		      bool lead)
 {
-	union {
-		struct mkrep_msg msg;
-		u8 raw[MKCHAN_PAYLOAD_MAX];
-	} buf;
-	unsigned int cpu, type, len, served;
-
-	lockdep_assert_held(&me->lock);
-	served = mkrep_handle_deferred(me, spin);
-	for_each_cpu(cpu, me->peers) {
-		while (!mkchan_try_recv(me->ep[cpu], &type, buf.raw, &len)) {
-			/* Kernel rings only: a bad message is our own bug. */
-			if (WARN_ON_ONCE(!mkrep_msg_valid(me, cpu, type, len,
-							  &buf.msg)))
-				continue;
-			trace_mkrep_recv(buf.msg.op_id, cpu, me->cpu,
-					 buf.msg.kind, buf.msg.flags);
-			if (buf.msg.kind == MKREP_MSG_REQ)
-				served += mkrep_handle_req(me, &buf.msg, spin);
-			else
-				mkrep_handle_ack(me, &buf.msg);
-			if (me->has_deferred) {
-				if (me->gathering)
-					return served;
-				served += mkrep_handle_deferred(me, spin);
-			}
-		}
-	}
-	return served;
-}
-
-/**
- * mkrep_lock_serving() - take a member's lock, serving while it is busy
- * @m: the member whose lock to take
- * @me: the caller's own member, or NULL when the caller is none
- *
- * The reaper takes every member's lock under op_lock; a tree leader may
- * hold its lock while it waits for the acks of its node, the caller among
- * them, when it forwards an operation whose initiator was killed.
- *
- * Return: 0 with @m->lock held, or -EINTR (a fatal signal).
- */
-int mkrep_lock_serving(struct mkrep_member *m, struct mkrep_member *me)
-{
-	while (!mutex_trylock(&m->lock)) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		if (me && me != m && mutex_trylock(&me->lock)) {
-			mkrep_drain(me, false);
-			mutex_unlock(&me->lock);
-		}
-		cond_resched();
-		cpu_relax();
-	}
-	return 0;
+	if (lead)
+		mkrep_lead(t, g->req.op_id);
+	if (mkrep_mm_running(t))
+		mkrep_post(t, &g->req);
 }
 
 /*
- * Take op_lock.  A member waiting for it keeps serving: the operation in
- * flight may be waiting for this very member.
+ * Past this much gathering the initiator sleeps between its looks instead
+ * of spinning: a long bound then costs a CPU nothing.
  */
-static int mkrep_op_lock(struct mkrep_member *me, bool spin)
-{
-	struct mkrep_space *s = me->space;
-	int ev = 0, ret = 0;
+#define MKREP_SPIN_NS	(50 * NSEC_PER_USEC)
 
+/* Wait for the members in @mask, at most until the deadline. */
+static void mkrep_gather(struct mkrep_gather *g, const struct cpumask *mask)
+{
+	struct mkrep_space *s = g->s;
+	u64 spin_until;
+	unsigned int cpu;
+	bool left;
+
+	mkrep_apply_own(g);
+	spin_until = ktime_get_ns() + MKREP_SPIN_NS;
 	for (;;) {
-		if (!spin) {
-			ev = mkrep_sleepy(me);
-			atomic_inc(&me->op_waiting);
-		}
-		atomic_inc(&s->op_waiters);
-		/* Counted before we try; pairs with mkrep_op_unlock() */
-		smp_mb__after_atomic();
-		if (mutex_trylock(&s->op_lock))
-			goto out;
-		if (mutex_lock_killable(&me->lock)) {
-			ret = -EINTR;
-			goto out;
-		}
-		mkrep_drain(me, spin);
-		mutex_unlock(&me->lock);
-		if (spin) {
+		left = false;
+		for_each_cpu_and(cpu, s->wait, mask)
+			left |= mkrep_check(g, mkrep_slot(s, cpu));
+		if (!left)
+			return;
+		if (ktime_get_ns() < spin_until) {
 			cond_resched();
 			cpu_relax();
-		} else if (wait_event_killable(me->wq,
-					       atomic_read(&me->events) != ev)) {
-			ret = -EINTR;
-			goto out;
-		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto out;
-		}
-		atomic_dec(&s->op_waiters);
-		if (!spin) {
-			atomic_dec(&me->op_waiting);
-			atomic_dec(&me->sleeping);
+		} else {
+			usleep_range(10, 20);
 		}
 	}
-out:
-	atomic_dec(&s->op_waiters);
-	if (!spin) {
-		atomic_dec(&me->op_waiting);
-		atomic_dec(&me->sleeping);
-	}
-	return ret;
 }
 
-/*
- * op_lock is free: wake the members that sleep waiting for it, and only
- * those (a wake-up of a sleeping member is an IPI).  Polling waiters see
- * it by themselves.
- */
-void mkrep_op_unlock(struct mkrep_space *s)
+/* The first active member of @node still waited for, or NULL. */
+static struct mkrep_member *mkrep_leader(struct mkrep_space *s, int node)
 {
-	struct mkrep_member *t;
 	unsigned int cpu;
 
-	mutex_unlock(&s->op_lock);
-	/* Pairs with the barrier in mkrep_op_lock(). */
-	smp_mb();
-	if (!atomic_read(&s->op_waiters))
-		return;
-	rcu_read_lock();
-	for_each_possible_cpu(cpu) {
-		t = rcu_dereference(s->member[cpu]);
-		if (!t || !atomic_read(&t->op_waiting))
-			continue;
-		atomic_inc(&t->events);
-		wake_up(&t->wq);
-		atomic64_inc(&s->wakeups);
-	}
-	rcu_read_unlock();
+	for_each_cpu(cpu, s->wait)
+		if (cpu_to_node(cpu) == node)
+			return mkrep_slot(s, cpu);
+	return NULL;
 }
 
 /*
- * Send the request as the strategy says and gather the acks; @g->sent
- * then counts the members it reached, the leaders' own included.
+ * Tree: one leader a node, the farthest node first; the leader passes the
+ * request on to its node (mkrep_apply()), the initiator asks its own node.
  */
-static int mkrep_deliver(struct mkrep_member *me, struct mkrep_gather *g)
+static void mkrep_deliver_tree(struct mkrep_gather *g)
 {
-	struct mkrep_space *s = me->space;
-	int mynode = cpu_to_node(me->cpu);
+	struct mkrep_space *s = g->s;
+	int mynode = cpu_to_node(g->me->cpu);
 	nodemask_t done = NODE_MASK_NONE;
-	unsigned int cpu, lead;
-	int node, best, ret;
+	struct mkrep_member *lead;
+	unsigned int cpu;
+	int node, best;
+
+	node_set(mynode, done);
+	for (;;) {
+		best = NUMA_NO_NODE;
+		for_each_cpu(cpu, s->wait) {
+			node = cpu_to_node(cpu);
+			if (node_isset(node, done))
+				continue;
+			if (best == NUMA_NO_NODE ||
+			    node_distance(mynode, node) >
+			    node_distance(mynode, best))
+				best = node;
+		}
+		if (best == NUMA_NO_NODE)
+			break;
+		node_set(best, done);
+		lead = mkrep_leader(s, best);
+		if (lead)
+			mkrep_ask(g, lead, true);
+	}
+	for_each_cpu(cpu, s->wait)
+		if (cpu_to_node(cpu) == mynode)
+			mkrep_ask(g, mkrep_slot(s, cpu), false);
+	mkrep_gather(g, cpu_possible_mask);
+}
+
+/* Post the request as the strategy says and gather every replica. */
+static void mkrep_deliver(struct mkrep_gather *g)
+{
+	struct mkrep_space *s = g->s;
+	unsigned int cpu;
 
 	switch (s->strategy) {
 	case MKREP_STRATEGY_UNICAST:
-		for_each_cpu(cpu, me->peers) {
-			if (!mkrep_active(s, cpu))
-				continue;
-			ret = mkrep_ask(me, g, cpu, false);
-			if (!ret)
-				ret = mkrep_gather(me, g);
-			if (ret)
-				return ret;
+		for_each_cpu(cpu, s->wait) {
+			mkrep_ask(g, mkrep_slot(s, cpu), false);
+			mkrep_gather(g, cpumask_of(cpu));
 		}
-		return 0;
-
+		break;
 	case MKREP_STRATEGY_BROADCAST:
-		for_each_cpu(cpu, me->peers) {
-			if (!mkrep_active(s, cpu))
-				continue;
-			ret = mkrep_ask(me, g, cpu, false);
-			if (ret)
-				return ret;
-		}
-		return mkrep_gather(me, g);
-
+		for_each_cpu(cpu, s->wait)
+			mkrep_ask(g, mkrep_slot(s, cpu), false);
+		mkrep_gather(g, cpu_possible_mask);
+		break;
 	default:	/* MKREP_STRATEGY_TREE */
-		node_set(mynode, done);
-		for (;;) {
-			/*
-			 * The farthest node with members that is left, and
-			 * its first active member, its leader, in one scan:
-			 * a leader that leaves after it was chosen is still
-			 * asked, and its node is then asked directly
-			 * (mkrep_check_removed(), or mkrep_ask() when the
-			 * request could not even be sent).
-			 */
-			best = NUMA_NO_NODE;
-			lead = nr_cpu_ids;
-			for_each_cpu(cpu, me->peers) {
-				node = cpu_to_node(cpu);
-				if (node_isset(node, done) || !mkrep_active(s, cpu))
-					continue;
-				if (best == NUMA_NO_NODE ||
-				    node_distance(mynode, node) >
-				    node_distance(mynode, best)) {
-					best = node;
-					lead = cpu;
-				}
-			}
-			if (best == NUMA_NO_NODE)
-				break;
-			node_set(best, done);
-			ret = mkrep_ask(me, g, lead, true);
-			if (ret)
-				return ret;
-		}
-		/* The caller leads its own node. */
-		for_each_cpu(cpu, me->peers) {
-			if (cpu_to_node(cpu) != mynode || !mkrep_active(s, cpu))
-				continue;
-			ret = mkrep_ask(me, g, cpu, false);
-			if (ret)
-				return ret;
-		}
-		return mkrep_gather(me, g);
+		mkrep_deliver_tree(g);
+		break;
 	}
+	mkrep_apply_own(g);
 }
 
 static bool mkrep_op_valid(struct mkrep_space *s, const struct mkrep_op *op)
 {
 	u64 size = (u64)s->npages << PAGE_SHIFT;
 
-	if ((op->flags & ~MKREP_SPIN) || op->__reserved[0] || op->__reserved[1])
+	if (op->flags || op->__reserved)
 		return false;
 	switch (op->op) {
 	case MKREP_OP_MAP:
@@ -769,15 +294,16 @@ static bool mkrep_op_valid(struct mkrep_space *s, const struct mkrep_op *op)
 }
 
 /*
- * Change the space's record of its pages before the messages go: MAP
- * allocates (all or nothing), UNMAP takes the pages out into the space's
- * victims, to be freed once every replica acknowledged.
+ * Change the space's record of its pages before the request goes: MAP
+ * allocates (all or nothing, charged to the space's creator), UNMAP takes
+ * the pages out into the space's victims, to be freed once every replica
+ * let go of them.
  */
-static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
-			 unsigned long *nvictims)
+static int mkrep_prepare(struct mkrep_space *s, const struct mkrep_req *req,
+			 int node, unsigned long *nvictims)
 {
-	struct mkrep_space *s = me->space;
 	u64 i, end = req->first + req->npages;
+	struct mem_cgroup *old;
 	struct page *page;
 
 	switch (req->op) {
@@ -785,18 +311,21 @@ static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
 		for (i = req->first; i < end; i++)
 			if (s->pages[i])
 				return -EEXIST;
+		old = set_active_memcg(s->memcg);
 		for (i = req->first; i < end; i++) {
-			/* On the node of the CPU that maps it first. */
-			page = mkrep_page_alloc(cpu_to_node(me->cpu));
-			if (!page) {
-				while (i-- > req->first) {
-					mkrep_page_free(s->pages[i]);
-					s->pages[i] = NULL;
-				}
-				return -ENOMEM;
-			}
+			page = mkrep_page_alloc(node);
+			if (!page)
+				break;
 			s->pages[i] = page;
 			s->prot[i] = req->prot;
+		}
+		set_active_memcg(old);
+		if (i < end) {
+			while (i-- > req->first) {
+				mkrep_page_free(s->pages[i]);
+				s->pages[i] = NULL;
+			}
+			return -ENOMEM;
 		}
 		s->mapped += req->npages;
 		return 0;
@@ -818,42 +347,57 @@ static int mkrep_prepare(struct mkrep_member *me, const struct mkrep_msg *req,
 	}
 }
 
-/*
- * An initiator killed while it gathered left its operation unfinished:
- * send it again, under its own number, to every member (those that
- * applied it acknowledge again), and free its pages once all have.
- */
-static int mkrep_finish_pending(struct mkrep_member *me, bool spin)
+/* Under op_lock: the operation, from the record to the last replica. */
+static int mkrep_run_op(struct mkrep_member *me, struct mkrep_op *op)
 {
 	struct mkrep_space *s = me->space;
-	struct mkrep_gather *g = &me->gather;
-	unsigned int i;
+	struct mkrep_gather g = { .me = me, .s = s, .op = op, .own = true };
+	struct mkrep_member *t;
+	unsigned long i, nvictims = 0;
+	unsigned int cpu;
+	s64 posted;
 	int ret;
 
-	if (!s->pending.op_id)
-		return 0;
-	mkrep_gather_init(g, &s->pending, spin);
-	g->apply_own = me->applied < s->pending.op_id;
-	ret = mkrep_deliver(me, g);
-	mkrep_apply_own(me, g);
+	g.req = (struct mkrep_req) {
+		.op_id = s->op_id + 1,
+		.op = op->op,
+		.prot = op->prot,
+		.first = op->offset >> PAGE_SHIFT,
+		.npages = op->length >> PAGE_SHIFT,
+	};
+	/* On the node of the CPU that maps it first. */
+	ret = mkrep_prepare(s, &g.req, cpu_to_node(me->cpu), &nvictims);
 	if (ret)
 		return ret;
-	for (i = 0; i < s->npending; i++)
+	s->op_id = g.req.op_id;
+	spin_lock(&s->req_lock);
+	s->req = g.req;
+	spin_unlock(&s->req_lock);
+
+	cpumask_clear(s->wait);
+	for_each_possible_cpu(cpu) {
+		t = mkrep_slot(s, cpu);
+		if (t && t != me && READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE)
+			cpumask_set_cpu(cpu, s->wait);
+	}
+	op->members = cpumask_weight(s->wait);
+	posted = atomic64_read(&s->messages);
+	g.deadline = ktime_get_ns() + s->bound_ns;
+	mkrep_deliver(&g);
+	/* Posts happen only while an operation is in flight. */
+	op->posted = atomic64_read(&s->messages) - posted;
+
+	/* Every replica let go of them: no CPU can reach these pages. */
+	for (i = 0; i < nvictims; i++)
 		mkrep_page_free(s->victims[i]);
-	s->npending = 0;
-	s->pending.op_id = 0;
 	atomic64_inc(&s->ops);
 	return 0;
 }
 
-long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
+long mkrep_ioctl_op(struct mkrep_member *me, void __user *arg)
 {
-	unsigned long i, nvictims = 0;
-	struct mkrep_member *me;
-	struct mkrep_gather *g;
-	struct mkrep_msg req;
+	struct mkrep_space *s = me->space;
 	struct mkrep_op op;
-	bool spin;
 	u32 usize;
 	long ret;
 
@@ -863,130 +407,26 @@ long mkrep_ioctl_op(struct mkrep_space *s, void __user *arg)
 		return ret;
 	if (!mkrep_op_valid(s, &op))
 		return -EINVAL;
-	me = mkrep_caller(s);
-	if (IS_ERR(me))
-		return PTR_ERR(me);
-	spin = op.flags & MKREP_SPIN;
-
-	ret = mkrep_op_lock(me, spin);
+	ret = mkrep_check_caller(me);
 	if (ret)
-		goto out_put;
+		return ret;
+	op.members = 0;
+	op.by_message = 0;
+	op.not_running = 0;
+	op.fallback = 0;
+	op.removed = 0;
+	op.posted = 0;
+
+	/* Sleeps where the freezer and any signal can reach it. */
+	if (mutex_lock_interruptible(&s->op_lock))
+		return -ERESTARTSYS;
 	ret = -ENODEV;
-	if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE)
-		goto out_unlock;
-	ret = mkrep_reap(s, me);
-	if (ret)
-		goto out_unlock;
-	ret = -EINTR;
-	if (mutex_lock_killable(&me->lock))
-		goto out_unlock;
-	ret = mkrep_finish_pending(me, spin);
-	if (ret)
-		goto out_me;
-
-	req = (struct mkrep_msg) {
-		.op_id = s->op_id + 1,
-		.kind = MKREP_MSG_REQ,
-		.op = op.op,
-		.prot = op.prot,
-		.first = op.offset >> PAGE_SHIFT,
-		.npages = op.length >> PAGE_SHIFT,
-		.flags = spin ? MKREP_MSG_SPIN : 0,
-	};
-	ret = mkrep_prepare(me, &req, &nvictims);
-	if (ret)
-		goto out_me;
-	s->op_id = req.op_id;
-
-	g = &me->gather;
-	mkrep_gather_init(g, &req, spin);
-	g->apply_own = true;
-	ret = mkrep_deliver(me, g);
-	/* Nobody asked, or killed before the gathering: applied now. */
-	mkrep_apply_own(me, g);
-	if (ret) {
-		/* Killed with requests in flight: the next one finishes it. */
-		s->pending = req;
-		s->npending = nvictims;
-		goto out_me;
+	if (READ_ONCE(me->state) == MKREP_MEMBER_ACTIVE) {
+		mkrep_reap(s);
+		ret = mkrep_run_op(me, &op);
 	}
-	/* Every replica let go of them: no CPU can reach these pages. */
-	for (i = 0; i < nvictims; i++)
-		mkrep_page_free(s->victims[i]);
-	atomic64_inc(&s->ops);
-	op.members = g->sent;
-	op.acked = g->acked + 1;
-	op.removed = g->removed;
-	op.messages = g->messages;
-
-out_me:
-	mutex_unlock(&me->lock);
-out_unlock:
-	mkrep_op_unlock(s);
-out_put:
-	mkrep_member_put(me);
+	mutex_unlock(&s->op_lock);
 	if (ret)
 		return ret;
 	return mk_copy_struct_out(arg, &op, sizeof(op), usize);
-}
-
-long mkrep_ioctl_serve(struct mkrep_space *s, void __user *arg)
-{
-	struct mkrep_member *me;
-	struct mkrep_serve sv;
-	unsigned int served = 0;
-	bool spin, wait;
-	u32 usize;
-	long ret;
-	int ev = 0;
-
-	ret = mk_copy_struct_in(&sv, sizeof(sv), MKREP_SERVE_SIZE_VER0, arg,
-				&usize);
-	if (ret)
-		return ret;
-	if ((sv.flags & ~(MKREP_SPIN | MKREP_SERVE_WAIT)) ||
-	    (sv.flags & MKREP_SPIN && sv.flags & MKREP_SERVE_WAIT) ||
-	    sv.__pad || sv.__reserved[0] || sv.__reserved[1])
-		return -EINVAL;
-	spin = sv.flags & MKREP_SPIN;
-	wait = sv.flags & MKREP_SERVE_WAIT;
-	me = mkrep_caller(s);
-	if (IS_ERR(me))
-		return PTR_ERR(me);
-
-	for (;;) {
-		if (wait)
-			ev = mkrep_sleepy(me);
-		if (mutex_lock_killable(&me->lock)) {
-			ret = -EINTR;
-		} else {
-			served += mkrep_drain(me, spin);
-			mutex_unlock(&me->lock);
-		}
-		if (!ret && !served && wait &&
-		    READ_ONCE(me->state) == MKREP_MEMBER_ACTIVE)
-			ret = wait_event_interruptible(me->wq,
-						       atomic_read(&me->events) != ev);
-		if (wait)
-			atomic_dec(&me->sleeping);
-		if (ret || served || !(spin || wait))
-			break;
-		if (READ_ONCE(me->state) != MKREP_MEMBER_ACTIVE) {
-			ret = -ENODEV;
-			break;
-		}
-		if (spin) {
-			if (signal_pending(current)) {
-				ret = -ERESTARTSYS;
-				break;
-			}
-			cond_resched();
-			cpu_relax();
-		}
-	}
-	mkrep_member_put(me);
-	if (ret)
-		return ret;
-	sv.served = served;
-	return mk_copy_struct_out(arg, &sv, sizeof(sv), usize);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mkrep - trace events of operations: the messages members send and
- * receive, and the changes they make to their own replicas.
+ * mkrep - trace events of operations: the requests posted to members,
+ * and each change of a replica, with who made it.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM mkrep
@@ -14,56 +14,38 @@
 
 #include "internal.h"
 
-DECLARE_EVENT_CLASS(mkrep_msg,
-	TP_PROTO(u64 op_id, unsigned int from, unsigned int to,
-		 unsigned int kind, unsigned int flags),
-	TP_ARGS(op_id, from, to, kind, flags),
+/* The CPU @from posted the request of @op_id to the member on @to. */
+TRACE_EVENT(mkrep_post,
+	TP_PROTO(u64 op_id, unsigned int from, unsigned int to),
+	TP_ARGS(op_id, from, to),
 	TP_STRUCT__entry(
 		__field(u64, op_id)
 		__field(unsigned int, from)
 		__field(unsigned int, to)
-		__field(unsigned int, kind)
-		__field(unsigned int, flags)
 	),
 	TP_fast_assign(
 		__entry->op_id = op_id;
 		__entry->from = from;
 		__entry->to = to;
-		__entry->kind = kind;
-		__entry->flags = flags;
 	),
-	TP_printk("op=%llu from=%u to=%u %s flags=%#x", __entry->op_id,
-		  __entry->from, __entry->to,
-		  __print_symbolic(__entry->kind, { MKREP_MSG_REQ, "req" },
-				   { MKREP_MSG_ACK, "ack" }),
-		  __entry->flags)
-);
-
-/* Member @from sent a request or an acknowledgement of @op_id to @to. */
-DEFINE_EVENT(mkrep_msg, mkrep_send,
-	TP_PROTO(u64 op_id, unsigned int from, unsigned int to,
-		 unsigned int kind, unsigned int flags),
-	TP_ARGS(op_id, from, to, kind, flags)
-);
-
-/* Member @to took a message of @from out of its ring. */
-DEFINE_EVENT(mkrep_msg, mkrep_recv,
-	TP_PROTO(u64 op_id, unsigned int from, unsigned int to,
-		 unsigned int kind, unsigned int flags),
-	TP_ARGS(op_id, from, to, kind, flags)
+	TP_printk("op=%llu from=%u to=%u", __entry->op_id, __entry->from,
+		  __entry->to)
 );
 
 /*
- * The member on @cpu applied operation @op_id to its replica, on @cpu;
- * @zap: it removed page-table entries (and flushed @cpu's TLB).
+ * Operation @op_id was applied to the replica of the member on @cpu, by
+ * @path: the initiator to its own ("self"), the member asked by message
+ * ("message"), or the initiator for it ("not_running", "fallback"); @zap:
+ * page-table entries were removed, with the kernel's flush.
  */
 TRACE_EVENT(mkrep_apply,
-	TP_PROTO(u64 op_id, unsigned int cpu, unsigned int op, u64 first,
-		 u64 npages, bool zap),
-	TP_ARGS(op_id, cpu, op, first, npages, zap),
+	TP_PROTO(u64 op_id, unsigned int cpu, unsigned int path,
+		 unsigned int op, u64 first, u64 npages, bool zap),
+	TP_ARGS(op_id, cpu, path, op, first, npages, zap),
 	TP_STRUCT__entry(
 		__field(u64, op_id)
 		__field(unsigned int, cpu)
+		__field(unsigned int, path)
 		__field(unsigned int, op)
 		__field(u64, first)
 		__field(u64, npages)
@@ -72,13 +54,19 @@ TRACE_EVENT(mkrep_apply,
 	TP_fast_assign(
 		__entry->op_id = op_id;
 		__entry->cpu = cpu;
+		__entry->path = path;
 		__entry->op = op;
 		__entry->first = first;
 		__entry->npages = npages;
 		__entry->zap = zap;
 	),
-	TP_printk("op=%llu cpu=%u %s first=%llu npages=%llu zap=%d",
+	TP_printk("op=%llu cpu=%u path=%s %s first=%llu npages=%llu zap=%d",
 		  __entry->op_id, __entry->cpu,
+		  __print_symbolic(__entry->path,
+				   { MKREP_PATH_SELF, "self" },
+				   { MKREP_PATH_MESSAGE, "message" },
+				   { MKREP_PATH_NOT_RUNNING, "not_running" },
+				   { MKREP_PATH_FALLBACK, "fallback" }),
 		  __print_symbolic(__entry->op, { MKREP_OP_MAP, "map" },
 				   { MKREP_OP_UNMAP, "unmap" },
 				   { MKREP_OP_PROTECT, "protect" }),

@@ -4,6 +4,7 @@
  * natively, side by side in one run.
  *
  *	mkbench SUITE [--cpus CPUS] [--iters N] [--reps R] [--backend B]
+ *		      [--member-mode M] [--bound-ns NS]
  *		      [--csv FILE] [--plot FILE.png] [--env NAME]
  *
  * This file reads the command line and runs the suite; each suite is a
@@ -20,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mkbench.h"
+#include "shootdown.h"
 
 static const char *const urpc_backends[] = { "auto", "shm", "module", NULL };
 static const char *const shootdown_backends[] = {
@@ -44,7 +45,7 @@ static const struct bench_suite suites[] = {
 		.run = shootdown_suite,
 		.iters = 100, .min_iters = 10, .max_iters = 10000000,
 		.backends = shootdown_backends, .backend_list = true,
-		.cpu_list = true, .plots = true,
+		.cpu_list = true, .plots = true, .members = true,
 	}, {
 		.name = "counter",
 		.help = "replicated counters vs a shared atomic and percpu_counter, 1..N cores",
@@ -93,6 +94,19 @@ static void print_usage(FILE *f)
 		"                     native, shm, module, or several: native,shm\n"
 		"                     counter: auto (user, and module where\n"
 		"                     /dev/mkrep has counters), user, module, or both\n"
+		"  --member-mode M    shootdown, module backend: how the members of\n"
+		"                     a space wait, each mode its own rows: poll (a\n"
+		"                     loop checking mkrep_waiting(), mkrep_apply()),\n"
+		"                     epoll (asleep on the member fd), blocked (in\n"
+		"                     read() of a pipe: replicas changed as not\n"
+		"                     running), busy (spinning, never checking:\n"
+		"                     replicas changed past the bound, with an IPI),\n"
+		"                     all, or several: poll,busy (default: all)\n"
+		"  --bound-ns NS      shootdown, module backend: the spaces' bound,\n"
+		"                     how long an operation waits for a running\n"
+		"                     member before it changes its replica itself,\n"
+		"                     at most 1000000000 (default 0: the module's,\n"
+		"                     op_bound_us)\n"
 		"  --csv FILE         also write suite,variant,cpus,metric,value,unit\n"
 		"  --plot FILE.png    shootdown: plot latency against cores with\n"
 		"                     gnuplot, when it is installed\n"
@@ -302,6 +316,61 @@ static void backend_error(const struct bench_suite *suite)
 		", or several of them separated by commas" : "");
 }
 
+/* --member-mode: a list of sd_member_mode_name[] or "all", into @o. */
+static int parse_member_modes(const char *s, struct bench_opts *o)
+{
+	unsigned int m;
+	size_t len;
+
+	o->member_modes = 0;
+	for (;;) {
+		len = strcspn(s, ",");
+		for (m = 0; m < SD_NR_MEMBER_MODES; m++)
+			if (strlen(sd_member_mode_name[m]) == len &&
+			    !strncmp(s, sd_member_mode_name[m], len))
+				break;
+		if (m < SD_NR_MEMBER_MODES)
+			o->member_modes |= 1U << m;
+		else if (len == 3 && !strncmp(s, "all", 3))
+			o->member_modes = (1U << SD_NR_MEMBER_MODES) - 1;
+		else
+			break;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+	fprintf(stderr, "mkbench: --member-mode is");
+	for (m = 0; m < SD_NR_MEMBER_MODES; m++)
+		fprintf(stderr, " %s,", sd_member_mode_name[m]);
+	fprintf(stderr, " or all, or several of them separated by commas\n");
+	return -1;
+}
+
+/* --member-mode and --bound-ns, for a suite that takes them. */
+static int member_opts(const struct bench_suite *suite, struct bench_opts *o,
+		       const char *modes, const char *bound)
+{
+	unsigned long v;
+
+	if ((modes || bound) && !suite->members) {
+		fprintf(stderr, "mkbench: %s takes no %s\n", suite->name,
+			modes ? "--member-mode" : "--bound-ns");
+		return -1;
+	}
+	if (modes && parse_member_modes(modes, o))
+		return -1;
+	if (bound) {
+		if (parse_ulong(bound, &v) || v > MKREP_BOUND_MAX_NS) {
+			fprintf(stderr,
+				"mkbench: --bound-ns takes a number from 0 to %llu\n",
+				MKREP_BOUND_MAX_NS);
+			return -1;
+		}
+		o->bound_ns = v;
+	}
+	return 0;
+}
+
 /* The options that depend on the suite, read once the suite is known. */
 static int suite_opts(const struct bench_suite *suite, struct bench_opts *o,
 		      const char *cpus, const char *iters)
@@ -354,6 +423,8 @@ int main(int argc, char **argv)
 		{ "iters", required_argument, NULL, 'n' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "backend", required_argument, NULL, 'b' },
+		{ "member-mode", required_argument, NULL, 'm' },
+		{ "bound-ns", required_argument, NULL, 'B' },
 		{ "csv", required_argument, NULL, 'o' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "env", required_argument, NULL, 'e' },
@@ -365,7 +436,7 @@ int main(int argc, char **argv)
 		.env = getenv("MKBENCH_ENV"),
 	};
 	const struct bench_suite *suite = NULL;
-	const char *cpus = NULL, *iters = NULL;
+	const char *cpus = NULL, *iters = NULL, *modes = NULL, *bound = NULL;
 	unsigned long v;
 	unsigned int i;
 	int c;
@@ -388,6 +459,12 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			o.backend = optarg;
+			break;
+		case 'm':
+			modes = optarg;
+			break;
+		case 'B':
+			bound = optarg;
 			break;
 		case 'o':
 			o.csv = optarg;
@@ -418,7 +495,8 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return 2;
 	}
-	if (suite_opts(suite, &o, cpus, iters))
+	if (suite_opts(suite, &o, cpus, iters) ||
+	    member_opts(suite, &o, modes, bound))
 		return 2;
 	return suite->run(&o);
 }

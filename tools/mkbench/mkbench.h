@@ -37,6 +37,8 @@ struct bench_opts {
 	const char *csv;	/* CSV file to write, or NULL */
 	const char *plot;	/* PNG file to plot into, or NULL */
 	const char *env;	/* --env or MKBENCH_ENV, or NULL */
+	unsigned int member_modes;	/* shootdown: 1 << SD_MEMBER_*; 0: all */
+	unsigned long long bound_ns;	/* shootdown: 0: the module's */
 };
 
 /* A suite: `mkbench NAME [options]`. */
@@ -51,6 +53,7 @@ struct bench_suite {
 	bool backend_list;		/* --backend may name several: A,B */
 	bool cpu_list;			/* --cpus is a list, not a pair */
 	bool plots;			/* takes --plot */
+	bool members;			/* takes --member-mode, --bound-ns */
 };
 
 int urpc_suite(const struct bench_opts *o);
@@ -243,8 +246,7 @@ void suite_header(const char *suite, const struct bench_opts *o,
 void bench_fail(const char *suite, const char *mode, const char *what,
 		int err);
 
-#define MKREP_DEVICE	"/dev/mkrep"
-
+/* MKREP_DEVICE ("/dev/mkrep") comes from libmkchan.h. */
 struct mkrep_query;
 /*
  * Whether /dev/mkrep answers MKREP_IOC_QUERY into @q (its size set) with

@@ -12,13 +12,17 @@
  *           channels, each process unmaps its own mapping (a local flush,
  *           no IPI) and answers;
  *   module  a space of mkrep (shootdown_module.c): a member process per
- *           core, MKREP_IOC_OP unmaps or protects the page in every
- *           replica through mkchan messages.
+ *           core, the first one's mkrep_op() unmaps or protects the page
+ *           in every replica: by message to the members that poll (or
+ *           sleep in epoll), by the initiator itself for those that do
+ *           not run or do not answer within the space's bound; for each
+ *           member mode (--member-mode) its own rows.
  *
  * Every timed operation is one unmap of one page that every core has just
  * written, so that each TLB holds it; the re-mapping and re-writing before
  * it are not timed.  Each measurement gives the median and 99th percentile
- * of the latency and the interrupts counted during the timed operations.
+ * of the latency and the interrupts counted during the timed operations;
+ * the module's, also the paths its operations took, per operation.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -196,6 +200,8 @@ struct sd_result {
 	unsigned int cores;
 	double median, p99;	/* ns */
 	double irq[IRQ_ROWS];	/* per operation; < 0: not counted */
+	double path[SD_NPATHS];	/* per operation; < 0: not counted */
+	double bound_ns;	/* the space's bound; < 0: no space */
 	unsigned long n;
 	bool cut;
 };
@@ -205,6 +211,7 @@ static struct {
 	unsigned int n, room;
 	unsigned int printed;	/* results already in the table */
 	bool has[IRQ_ROWS];	/* /proc/interrupts has the row */
+	bool paths;		/* the table has the paths' columns */
 } res;
 
 static int cmp_u64(const void *a, const void *b)
@@ -278,6 +285,9 @@ void sd_record(const struct sd_ctx *c, const char *variant,
 	r->p99 = s[(99 * n + 99) / 100 - 1];
 	for (i = 0; i < IRQ_ROWS; i++)
 		r->irq[i] = m->irq_ok && res.has[i] ? (double)m->irq[i] / n : -1;
+	for (i = 0; i < SD_NPATHS; i++)
+		r->path[i] = m->has_path ? (double)m->path[i] / n : -1;
+	r->bound_ns = m->has_path ? (double)m->bound_ns : -1;
 	free(s);
 }
 
@@ -286,12 +296,12 @@ static const char *variant_of(unsigned int i)
 	return res.r[i].variant;
 }
 
-static void print_per_op(double v)
+static void print_per_op(double v, int width)
 {
 	if (v < 0)
-		printf(" %8s", "n/a");
+		printf(" %*s", width, "n/a");
 	else
-		printf(" %8.2f", v);
+		printf(" %*.2f", width, v);
 }
 
 /* The table's lines of the results recorded since the last call. */
@@ -312,8 +322,13 @@ static void print_section(const char *title)
 				continue;
 			printf("    %-40s %5u %11.0f %11.0f", j == i ? r->label : "",
 			       r->cores, r->median, r->p99);
-			print_per_op(r->irq[IRQ_CAL]);
-			print_per_op(r->irq[IRQ_TLB]);
+			print_per_op(r->irq[IRQ_CAL], 8);
+			print_per_op(r->irq[IRQ_TLB], 8);
+			if (res.paths) {
+				print_per_op(r->path[SD_BY_MESSAGE], 7);
+				print_per_op(r->path[SD_NOT_RUNNING], 7);
+				print_per_op(r->path[SD_FALLBACK], 7);
+			}
 			printf("%s\n", r->cut ? "  *" : "");
 			cut = cut || r->cut;
 		}
@@ -322,6 +337,26 @@ static void print_section(const char *title)
 		printf("    * out of time: fewer operations were timed (samples in the CSV)\n");
 	res.printed = res.n;
 	fflush(stdout);
+}
+
+/* The CSV rows of the paths of the module's operations. */
+static void report_paths(const struct sd_result *r)
+{
+	static const char *const metric[SD_NPATHS] = {
+		[SD_BY_MESSAGE] = "by_message_per_op",
+		[SD_NOT_RUNNING] = "not_running_per_op",
+		[SD_FALLBACK] = "fallback_per_op",
+		[SD_POSTED] = "posted_per_op",
+		[SD_WAKEUPS] = "wakeups_per_op",
+	};
+	int k;
+
+	for (k = 0; k < SD_NPATHS; k++)
+		if (r->path[k] >= 0)
+			report_value(r->variant, metric[k], NULL, r->path[k],
+				     "per op");
+	if (r->bound_ns >= 0)
+		report_value(r->variant, "bound_ns", NULL, r->bound_ns, "ns");
 }
 
 static void report_results(void)
@@ -333,6 +368,7 @@ static void report_results(void)
 		r = &res.r[i];
 		report_latency(r->variant, r->cpus, r->median, r->p99);
 		report_irq(r->variant, r->irq);
+		report_paths(r);
 		report_value(r->variant, "samples", NULL, r->n, "ops");
 	}
 }
@@ -431,10 +467,27 @@ static void pick_modes(const char *b, bool want[NMODES], bool *asked_module)
 	}
 }
 
-static void print_header(const struct sd_ctx *c, const struct bench_env *env)
+/* The member modes of the module backend that run, "poll, busy". */
+static void member_modes(const struct bench_opts *o, char *buf, size_t len)
+{
+	unsigned int m, modes = o->member_modes;
+	size_t at = 0;
+
+	if (!modes)
+		modes = (1U << SD_NR_MEMBER_MODES) - 1;
+	buf[0] = '\0';
+	for (m = 0; m < SD_NR_MEMBER_MODES && at < len; m++)
+		if (modes & (1U << m))
+			at += snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+				       sd_member_mode_name[m]);
+}
+
+static void print_header(const struct sd_ctx *c, const struct bench_env *env,
+			 bool module)
 {
 	const struct bench_opts *o = c->o;
 	struct suite_head h;
+	char modes[64];
 
 	suite_header("shootdown", o, env, &h);
 	printf("  cores        CPUs %s, measured on the first 1 to %u of them; the\n"
@@ -450,10 +503,51 @@ static void print_header(const struct sd_ctx *c, const struct bench_env *env)
 	       "               CPUs summed: IPIs/op is the CAL row (function-call\n"
 	       "               IPIs, which carry x86's TLB shootdowns), TLB/op the TLB\n"
 	       "               row (shootdowns received: already counted in CAL)\n");
+	if (module) {
+		member_modes(o, modes, sizeof(modes));
+		printf("  members      module: the other members wait as --member-mode says,\n"
+		       "               each mode its own rows: %s\n"
+		       "               (poll: a loop checking mkrep_waiting(), then\n"
+		       "               mkrep_apply(); epoll: asleep in epoll_wait() on the\n"
+		       "               member fd; blocked: in read() of a pipe; busy:\n"
+		       "               spinning, never checking)\n", modes);
+		if (o->bound_ns)
+			printf("  bound        %llu ns (--bound-ns)\n", o->bound_ns);
+		else
+			printf("  bound        the module's default (op_bound_us; --bound-ns)\n");
+		printf("  paths        module: the other members' replicas an operation\n"
+		       "               changed, per operation: msg/op by their members,\n"
+		       "               asked by message; nrun/op by the initiator, their\n"
+		       "               address space running nowhere (no IPI); fb/op by\n"
+		       "               the initiator past the bound (fallback: an IPI)\n");
+	}
 	suite_header_end(res.has, &h);
-	printf("  %-42s %5s %11s %11s %8s %8s\n", "", "cores", "median ns",
+	res.paths = module;
+	printf("  %-42s %5s %11s %11s %8s %8s", "", "cores", "median ns",
 	       "p99 ns", "IPIs/op", "TLB/op");
+	if (module)
+		printf(" %7s %7s %7s", "msg/op", "nrun/op", "fb/op");
+	printf("\n");
 	fflush(stdout);
+}
+
+/* The module's section, with the bound its spaces said they have. */
+static void module_section(void)
+{
+	char title[256];
+	double bound = -1;
+	unsigned int i;
+	int len;
+
+	for (i = res.printed; i < res.n && bound < 0; i++)
+		bound = res.r[i].bound_ns;
+	len = snprintf(title, sizeof(title),
+		       "module: an mkrep space, a member process a core waiting as its\n"
+		       "    mode says; the first one's mkrep_op() (MKREP_IOC_OP)");
+	if (bound > 0)
+		snprintf(title + len, sizeof(title) - len,
+			 "; bound %.0f ns", bound);
+	print_section(title);
 }
 
 int shootdown_suite(const struct bench_opts *o)
@@ -481,7 +575,7 @@ int shootdown_suite(const struct bench_opts *o)
 		return 1;
 	if (suite_begin(o, &saved, res.has, &env))
 		return 1;
-	print_header(&c, &env);
+	print_header(&c, &env, want[MODE_MODULE]);
 
 	if (want[MODE_NATIVE]) {
 		failed |= sd_native(&c) < 0;
@@ -499,13 +593,12 @@ int shootdown_suite(const struct bench_opts *o)
 		ret = sd_module(&c, asked_module);
 		failed |= ret < 0 || (ret > 0 && asked_module);
 		if (ret <= 0)
-			print_section("module: an mkrep space, a member process a core serving\n"
-				      "    with MKREP_SPIN; MKREP_IOC_OP with MKREP_SPIN");
+			module_section();
 		if (!ret) {
 			failed |= sd_native_space(&c) < 0;
 			sched_setaffinity(0, sizeof(saved), &saved);
 			print_section("module, one member: threads of one process, one a core,\n"
-				      "    on one window; its MKREP_IOC_OP: Linux's IPI shootdown");
+				      "    on one window; its mkrep_op(): Linux's IPI shootdown");
 		}
 	}
 

@@ -97,6 +97,19 @@ static inline void sd_touch(void *page, unsigned int index, uint64_t v)
 }
 
 /*
+ * The paths by which an operation of an mkrep space changed the other
+ * members' replicas (&struct mkrep_op), summed by the module backend.
+ */
+enum sd_path {
+	SD_BY_MESSAGE,	/* the member applied it, asked by message */
+	SD_NOT_RUNNING,	/* its address space ran nowhere: the initiator */
+	SD_FALLBACK,	/* past the bound: the initiator, with an IPI */
+	SD_POSTED,	/* requests posted (CSV only) */
+	SD_WAKEUPS,	/* members woken (space info; CSV only) */
+	SD_NPATHS
+};
+
+/*
  * The samples of one measurement: the latency of every timed operation
  * and the interrupts counted during them.  Lives in memory shared with
  * the process that measures when that is a child.
@@ -106,7 +119,10 @@ struct sd_meas {
 	unsigned long max;		/* room in @ns: the operations asked for */
 	uint64_t irq[IRQ_ROWS];		/* counted during the operations */
 	bool irq_ok;			/* every read of the counters worked */
-	bool cut;			/* stopped early: SD_MEAS_MAX_NS */
+	bool cut;			/* stopped early: SD_OP_MAX_NS */
+	bool has_path;			/* @path counted (module backend) */
+	uint64_t path[SD_NPATHS];	/* summed over the timed operations */
+	uint64_t bound_ns;		/* the space's bound, as it says */
 	uint64_t ns[];
 };
 
@@ -140,6 +156,20 @@ static inline void sd_begin(struct sd_window *w)
  * true when the measurement has taken its time and should stop.
  */
 bool sd_end(struct sd_window *w, struct sd_meas *m, bool keep);
+
+/*
+ * How the members of the module backend wait between operations
+ * (--member-mode): bits of &bench_opts.member_modes.
+ */
+enum sd_member_mode {
+	SD_MEMBER_POLL,		/* check mkrep_waiting(), mkrep_apply() */
+	SD_MEMBER_EPOLL,	/* asleep in epoll_wait() on the member fd */
+	SD_MEMBER_BLOCKED,	/* blocked in read() of a pipe */
+	SD_MEMBER_BUSY,		/* spinning, never checking */
+	SD_NR_MEMBER_MODES
+};
+
+extern const char *const sd_member_mode_name[SD_NR_MEMBER_MODES];
 
 /* A run of the suite, as the modes see it. */
 struct sd_ctx {

@@ -9,19 +9,17 @@
  *
  * The same over an mkrep space (sd_native_space()): the process is the
  * space's one member, its first thread joined on the first CPU; its other
- * threads write to the window, and the first one's MKREP_IOC_OP unmaps or
- * protects the page - Linux's IPI shootdown of the one page table, in the
- * same code path as the replicated one.
+ * threads write to the window, and the first one's mkrep_op() unmaps or
+ * protects the page: no other member, so the module changes the one
+ * replica with the kernel's flush - Linux's IPI shootdown of the one page
+ * table, in the same code path as the replicated one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/mkrep.h>
@@ -46,7 +44,7 @@ struct group {
 	int cmd;
 	struct sd_page pg;
 	int space;				/* the space, or -1 */
-	size_t space_len;
+	struct mkrep_replica r;			/* its one member, the caller */
 	unsigned int k;
 	struct worker *w;			/* w[1 .. k - 1] */
 };
@@ -68,12 +66,7 @@ static const struct {
 
 static int space_op(struct group *g, unsigned int op, unsigned int prot)
 {
-	struct mkrep_op o = {
-		.size = sizeof(o), .op = op, .prot = prot,
-		.length = g->pg.size,
-	};
-
-	return ioctl(g->space, MKREP_IOC_OP, &o) ? -errno : 0;
+	return mkrep_op(&g->r, op, prot, 0, g->pg.size, NULL);
 }
 
 /* The page mapped and writable in the space, as sd_page_ready() does. */
@@ -107,37 +100,31 @@ static int space_page_op(struct group *g, enum sd_op op)
 /* A space of one page, joined by the caller (bound to its first CPU). */
 static int space_init(const struct sd_ctx *c, struct group *g)
 {
-	struct mkrep_space_create cr = {
-		.size = sizeof(cr), .flags = MKREP_SPACE_CLOEXEC,
-		.length = c->page_size, .strategy = MKREP_STRATEGY_BROADCAST,
-	};
-	struct mkrep_join j = { .size = sizeof(j), .cpu = c->o->cpus[0] };
-	int dev, ret = 0;
+	int dev, ret;
 
-	dev = open(MKREP_DEVICE, O_RDWR | O_CLOEXEC);
+	dev = mkrep_open();
 	if (dev < 0)
-		return -errno;
-	if (ioctl(dev, MKREP_IOC_SPACE_CREATE, &cr))
-		ret = -errno;
+		return dev;
+	ret = mkrep_space_create(dev, c->page_size, MKREP_STRATEGY_BROADCAST,
+				 c->o->bound_ns);
 	close(dev);
-	if (ret)
+	if (ret < 0)
 		return ret;
-	g->space = cr.fd;
-	if (ioctl(g->space, MKREP_IOC_JOIN, &j)) {
-		ret = -errno;
+	g->space = ret;
+	ret = mkrep_join(g->space, c->o->cpus[0], &g->r);
+	if (ret) {
 		close(g->space);
 		g->space = -1;
 		return ret;
 	}
-	g->pg.page = (char *)(uintptr_t)j.addr;
-	g->pg.size = j.length;
-	g->space_len = j.length;
+	g->pg.page = g->r.window;
+	g->pg.size = c->page_size;
 	return 0;
 }
 
 static void space_fini(struct group *g)
 {
-	munmap(g->pg.page, g->space_len);
+	mkrep_leave(&g->r);
 	close(g->space);
 }
 

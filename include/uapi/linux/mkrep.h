@@ -14,7 +14,7 @@
 #include <linux/mkchan.h>
 
 /* Version of this ABI; bumped on every incompatible change. */
-#define MKREP_ABI_VERSION	1
+#define MKREP_ABI_VERSION	2
 
 /* Bits of &mkrep_query.features: what this module implements. */
 #define MKREP_FEAT_QUERY	(1U << 0)	/* MKREP_IOC_QUERY */
@@ -67,27 +67,45 @@ struct mkrep_query {
 #define MKREP_IOC_QUERY		MKCHAN_IOWR_V1(0x40, 48)	/* 0xC030B840 */
 
 /*
- * Replicated page tables: spaces.
+ * Replicated page tables: spaces (version 2 of the ABI).
  *
  * A space is a range of memory made of pages the module owns.  Processes
- * join it, one per CPU, each from a thread bound to that CPU alone; each
- * gets its own window on the space, in its own address space, so that its
- * page table is that CPU's replica of the space's mappings.  Any member
- * maps, unmaps or protects pages of the space with %MKREP_IOC_OP: the
- * operation travels as mkchan messages to every member, each member
- * applies it to its own page table on its own CPU (%MKREP_IOC_SERVE),
- * flushes only its own TLB and acknowledges; the operation returns when
- * every member has acknowledged or has been removed.
+ * join it, one per CPU, each from a thread bound to that CPU alone, and
+ * get a member file descriptor and a window on the space in their own
+ * address space: the page table of that window is the CPU's replica of
+ * the space's mappings.  Any member maps, unmaps or protects pages of the
+ * space with %MKREP_IOC_OP on its member descriptor; the operation
+ * changes every replica before it returns:
+ *
+ * - a member that is running is asked by message: a word of its status
+ *   page (&struct mkrep_member_status) says that requests are waiting,
+ *   and the member, in its own event loop, calls %MKREP_IOC_APPLY, which
+ *   changes its replica on its own CPU and flushes its own TLB (and, as
+ *   any unmap does, those of CPUs running its process's other threads);
+ * - a member whose process has no thread on a CPU (asleep, blocked,
+ *   stopped, frozen, preempted) has its replica changed by the
+ *   initiator, which normally disturbs no CPU: the kernel flushes a TLB
+ *   that still holds the address space when it switches back to it;
+ * - a member still running that did not answer within the space's bound
+ *   (&mkrep_space_create.bound_ns) has its replica changed by the
+ *   initiator with the kernel's own flush: an inter-processor interrupt
+ *   to the CPU it runs on, as Linux's shootdown would send.
+ *
+ * So an operation never waits for a member longer than the bound, and
+ * each path taken is counted (&struct mkrep_op, &struct mkrep_space_info).
  */
 
 /* Delivery strategies of a space (&mkrep_space_create.strategy). */
 #define MKREP_STRATEGY_UNICAST		0	/* one member after another */
-#define MKREP_STRATEGY_BROADCAST	1	/* send to all, then gather */
-#define MKREP_STRATEGY_TREE		2	/* one message a NUMA node */
+#define MKREP_STRATEGY_BROADCAST	1	/* ask all, then gather */
+#define MKREP_STRATEGY_TREE		2	/* one leader a NUMA node */
 #define MKREP_NR_STRATEGIES		3
 
 /* &mkrep_space_create.flags */
 #define MKREP_SPACE_CLOEXEC	(1U << 0)	/* the space fd is O_CLOEXEC */
+
+/* Bounds of &mkrep_space_create.bound_ns. */
+#define MKREP_BOUND_MAX_NS	1000000000ULL	/* one second */
 
 /**
  * struct mkrep_space_create - make a space
@@ -97,10 +115,15 @@ struct mkrep_query {
  *	at most &mkrep_query.max_space_pages pages.
  * @strategy: in: one of the %MKREP_STRATEGY_* values.
  * @fd: out: the new space's file descriptor.
+ * @bound_ns: in: the longest an operation waits for a running member to
+ *	answer by message before it changes that member's replica itself,
+ *	in nanoseconds, at most %MKREP_BOUND_MAX_NS; 0 for the module's
+ *	default (module parameter ``op_bound_us``).  Was a reserved field
+ *	in version 1 of the ABI, where it had to be 0.
  * @__reserved: must be zero.
  *
  * Argument of %MKREP_IOC_SPACE_CREATE on /dev/mkrep.  The space lives
- * until its last file descriptor is closed and its last window unmapped;
+ * until its last file descriptor is closed and its last member has left;
  * the descriptor is handed to other processes by fork() or SCM_RIGHTS.
  */
 struct mkrep_space_create {
@@ -109,18 +132,23 @@ struct mkrep_space_create {
 	__u64 length;
 	__u32 strategy;
 	__s32 fd;
-	__u64 __reserved[2];
+	__u64 bound_ns;
+	__u64 __reserved;
 };
 
 #define MKREP_SPACE_CREATE_SIZE_VER0	40
 
+/* &mkrep_join.flags */
+#define MKREP_JOIN_CLOEXEC	(1U << 0)	/* the member fd is O_CLOEXEC */
+
 /**
  * struct mkrep_join - join a space on a CPU
  * @size: in: sizeof(struct mkrep_join); out: the kernel's.
- * @flags: in: must be zero.
+ * @flags: in: %MKREP_JOIN_CLOEXEC or 0.
  * @cpu: in: the CPU of the new member; the calling thread must be bound
  *	to this CPU alone (sched_setaffinity()).
- * @__pad: must be zero.
+ * @fd: out: the member's file descriptor: %MKREP_IOC_OP,
+ *	%MKREP_IOC_APPLY, poll() and mmap() of the status page.
  * @addr: out: the start of the member's window on the space: a shared
  *	mapping of &mkrep_space_create.length bytes, made in the caller's
  *	address space.  Pages of the space not mapped by %MKREP_IOC_OP fault
@@ -130,19 +158,48 @@ struct mkrep_space_create {
  *
  * Argument of %MKREP_IOC_JOIN on a space.  A process leaves the space by
  * unmapping its window (munmap() of the whole window), by exec() or by
- * exiting; the window cannot be split, moved or inherited by fork().
+ * exiting; closing the member fd alone does not make it leave (the window
+ * holds the member).  The window cannot be split, moved or inherited by
+ * fork().
  */
 struct mkrep_join {
 	__u32 size;
 	__u32 flags;
 	__u32 cpu;
-	__u32 __pad;
+	__s32 fd;
 	__u64 addr;
 	__u64 length;
 	__u64 __reserved[2];
 };
 
 #define MKREP_JOIN_SIZE_VER0		48
+
+/**
+ * struct mkrep_member_status - the read-only page of a member
+ * @waiting: non-zero when a request waits for this member's replica:
+ *	call %MKREP_IOC_APPLY.  Set by the sender before it wakes poll();
+ *	cleared when the request was applied, by the member or for it.
+ * @__pad0: zero.
+ * @posted: the number of the last operation posted to the member.
+ * @__line0: room to the end of the first cache line; zero.
+ * @applied: the number of the last operation applied to the member's
+ *	replica, by the member or for it; written once @waiting is cleared.
+ *
+ * Mapped with mmap() of one page at offset %MKREP_STATUS_OFFSET of the
+ * member fd, readable only (PROT_READ; the caller's own member only).
+ * The words are written by the kernel; read them with relaxed loads,
+ * e.g. __atomic_load_n(&st->waiting, __ATOMIC_ACQUIRE).  Operations are
+ * numbered from 1 in the order they start on the space.
+ */
+struct mkrep_member_status {
+	__u32 waiting;
+	__u32 __pad0;
+	__u64 posted;
+	__u64 __line0[6];
+	__u64 applied;
+};
+
+#define MKREP_STATUS_OFFSET		0
 
 /* Operations (&mkrep_op.op). */
 #define MKREP_OP_MAP		1	/* fresh zeroed pages, with @prot */
@@ -153,36 +210,37 @@ struct mkrep_join {
 #define MKREP_PROT_READ		(1U << 0)
 #define MKREP_PROT_WRITE	(1U << 1)	/* only with MKREP_PROT_READ */
 
-/* &mkrep_op.flags and &mkrep_serve.flags */
-#define MKREP_SPIN		(1U << 0)	/* poll: spin, never sleep */
-#define MKREP_SERVE_WAIT	(1U << 1)	/* serve: sleep until a request */
-
 /**
  * struct mkrep_op - change the mappings of a space in every replica
  * @size: in: sizeof(struct mkrep_op); out: the kernel's.
- * @flags: in: %MKREP_SPIN to poll - for the caller's turn, for the
- *	acknowledgements, and in the tree strategy's node leaders - instead
- *	of sleeping until woken, or 0.
+ * @flags: in: must be zero.
  * @op: in: %MKREP_OP_MAP, %MKREP_OP_UNMAP or %MKREP_OP_PROTECT.
  * @prot: in: for MAP and PROTECT, %MKREP_PROT_READ, optionally with
  *	%MKREP_PROT_WRITE; zero for UNMAP.
  * @offset: in: the first byte of the range in the space, page aligned.
  * @length: in: bytes of the range, a non-zero multiple of the page size
  *	inside the space.
- * @members: out: members the operation was sent to, the caller excluded
- *	(with the tree strategy, through the leaders too).
- * @acked: out: replicas that acknowledged, the caller's included.
- * @removed: out: members removed while the operation was in flight;
- *	@acked + @removed is @members + 1.
- * @messages: out: requests and acknowledgements the caller sent and
- *	received for this operation.
+ * @members: out: the other members' replicas the operation had to
+ *	change: @by_message + @not_running + @fallback + @removed.
+ * @by_message: out: replicas their members changed (%MKREP_IOC_APPLY),
+ *	asked by message or on their own: a member may apply the request
+ *	in flight before it was posted to it.
+ * @not_running: out: replicas the caller changed because no thread of
+ *	their process ran on a CPU: normally no CPU was disturbed (another
+ *	user of the address space, a vfork() child say, is flushed too).
+ * @fallback: out: replicas the caller changed, with the kernel's flush,
+ *	because their members did not answer within the bound.
+ * @removed: out: members that left or were evicted meanwhile.
+ * @posted: out: requests posted (status words written), the tree
+ *	leaders' forwarding included.
  * @__reserved: must be zero.
  *
- * Argument of %MKREP_IOC_OP on a space, called by a member from a thread
- * bound to the member's CPU.  Operations on one space are serialised:
- * a second caller waits until the first has returned.  MAP requires every
- * page of the range to be unmapped; UNMAP and PROTECT skip the pages of
- * the range that are not mapped.
+ * Argument of %MKREP_IOC_OP on a member fd, called by the member's
+ * process from a thread bound to the member's CPU.  Operations on one
+ * space are serialised: a second caller sleeps until the first has
+ * returned.  MAP requires every page of the range to be unmapped; UNMAP
+ * and PROTECT skip the pages of the range that are not mapped.  When the
+ * call returns, no replica and no TLB maps what the operation took away.
  */
 struct mkrep_op {
 	__u32 size;
@@ -192,37 +250,41 @@ struct mkrep_op {
 	__u64 offset;
 	__u64 length;
 	__u32 members;
-	__u32 acked;
+	__u32 by_message;
+	__u32 not_running;
+	__u32 fallback;
 	__u32 removed;
-	__u32 messages;
-	__u64 __reserved[2];
+	__u32 posted;
+	__u64 __reserved;
 };
 
 #define MKREP_OP_SIZE_VER0		64
 
 /**
- * struct mkrep_serve - apply the requests waiting for the caller's replica
- * @size: in: sizeof(struct mkrep_serve); out: the kernel's.
- * @flags: in: 0 to apply what is waiting and return, %MKREP_SERVE_WAIT
- *	to sleep until at least one request came, %MKREP_SPIN to spin until
- *	then.
- * @served: out: requests applied.
+ * struct mkrep_apply - apply the request waiting for the caller's replica
+ * @size: in: sizeof(struct mkrep_apply); out: the kernel's.
+ * @flags: in: must be zero.
+ * @applied: out: 1 if a request was applied, 0 if none was waiting (or
+ *	the initiator applied it meanwhile).
  * @__pad: must be zero.
+ * @op_id: out: the number of the last operation applied to the replica.
  * @__reserved: must be zero.
  *
- * Argument of %MKREP_IOC_SERVE on a space, called by a member from a
- * thread bound to the member's CPU.  A member that does not serve stalls
- * every operation until it serves, leaves or dies.
+ * Argument of %MKREP_IOC_APPLY on a member fd, called by the member's
+ * process from a thread bound to the member's CPU.  Never waits for a
+ * request: call it when &mkrep_member_status.waiting is set, or when
+ * poll() reports %POLLIN.
  */
-struct mkrep_serve {
+struct mkrep_apply {
 	__u32 size;
 	__u32 flags;
-	__u32 served;
+	__u32 applied;
 	__u32 __pad;
+	__u64 op_id;
 	__u64 __reserved[2];
 };
 
-#define MKREP_SERVE_SIZE_VER0		32
+#define MKREP_APPLY_SIZE_VER0		40
 
 /**
  * struct mkrep_space_info - a space's settings and counters
@@ -234,15 +296,21 @@ struct mkrep_serve {
  * @mapped_pages: out: pages of the space mapped at the time of the call.
  * @__pad: zero.
  * @ops: out: operations completed.
- * @messages: out: messages sent by every member (a member's count joins
- *	the space's total when the member is freed: it may lag a little).
- * @wakeups: out: messages sent to a member that had announced it was
- *	going to sleep: each may cost an inter-processor interrupt, which a
- *	polling member never needs.  Wake-ups that pass op_lock on or tell
- *	of a member that left are not counted.
- * @removed: out: members removed (unmapped their window, exited, evicted).
+ * @messages: out: requests posted to members (status words written).
+ * @wakeups: out: requests posted to a member fd that had poll() or
+ *	epoll waiters (an epoll set that holds the fd counts, even when no
+ *	thread sleeps in it): each may wake a sleeping thread, which may
+ *	cost an inter-processor interrupt.
+ * @removed: out: members removed (left, exited, evicted).
  * @evicted: out: members evicted because their CPU went offline.
- * @__reserved: must be zero.
+ * @__reserved: zero.
+ * @bound_ns: out: the space's bound (since version 1 of the struct).
+ * @by_message: out: replicas changed by their members (%MKREP_IOC_APPLY),
+ *	asked by message or on their own.
+ * @not_running: out: replicas changed by an initiator because their
+ *	address space ran on no CPU.
+ * @fallback: out: replicas changed by an initiator, with the kernel's
+ *	flush, past the bound.
  *
  * Argument of %MKREP_IOC_SPACE_INFO on a space.
  */
@@ -260,63 +328,82 @@ struct mkrep_space_info {
 	__u64 removed;
 	__u64 evicted;
 	__u64 __reserved[2];
+	__u64 bound_ns;
+	__u64 by_message;
+	__u64 not_running;
+	__u64 fallback;
 };
 
 #define MKREP_SPACE_INFO_SIZE_VER0	88
+#define MKREP_SPACE_INFO_SIZE_VER1	120	/* @bound_ns to @fallback */
 
 /**
  * define MKREP_IOC_SPACE_CREATE - make a space
  *
  * On /dev/mkrep; takes a &struct mkrep_space_create.  Errors: EINVAL (bad
- * @size, flags, length or strategy, non-zero reserved field), E2BIG,
- * EFAULT, ENOMEM, EMFILE, ENFILE.
+ * @size, flags, length, strategy or bound, non-zero reserved field),
+ * E2BIG, EFAULT, ENOMEM, EMFILE, ENFILE.
  */
 #define MKREP_IOC_SPACE_CREATE	MKCHAN_IOWR_V1(0x41, 40)	/* 0xC028B841 */
 
-/**
- * define MKREP_IOC_JOIN - join a space and map its window
- *
- * On a space; takes a &struct mkrep_join.  Errors: EINVAL (bad argument,
- * @cpu not possible, the thread not bound to @cpu alone: so an offline
- * @cpu, to which no thread can be bound), ENODEV (@cpu went offline while
- * joining), EEXIST (@cpu has a member already), EALREADY (the caller's
- * process is a member already), ENOMEM, EINTR, E2BIG, EFAULT (the
- * result could not be written back: the window is unmapped again), and
- * the errors of mmap() (EAGAIN past RLIMIT_MEMLOCK with mlockall()).
+/*
+ * Numbers of version 1 of the ABI, retired by version 2 and never used
+ * again: 0xC030B842 (JOIN on a space), 0xC040B843 (OP on a space),
+ * 0xC020B844 (SERVE).  A space answers them ENOTTY.
  */
-#define MKREP_IOC_JOIN		MKCHAN_IOWR_V1(0x42, 48)	/* 0xC030B842 */
-
-/**
- * define MKREP_IOC_OP - map, unmap or protect a range in every replica
- *
- * On a space; takes a &struct mkrep_op.  Errors: EINVAL (bad argument,
- * range outside the space or unaligned, caller not on its member's CPU),
- * EPERM (the caller's process is not a member), ENODEV (the caller was
- * evicted: its CPU went offline), EEXIST (MAP over a mapped page), ENOMEM,
- * EINTR (a fatal signal while waiting for the acknowledgements: the next
- * operation on the space delivers this one again first, and only then
- * frees the pages it unmapped).
- */
-#define MKREP_IOC_OP		MKCHAN_IOWR_V1(0x43, 64)	/* 0xC040B843 */
-
-/**
- * define MKREP_IOC_SERVE - apply the requests for the caller's replica
- *
- * On a space; takes a &struct mkrep_serve.  Errors: EINVAL (bad argument,
- * %MKREP_SPIN with %MKREP_SERVE_WAIT, caller not on its member's CPU),
- * EPERM and ENODEV as for %MKREP_IOC_OP (ENODEV also when the member is
- * evicted or leaves during a waiting call), EINTR (a signal before any
- * request was applied; restarted if the handler says SA_RESTART).
- */
-#define MKREP_IOC_SERVE		MKCHAN_IOWR_V1(0x44, 32)	/* 0xC020B844 */
 
 /**
  * define MKREP_IOC_SPACE_INFO - describe a space
  *
  * On a space; takes a &struct mkrep_space_info.  Errors: EINVAL, E2BIG,
  * EFAULT.
+ *
+ * Frozen with the size of version 1 of the struct; binaries built
+ * against version 0 pass 0xC058B845, its size encoded, and are served
+ * alike.
  */
-#define MKREP_IOC_SPACE_INFO	MKCHAN_IOWR_V1(0x45, 88)	/* 0xC058B845 */
+#define MKREP_IOC_SPACE_INFO	MKCHAN_IOWR_V1(0x45, 120)	/* 0xC078B845 */
+
+/**
+ * define MKREP_IOC_JOIN - join a space: a member fd and a window
+ *
+ * On a space; takes a &struct mkrep_join.  Errors: EINVAL (bad argument,
+ * @cpu not possible, the thread not bound to @cpu alone: so an offline
+ * @cpu, to which no thread can be bound), ENODEV (@cpu went offline while
+ * joining; once the member is made, it is evicted instead), EEXIST (@cpu
+ * has a member already), EALREADY (the caller's process is a member
+ * already), ENOMEM, EMFILE, ENFILE, EINTR (a signal while waiting for an
+ * operation in flight; restarted if the handler says SA_RESTART), E2BIG,
+ * EFAULT (the argument cannot be written back), and the errors of mmap()
+ * (EAGAIN past RLIMIT_MEMLOCK with mlockall()).
+ */
+#define MKREP_IOC_JOIN		MKCHAN_IOWR_V1(0x4a, 48)	/* 0xC030B84A */
+
+/**
+ * define MKREP_IOC_OP - map, unmap or protect a range in every replica
+ *
+ * On a member fd; takes a &struct mkrep_op.  Errors: EINVAL (bad
+ * argument, range outside the space or unaligned, caller not bound to its
+ * member's CPU alone), EPERM (the caller's process is not the member's),
+ * ENODEV (the member was evicted, its CPU went offline, or left), EEXIST
+ * (MAP over a mapped page), ENOMEM, EINTR (a signal while waiting for
+ * another operation to finish; restarted if the handler says
+ * SA_RESTART), E2BIG, EFAULT (bad pointer; or the counts could not be
+ * written back: the operation was done).  Once started, an operation is
+ * not interrupted: it ends within the bound and the time of the fallback
+ * flushes.
+ */
+#define MKREP_IOC_OP		MKCHAN_IOWR_V1(0x4b, 64)	/* 0xC040B84B */
+
+/**
+ * define MKREP_IOC_APPLY - apply the request waiting for the replica
+ *
+ * On a member fd; takes a &struct mkrep_apply.  Errors: EINVAL (bad
+ * argument, caller not bound to its member's CPU alone: nothing is
+ * applied), EPERM (the caller's process is not the member's), ENODEV (the
+ * member was evicted or left), E2BIG, EFAULT.
+ */
+#define MKREP_IOC_APPLY		MKCHAN_IOWR_V1(0x4c, 40)	/* 0xC028B84C */
 
 /*
  * Replicated counters.

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <linux/mkchan.h>
+#include <linux/mkrep.h>
 #include <mkchan/urpc.h>
 
 #define MKCHAN_DEVICE	"/dev/mkchan"
@@ -170,5 +171,68 @@ int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
  */
 int mkchan_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
 		size_t *len, unsigned long spin);
+
+/*
+ * Replicated page tables of mkrep (<linux/mkrep.h>): a member's view.
+ *
+ * A member joins a space from a thread bound to its CPU, gets a window on
+ * the space and a read-only status page, and checks the status word in
+ * its own event loop:
+ *
+ *	if (mkrep_waiting(&r))
+ *		mkrep_apply(&r);
+ *
+ * or sleeps in poll(2) on r.fd (POLLIN: a request waits).
+ */
+
+#define MKREP_DEVICE	"/dev/mkrep"
+
+/* A member's replica of a space. */
+struct mkrep_replica {
+	int fd;				/* the member fd */
+	unsigned int cpu;		/* the member's CPU */
+	void *window;			/* the member's window on the space */
+	size_t length;			/* its length */
+	const struct mkrep_member_status *status;	/* read-only page */
+};
+
+/* Open /dev/mkrep (close-on-exec). Return: a file descriptor or -errno. */
+int mkrep_open(void);
+
+/*
+ * A space of @length bytes with delivery @strategy and bound @bound_ns
+ * (0: the module's default); close-on-exec.  Return: its fd or -errno.
+ */
+int mkrep_space_create(int devfd, size_t length, unsigned int strategy,
+		       unsigned long long bound_ns);
+
+/* MKREP_IOC_SPACE_INFO of @spacefd into @info. */
+int mkrep_space_info(int spacefd, struct mkrep_space_info *info);
+
+/*
+ * Join @spacefd on @cpu, to which the calling thread must be bound alone,
+ * and map the status page.  Fills @r.
+ */
+int mkrep_join(int spacefd, unsigned int cpu, struct mkrep_replica *r);
+
+/* Leave: unmap the window and the status page, close the member fd. */
+void mkrep_leave(struct mkrep_replica *r);
+
+/* Whether a request waits for the replica: one load, no system call. */
+static inline int mkrep_waiting(const struct mkrep_replica *r)
+{
+	return __atomic_load_n(&r->status->waiting, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* MKREP_IOC_APPLY. Return: 1 (applied), 0 (nothing waited) or -errno. */
+int mkrep_apply(const struct mkrep_replica *r);
+
+/*
+ * MKREP_IOC_OP of @op (MKREP_OP_*) with @prot over [@offset, +@length)
+ * of the space; the kernel's answer lands in @out if not NULL.
+ */
+int mkrep_op(const struct mkrep_replica *r, unsigned int op,
+	     unsigned int prot, size_t offset, size_t length,
+	     struct mkrep_op *out);
 
 #endif /* _LIBMKCHAN_H */

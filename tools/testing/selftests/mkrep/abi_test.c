@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkrep's ioctl ABI: the numbers are frozen, a binary built against the
- * 40-byte struct mkrep_query of version 0 is still served, and every
- * ioctl is called with every number and argument size a binary may pass
- * - older sizes and numbers, a larger struct with a zero or non-zero
- * tail, too small a struct, another direction, type or number.  The
+ * mkrep's ioctl ABI, version 2: the numbers are frozen, the structs have
+ * the layout the header promises, a binary built against the 40-byte
+ * struct mkrep_query or the 88-byte struct mkrep_space_info of version 0
+ * is still served, and every ioctl is called with every number and
+ * argument size a binary may pass - older sizes and numbers, a larger
+ * struct with a zero or non-zero tail, too small a struct, another
+ * direction, type or number, on the descriptor that serves it (the
+ * device, a space, a member fd, a counter).  The numbers version 1 gave
+ * JOIN, OP and SERVE on a space are retired: ENOTTY.  Unknown flags and
+ * non-zero reserved words are refused; a space's bound is the one asked
+ * for, the module's default for 0, at most MKREP_BOUND_MAX_NS.  The
  * kernel writes back no more than the caller's struct and tells its own
  * size, but for MKREP_IOC_COUNTER_ADD, which only reads its argument:
  * it writes nothing, adds once a call that returns 0 and never on one
@@ -27,22 +33,112 @@
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
 #include "../mkernel_abi.h"
+#include "libmkchan.h"
 
 #define SPACE_PAGES	4
 
-/* The numbers of version 1 of the ABI, as every binary has them. */
+/* The numbers of version 2 of the ABI, as every binary has them. */
 TEST(frozen_numbers)
 {
+	EXPECT_EQ(2, MKREP_ABI_VERSION);
 	EXPECT_EQ(0xC030B840, MKREP_IOC_QUERY);
 	EXPECT_EQ(0xC028B841, MKREP_IOC_SPACE_CREATE);
-	EXPECT_EQ(0xC030B842, MKREP_IOC_JOIN);
-	EXPECT_EQ(0xC040B843, MKREP_IOC_OP);
-	EXPECT_EQ(0xC020B844, MKREP_IOC_SERVE);
-	EXPECT_EQ(0xC058B845, MKREP_IOC_SPACE_INFO);
+	EXPECT_EQ(0xC078B845, MKREP_IOC_SPACE_INFO);
+	EXPECT_EQ(0xC030B84A, MKREP_IOC_JOIN);
+	EXPECT_EQ(0xC040B84B, MKREP_IOC_OP);
+	EXPECT_EQ(0xC028B84C, MKREP_IOC_APPLY);
 	EXPECT_EQ(0xC020B846, MKREP_IOC_COUNTER_CREATE);
 	EXPECT_EQ(0xC020B847, MKREP_IOC_COUNTER_ADD);
 	EXPECT_EQ(0xC028B848, MKREP_IOC_COUNTER_READ);
 	EXPECT_EQ(0xC038B849, MKREP_IOC_COUNTER_BENCH);
+}
+
+#define CHECK_FIELD(type, field, off)					\
+	static_assert(offsetof(struct type, field) == (off),		\
+		      #type "." #field " at byte " #off)
+
+/* The layouts of the header, checked when the test is built... */
+CHECK_FIELD(mkrep_space_create, bound_ns, 24);
+CHECK_FIELD(mkrep_space_create, __reserved, 32);
+CHECK_FIELD(mkrep_join, fd, 12);
+CHECK_FIELD(mkrep_join, addr, 16);
+CHECK_FIELD(mkrep_join, length, 24);
+CHECK_FIELD(mkrep_op, members, 32);
+CHECK_FIELD(mkrep_op, posted, 52);
+CHECK_FIELD(mkrep_apply, applied, 8);
+CHECK_FIELD(mkrep_apply, op_id, 16);
+CHECK_FIELD(mkrep_member_status, waiting, 0);
+CHECK_FIELD(mkrep_member_status, posted, 8);
+CHECK_FIELD(mkrep_member_status, applied, 64);
+CHECK_FIELD(mkrep_space_info, evicted, 64);
+CHECK_FIELD(mkrep_space_info, bound_ns, 88);
+CHECK_FIELD(mkrep_space_info, fallback, 112);
+
+/* ... and at run time, every field and size of the structs of spaces. */
+TEST(struct_layouts)
+{
+	EXPECT_EQ(40, sizeof(struct mkrep_space_create));
+	EXPECT_EQ(40, MKREP_SPACE_CREATE_SIZE_VER0);
+	EXPECT_EQ(8, offsetof(struct mkrep_space_create, length));
+	EXPECT_EQ(16, offsetof(struct mkrep_space_create, strategy));
+	EXPECT_EQ(20, offsetof(struct mkrep_space_create, fd));
+	EXPECT_EQ(24, offsetof(struct mkrep_space_create, bound_ns));
+	EXPECT_EQ(32, offsetof(struct mkrep_space_create, __reserved));
+	EXPECT_EQ(1000000000ULL, MKREP_BOUND_MAX_NS);
+
+	EXPECT_EQ(48, sizeof(struct mkrep_join));
+	EXPECT_EQ(48, MKREP_JOIN_SIZE_VER0);
+	EXPECT_EQ(8, offsetof(struct mkrep_join, cpu));
+	EXPECT_EQ(12, offsetof(struct mkrep_join, fd));
+	EXPECT_EQ(16, offsetof(struct mkrep_join, addr));
+	EXPECT_EQ(24, offsetof(struct mkrep_join, length));
+	EXPECT_EQ(32, offsetof(struct mkrep_join, __reserved));
+	EXPECT_EQ(1, MKREP_JOIN_CLOEXEC);
+
+	EXPECT_EQ(64, sizeof(struct mkrep_op));
+	EXPECT_EQ(64, MKREP_OP_SIZE_VER0);
+	EXPECT_EQ(8, offsetof(struct mkrep_op, op));
+	EXPECT_EQ(12, offsetof(struct mkrep_op, prot));
+	EXPECT_EQ(16, offsetof(struct mkrep_op, offset));
+	EXPECT_EQ(24, offsetof(struct mkrep_op, length));
+	EXPECT_EQ(32, offsetof(struct mkrep_op, members));
+	EXPECT_EQ(36, offsetof(struct mkrep_op, by_message));
+	EXPECT_EQ(40, offsetof(struct mkrep_op, not_running));
+	EXPECT_EQ(44, offsetof(struct mkrep_op, fallback));
+	EXPECT_EQ(48, offsetof(struct mkrep_op, removed));
+	EXPECT_EQ(52, offsetof(struct mkrep_op, posted));
+	EXPECT_EQ(56, offsetof(struct mkrep_op, __reserved));
+
+	EXPECT_EQ(40, sizeof(struct mkrep_apply));
+	EXPECT_EQ(40, MKREP_APPLY_SIZE_VER0);
+	EXPECT_EQ(8, offsetof(struct mkrep_apply, applied));
+	EXPECT_EQ(12, offsetof(struct mkrep_apply, __pad));
+	EXPECT_EQ(16, offsetof(struct mkrep_apply, op_id));
+	EXPECT_EQ(24, offsetof(struct mkrep_apply, __reserved));
+
+	EXPECT_EQ(72, sizeof(struct mkrep_member_status));
+	EXPECT_EQ(0, offsetof(struct mkrep_member_status, waiting));
+	EXPECT_EQ(4, sizeof(((struct mkrep_member_status *)0)->waiting));
+	EXPECT_EQ(8, offsetof(struct mkrep_member_status, posted));
+	EXPECT_EQ(8, sizeof(((struct mkrep_member_status *)0)->posted));
+	EXPECT_EQ(64, offsetof(struct mkrep_member_status, applied));
+	EXPECT_EQ(8, sizeof(((struct mkrep_member_status *)0)->applied));
+	EXPECT_EQ(0, MKREP_STATUS_OFFSET);
+
+	EXPECT_EQ(120, sizeof(struct mkrep_space_info));
+	EXPECT_EQ(88, MKREP_SPACE_INFO_SIZE_VER0);
+	EXPECT_EQ(120, MKREP_SPACE_INFO_SIZE_VER1);
+	EXPECT_EQ(24, offsetof(struct mkrep_space_info, mapped_pages));
+	EXPECT_EQ(32, offsetof(struct mkrep_space_info, ops));
+	EXPECT_EQ(40, offsetof(struct mkrep_space_info, messages));
+	EXPECT_EQ(48, offsetof(struct mkrep_space_info, wakeups));
+	EXPECT_EQ(56, offsetof(struct mkrep_space_info, removed));
+	EXPECT_EQ(64, offsetof(struct mkrep_space_info, evicted));
+	EXPECT_EQ(72, offsetof(struct mkrep_space_info, __reserved));
+	EXPECT_EQ(88, offsetof(struct mkrep_space_info, bound_ns));
+	EXPECT_EQ(96, offsetof(struct mkrep_space_info, by_message));
+	EXPECT_EQ(104, offsetof(struct mkrep_space_info, not_running));
+	EXPECT_EQ(112, offsetof(struct mkrep_space_info, fallback));
 }
 
 FIXTURE(dev) {
@@ -100,9 +196,12 @@ TEST_F(dev, query_of_a_version_0_binary)
 		EXPECT_EQ(MK_ABI_GUARD_BYTE, v0.guard[i]) TH_LOG("byte %u", 40 + i);
 }
 
-/* Numbers /dev/mkrep does not serve: a space's, a counter's, free ones. */
+/*
+ * Numbers /dev/mkrep does not serve: a space's, a member's, a counter's,
+ * the retired ones, free ones.
+ */
 static const unsigned int dev_unknown[] = {
-	0x01, 0x42, 0x43, 0x47, 0x4a, 0x7f, 0
+	0x01, 0x42, 0x43, 0x44, 0x45, 0x47, 0x4a, 0x4b, 0x4c, 0x7f, 0
 };
 
 static int dev_open(void *ctx)
@@ -150,18 +249,25 @@ static void space_create_fill(void *ctx, void *arg)
 	c->flags = MKREP_SPACE_CLOEXEC;
 	c->length = ((FIXTURE_DATA(dev) *)ctx)->page;
 	c->strategy = MKREP_STRATEGY_BROADCAST;
+	c->bound_ns = MKREP_BOUND_MAX_NS;
 }
 
 static void space_create_close(struct __test_metadata *_metadata, void *ctx,
 			       int fd, const void *arg, __u32 usize, int ret)
 {
 	const struct mkrep_space_create *c = arg;
+	struct mkrep_space_info info;
 
 	if (ret)
 		return;
 	EXPECT_LE(0, c->fd);
-	if (c->fd >= 0)
-		close(c->fd);
+	if (c->fd < 0)
+		return;
+	/* The bound space_create_fill() asked for. */
+	EXPECT_EQ(0, mkrep_space_info(c->fd, &info));
+	EXPECT_EQ(MKREP_BOUND_MAX_NS, info.bound_ns);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(c->fd, F_GETFD));
+	close(c->fd);
 }
 
 TEST_F(dev, space_create)
@@ -220,29 +326,27 @@ TEST_F(dev, counter_create)
 	EXPECT_EQ(before, mk_mkrep_count("counters"));
 }
 
-/* Numbers a space does not serve: the device's, a counter's, free ones. */
+/*
+ * Numbers a space does not serve: the device's, a member's, a counter's,
+ * the three retired with version 1 of the ABI, free ones.
+ */
 static const unsigned int space_unknown[] = {
-	0x02, 0x40, 0x41, 0x46, 0x48, 0x4a, 0x7f, 0
+	0x02, 0x40, 0x41, 0x42, 0x43, 0x44, 0x46, 0x48, 0x4b, 0x4c, 0x7f, 0
 };
 
 /* Each call joins a space of its own, and leaves it by unmapping. */
 static int join_open(void *ctx)
 {
-	struct mkrep_space_create c = {
-		.size = sizeof(c), .flags = MKREP_SPACE_CLOEXEC,
-		.length = ((FIXTURE_DATA(dev) *)ctx)->page,
-		.strategy = MKREP_STRATEGY_BROADCAST,
-	};
-
-	if (ioctl(((FIXTURE_DATA(dev) *)ctx)->fd, MKREP_IOC_SPACE_CREATE, &c))
-		return -errno;
-	return c.fd;
+	return mkrep_space_create(((FIXTURE_DATA(dev) *)ctx)->fd,
+				  ((FIXTURE_DATA(dev) *)ctx)->page,
+				  MKREP_STRATEGY_BROADCAST, 0);
 }
 
 static void join_fill(void *ctx, void *arg)
 {
 	struct mkrep_join *j = arg;
 
+	j->flags = MKREP_JOIN_CLOEXEC;
 	j->cpu = ((FIXTURE_DATA(dev) *)ctx)->cpu;
 }
 
@@ -254,9 +358,15 @@ static void join_close(struct __test_metadata *_metadata, void *ctx, int fd,
 	if (!ret) {
 		EXPECT_NE(0, j->addr);
 		EXPECT_EQ(((FIXTURE_DATA(dev) *)ctx)->page, j->length);
+		EXPECT_LE(0, j->fd);
+		EXPECT_NE(fd, j->fd);
+		if (j->fd >= 0)
+			EXPECT_EQ(FD_CLOEXEC, fcntl(j->fd, F_GETFD));
 		if (j->addr)
 			EXPECT_EQ(0, munmap((void *)(uintptr_t)j->addr,
 					    j->length));
+		if (j->fd >= 0)
+			close(j->fd);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -283,53 +393,246 @@ TEST_F(dev, join)
 	EXPECT_EQ(members, mk_mkrep_count("members"));
 }
 
-/* A space of SPACE_PAGES with this process its only member. */
+/* The lowest free descriptor: a call that failed must not have made one. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static int join_errno(int spacefd, struct mkrep_join *j)
+{
+	return ioctl(spacefd, MKREP_IOC_JOIN, j) ? errno : 0;
+}
+
+/*
+ * Flags other than MKREP_JOIN_CLOEXEC and non-zero reserved words:
+ * EINVAL, and no member, window or descriptor is made.  MKREP_JOIN_CLOEXEC
+ * and 0 both work and say whether the member fd is close-on-exec.
+ */
+TEST_F(dev, join_flags_and_reserved)
+{
+	static const __u32 bad_flags[] = { 2, 4, 1U << 31, ~0U };
+	struct mkrep_join j;
+	long members = mk_mkrep_count("members");
+	int space, lowest, i, k;
+
+	space = mkrep_space_create(self->fd, 2 * self->page,
+				   MKREP_STRATEGY_UNICAST, 0);
+	ASSERT_LE(0, space) TH_LOG("space: %s", strerror(-space));
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
+	lowest = lowest_free_fd();
+	for (i = 0; i < ARRAY_SIZE(bad_flags) + 2; i++) {
+		memset(&j, 0, sizeof(j));
+		j.size = sizeof(j);
+		j.cpu = self->cpu;
+		if (i < ARRAY_SIZE(bad_flags))
+			j.flags = bad_flags[i];
+		else
+			j.__reserved[i - ARRAY_SIZE(bad_flags)] = 1;
+		EXPECT_EQ(EINVAL, join_errno(space, &j))
+			TH_LOG("flags %#x, reserved %llx %llx", j.flags,
+			       (unsigned long long)j.__reserved[0],
+			       (unsigned long long)j.__reserved[1]);
+		EXPECT_EQ(members, mk_mkrep_count("members"));
+		EXPECT_EQ(lowest, lowest_free_fd());
+	}
+
+	for (k = 0; k < 2; k++) {
+		memset(&j, 0, sizeof(j));
+		j.size = sizeof(j);
+		j.cpu = self->cpu;
+		j.flags = k ? MKREP_JOIN_CLOEXEC : 0;
+		ASSERT_EQ(0, join_errno(space, &j));
+		EXPECT_EQ(members + 1, mk_mkrep_count("members"));
+		EXPECT_EQ(k ? FD_CLOEXEC : 0, fcntl(j.fd, F_GETFD));
+		EXPECT_EQ(2 * self->page, j.length);
+		/* One member a process. */
+		EXPECT_EQ(EALREADY, join_errno(space, &(struct mkrep_join){
+			.size = sizeof(j), .cpu = self->cpu }));
+		EXPECT_EQ(0, munmap((void *)(uintptr_t)j.addr, j.length));
+		EXPECT_EQ(0, close(j.fd));
+		EXPECT_EQ(members, mk_mkrep_count("members"));
+	}
+	close(space);
+}
+
+/* Bound of a space: 0 is the module's default. */
+static long long default_bound_ns(void)
+{
+	long us = mk_read_long("/sys/module/mkrep/parameters/op_bound_us");
+
+	return us < 0 ? -1 : us * 1000LL;
+}
+
+/*
+ * bound_ns, once a reserved word: 0 for the module parameter op_bound_us,
+ * any value up to MKREP_BOUND_MAX_NS as given, above it EINVAL; version 1
+ * of struct mkrep_space_info tells it.
+ */
+TEST_F(dev, bound)
+{
+	const unsigned long long good[] = {
+		0, 1, 999, 100000, 12345678, MKREP_BOUND_MAX_NS,
+	};
+	const unsigned long long bad[] = {
+		MKREP_BOUND_MAX_NS + 1, 2 * MKREP_BOUND_MAX_NS, 1ULL << 63,
+		~0ULL,
+	};
+	long long def = default_bound_ns();
+	long spaces = mk_mkrep_count("spaces");
+	struct mkrep_space_info info;
+	struct mkrep_space_create c;
+	unsigned int i;
+	int fd;
+
+	ASSERT_LT(0, def) TH_LOG("/sys/module/mkrep/parameters/op_bound_us");
+	EXPECT_GE(MKREP_BOUND_MAX_NS, def);
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		fd = mkrep_space_create(self->fd, self->page,
+					MKREP_STRATEGY_TREE, good[i]);
+		ASSERT_LE(0, fd) TH_LOG("bound %llu: %s", good[i],
+					strerror(-fd));
+		ASSERT_EQ(0, mkrep_space_info(fd, &info));
+		EXPECT_EQ(MKREP_SPACE_INFO_SIZE_VER1, info.size);
+		EXPECT_EQ(good[i] ? good[i] : (unsigned long long)def,
+			  info.bound_ns) TH_LOG("bound %llu", good[i]);
+		close(fd);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.length = self->page;
+		c.bound_ns = bad[i];
+		c.fd = -1;
+		EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_SPACE_CREATE, &c))
+			TH_LOG("bound %llu", bad[i]);
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(-1, c.fd);
+	}
+	EXPECT_EQ(spaces, mk_mkrep_count("spaces"));
+}
+
+/* Unknown flags and a non-zero reserved word: EINVAL, no space made. */
+TEST_F(dev, space_create_flags_and_reserved)
+{
+	static const __u32 bad_flags[] = { 2, 4, 1U << 31, ~0U };
+	long spaces = mk_mkrep_count("spaces");
+	struct mkrep_space_create c;
+	int lowest = lowest_free_fd();
+	unsigned int i;
+
+	for (i = 0; i <= ARRAY_SIZE(bad_flags); i++) {
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.length = self->page;
+		if (i < ARRAY_SIZE(bad_flags))
+			c.flags = bad_flags[i];
+		else
+			c.__reserved = 1;
+		EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_SPACE_CREATE, &c))
+			TH_LOG("flags %#x", c.flags);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	EXPECT_EQ(spaces, mk_mkrep_count("spaces"));
+	EXPECT_EQ(lowest, lowest_free_fd());
+}
+
+TEST_F(dev, query_flags_and_reserved)
+{
+	struct mkrep_query q;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		switch (i) {
+		case 0:
+			q.flags = 1;
+			break;
+		case 1:
+		case 2:
+			q.__reserved[i - 1] = 1;
+			break;
+		default:
+			q.__pad = 1;
+			break;
+		}
+		EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_QUERY, &q))
+			TH_LOG("case %u", i);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_QUERY, &q));
+	EXPECT_EQ(2, q.abi_version);
+	EXPECT_EQ(MKREP_FEAT_SPACE, q.features & MKREP_FEAT_SPACE);
+}
+
+/*
+ * A space of SPACE_PAGES with this process its only member, joined with
+ * libmkchan: the member fd, the window and the status page.
+ */
 FIXTURE(member) {
+	int dev;
 	int fd;
 	long page;
 	int cpu;
-	uint64_t addr;
+	struct mkrep_replica r;
 };
 
 FIXTURE_SETUP(member)
 {
-	struct mkrep_space_create c = {
-		.size = sizeof(c), .flags = MKREP_SPACE_CLOEXEC,
-		.strategy = MKREP_STRATEGY_BROADCAST,
-	};
-	struct mkrep_join j = { .size = sizeof(j) };
-	struct mkrep_op op = {
-		.size = sizeof(op), .op = MKREP_OP_MAP,
-		.prot = MKREP_PROT_READ | MKREP_PROT_WRITE,
-	};
-	int dev;
+	int ret;
 
 	self->page = sysconf(_SC_PAGESIZE);
 	self->cpu = sched_getcpu();
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev) TH_LOG("open /dev/mkrep: %s", strerror(errno));
-	c.length = SPACE_PAGES * self->page;
-	ASSERT_EQ(0, ioctl(dev, MKREP_IOC_SPACE_CREATE, &c))
-		TH_LOG("MKREP_IOC_SPACE_CREATE: %s", strerror(errno));
-	close(dev);
-	self->fd = c.fd;
+	self->fd = -1;
+	self->r.fd = -1;
+	self->dev = mkrep_open();
+	ASSERT_LE(0, self->dev) TH_LOG("open /dev/mkrep: %s",
+				       strerror(-self->dev));
+	self->fd = mkrep_space_create(self->dev, SPACE_PAGES * self->page,
+				      MKREP_STRATEGY_BROADCAST, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("MKREP_IOC_SPACE_CREATE: %s",
+				      strerror(-self->fd));
 	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
-	j.cpu = self->cpu;
-	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_JOIN, &j))
-		TH_LOG("MKREP_IOC_JOIN: %s", strerror(errno));
-	self->addr = j.addr;
-	op.length = self->page;
-	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_OP, &op))
-		TH_LOG("MKREP_IOC_OP: %s", strerror(errno));
+	ret = mkrep_join(self->fd, self->cpu, &self->r);
+	ASSERT_EQ(0, ret) TH_LOG("mkrep_join: %s", strerror(-ret));
+	ret = mkrep_op(&self->r, MKREP_OP_MAP,
+		       MKREP_PROT_READ | MKREP_PROT_WRITE, 0, self->page, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("MKREP_IOC_OP: %s", strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(member)
 {
-	munmap((void *)(uintptr_t)self->addr, SPACE_PAGES * self->page);
-	close(self->fd);
+	if (self->r.fd >= 0)
+		mkrep_leave(&self->r);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->dev >= 0)
+		close(self->dev);
 }
 
+/*
+ * Numbers a member fd does not serve: the device's, JOIN (a space's), a
+ * counter's, the retired ones, free ones.  SPACE_INFO (0x45) is left
+ * out: the header gives it to the space fd and says nothing of a member
+ * fd.
+ */
+static const unsigned int member_unknown[] = {
+	0x02, 0x40, 0x41, 0x42, 0x43, 0x44, 0x46, 0x48, 0x4a, 0x7f, 0
+};
+
 static int member_open(void *ctx)
+{
+	return ((FIXTURE_DATA(member) *)ctx)->r.fd;
+}
+
+static int space_open(void *ctx)
 {
 	return ((FIXTURE_DATA(member) *)ctx)->fd;
 }
@@ -344,6 +647,7 @@ static void op_fill(void *ctx, void *arg)
 	op->length = ((FIXTURE_DATA(member) *)ctx)->page;
 }
 
+/* The only member: no other replica to change, no request posted. */
 static void op_close(struct __test_metadata *_metadata, void *ctx, int fd,
 		     const void *arg, __u32 usize, int ret)
 {
@@ -352,8 +656,12 @@ static void op_close(struct __test_metadata *_metadata, void *ctx, int fd,
 	if (ret)
 		return;
 	EXPECT_EQ(0, op->members);
-	EXPECT_EQ(1, op->acked);
+	EXPECT_EQ(0, op->by_message);
+	EXPECT_EQ(0, op->not_running);
+	EXPECT_EQ(0, op->fallback);
 	EXPECT_EQ(0, op->removed);
+	EXPECT_EQ(0, op->posted);
+	EXPECT_EQ(0, op->__reserved);
 }
 
 TEST_F(member, op)
@@ -367,39 +675,55 @@ TEST_F(member, op)
 		.fill = op_fill,
 		.close = op_close,
 	};
+	struct mkrep_space_info info;
 
-	mk_abi_check(_metadata, &io, self, space_unknown);
+	mk_abi_check(_metadata, &io, self, member_unknown);
+	/* The page is still there, as it was. */
+	ASSERT_EQ(0, mkrep_space_info(self->fd, &info));
+	EXPECT_EQ(1, info.mapped_pages);
+	EXPECT_EQ(0, info.messages);
+	EXPECT_EQ(0, info.fallback);
+	__atomic_store_n((char *)self->r.window, 1, __ATOMIC_RELAXED);
 }
 
-static void serve_close(struct __test_metadata *_metadata, void *ctx,
-			int fd, const void *arg, __u32 usize, int ret)
+/* Nothing ever waits for the only member. */
+static void apply_close(struct __test_metadata *_metadata, void *ctx, int fd,
+			const void *arg, __u32 usize, int ret)
 {
-	const struct mkrep_serve *sv = arg;
+	const struct mkrep_apply *a = arg;
+	struct mkrep_space_info info;
 
 	if (ret)
 		return;
-	EXPECT_EQ(0, sv->served);
+	EXPECT_EQ(0, a->applied);
+	EXPECT_EQ(0, a->__pad);
+	ASSERT_EQ(0, mkrep_space_info(((FIXTURE_DATA(member) *)ctx)->fd,
+				      &info));
+	/* Operations are numbered from 1; the fixture's MAP was one. */
+	EXPECT_GE(info.ops, a->op_id);
 }
 
-TEST_F(member, serve)
+TEST_F(member, apply)
 {
 	static const struct mk_abi_ioctl io = {
-		.name = "MKREP_IOC_SERVE",
-		.cmd = MKREP_IOC_SERVE,
-		.ksize = sizeof(struct mkrep_serve),
-		.sizes = { MKREP_SERVE_SIZE_VER0 },
+		.name = "MKREP_IOC_APPLY",
+		.cmd = MKREP_IOC_APPLY,
+		.ksize = sizeof(struct mkrep_apply),
+		.sizes = { MKREP_APPLY_SIZE_VER0 },
 		.open = member_open,
 		.fill = no_fill,
-		.close = serve_close,
+		.close = apply_close,
 	};
 
-	mk_abi_check(_metadata, &io, self, space_unknown);
+	mk_abi_check(_metadata, &io, self, member_unknown);
+	EXPECT_EQ(0, self->r.status->waiting);
 }
 
 static void space_info_close(struct __test_metadata *_metadata, void *ctx,
 			     int fd, const void *arg, __u32 usize, int ret)
 {
 	const struct mkrep_space_info *info = arg;
+	long long def = default_bound_ns();
 
 	if (ret)
 		return;
@@ -408,6 +732,17 @@ static void space_info_close(struct __test_metadata *_metadata, void *ctx,
 	EXPECT_EQ(MKREP_STRATEGY_BROADCAST, info->strategy);
 	EXPECT_EQ(1, info->nr_members);
 	EXPECT_EQ(1, info->mapped_pages);
+	EXPECT_LE(1, info->ops);
+	EXPECT_EQ(0, info->messages);
+	EXPECT_EQ(0, info->removed);
+	EXPECT_EQ(0, info->evicted);
+	/* Version 1's fields, only in a struct that has them. */
+	if (usize < MKREP_SPACE_INFO_SIZE_VER1)
+		return;
+	EXPECT_EQ(def, info->bound_ns);
+	EXPECT_EQ(0, info->by_message);
+	EXPECT_EQ(0, info->not_running);
+	EXPECT_EQ(0, info->fallback);
 }
 
 TEST_F(member, space_info)
@@ -416,13 +751,190 @@ TEST_F(member, space_info)
 		.name = "MKREP_IOC_SPACE_INFO",
 		.cmd = MKREP_IOC_SPACE_INFO,
 		.ksize = sizeof(struct mkrep_space_info),
-		.sizes = { MKREP_SPACE_INFO_SIZE_VER0 },
-		.open = member_open,
+		.sizes = { MKREP_SPACE_INFO_SIZE_VER0,
+			   MKREP_SPACE_INFO_SIZE_VER1 },
+		.open = space_open,
 		.fill = no_fill,
 		.close = space_info_close,
 	};
 
+	ASSERT_LT(0, default_bound_ns());
 	mk_abi_check(_metadata, &io, self, space_unknown);
+}
+
+/*
+ * A binary built before struct mkrep_space_info grew: 88 bytes, and the
+ * number 0xC058B845 - or today's number with the old struct, or the old
+ * number with today's struct.  Each gets the bytes it knows and not one
+ * more, and learns that the kernel's struct is 120 bytes.
+ */
+TEST_F(member, space_info_of_a_version_0_binary)
+{
+	static const unsigned int cmds[] = { 0xC058B845, 0xC078B845 };
+	static const __u32 sizes[] = {
+		MKREP_SPACE_INFO_SIZE_VER0, MKREP_SPACE_INFO_SIZE_VER1,
+	};
+	struct {
+		struct mkrep_space_info info;
+		__u8 guard[32];
+	} buf;
+	__u8 *bytes = (__u8 *)&buf;
+	unsigned int i, k, b;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+			memset(&buf, MK_ABI_GUARD_BYTE, sizeof(buf));
+			memset(&buf, 0, sizes[k]);
+			buf.info.size = sizes[k];
+			ASSERT_EQ(0, ioctl(self->fd, cmds[i], &buf))
+				TH_LOG("%#x, size %u: %s", cmds[i], sizes[k],
+				       strerror(errno));
+			EXPECT_EQ(120, buf.info.size);
+			EXPECT_EQ(SPACE_PAGES * self->page, buf.info.length);
+			EXPECT_EQ(1, buf.info.nr_members);
+			EXPECT_EQ(1, buf.info.mapped_pages);
+			for (b = sizes[k]; b < sizeof(buf); b++)
+				if (bytes[b] != MK_ABI_GUARD_BYTE)
+					break;
+			EXPECT_EQ(sizeof(buf), b)
+				TH_LOG("%#x, size %u: byte %u written",
+				       cmds[i], sizes[k], b);
+			if (sizes[k] == MKREP_SPACE_INFO_SIZE_VER1)
+				EXPECT_EQ(default_bound_ns(),
+					  buf.info.bound_ns);
+		}
+	}
+}
+
+/*
+ * The numbers version 1 gave JOIN, OP and SERVE on a space are retired:
+ * ENOTTY on a space, and on a member fd and the device as well; nothing
+ * written back.  So are today's OP and APPLY on a space, and JOIN on a
+ * member fd.
+ */
+TEST_F(member, retired_and_misplaced_numbers)
+{
+	static const unsigned int retired[] = {
+		0xC030B842, 0xC040B843, 0xC020B844,
+	};
+	__u8 buf[128], before[128];
+	int fds[3] = { self->fd, self->r.fd, self->dev };
+	struct mkrep_space_info info;
+	unsigned int i, k;
+
+	EXPECT_EQ(0xC030B84A, MKREP_IOC_JOIN);
+	for (i = 0; i < ARRAY_SIZE(retired) + 2; i++) {
+		for (k = 0; k < ARRAY_SIZE(fds); k++) {
+			unsigned int cmd;
+			__u32 size;
+
+			if (i < ARRAY_SIZE(retired)) {
+				cmd = retired[i];
+			} else if (k == 0) {
+				cmd = i == ARRAY_SIZE(retired) ?
+				      MKREP_IOC_OP : MKREP_IOC_APPLY;
+			} else if (k == 1) {
+				if (i != ARRAY_SIZE(retired))
+					continue;
+				cmd = MKREP_IOC_JOIN;
+			} else {
+				cmd = i == ARRAY_SIZE(retired) ?
+				      MKREP_IOC_OP : MKREP_IOC_JOIN;
+			}
+			memset(buf, 0, sizeof(buf));
+			size = _IOC_SIZE(cmd);
+			memcpy(buf, &size, sizeof(size));
+			memcpy(before, buf, sizeof(buf));
+			EXPECT_EQ(-1, ioctl(fds[k], cmd, buf))
+				TH_LOG("%#x on fd %u", cmd, k);
+			EXPECT_EQ(ENOTTY, errno)
+				TH_LOG("%#x on fd %u", cmd, k);
+			EXPECT_EQ(0, memcmp(buf, before, sizeof(buf)))
+				TH_LOG("%#x on fd %u", cmd, k);
+		}
+	}
+	/* Still the only member, with its page. */
+	ASSERT_EQ(0, mkrep_space_info(self->fd, &info));
+	EXPECT_EQ(1, info.nr_members);
+	EXPECT_EQ(1, info.mapped_pages);
+	__atomic_store_n((char *)self->r.window, 2, __ATOMIC_RELAXED);
+}
+
+/* No mmap() on a space: the window comes from JOIN only. */
+TEST_F(member, no_mmap_of_a_space)
+{
+	void *p;
+
+	p = mmap(NULL, SPACE_PAGES * self->page, PROT_READ, MAP_SHARED,
+		 self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENODEV, errno);
+	if (p != MAP_FAILED)
+		munmap(p, SPACE_PAGES * self->page);
+}
+
+/* Unknown flags, non-zero reserved and pad words: EINVAL. */
+TEST_F(member, flags_and_reserved)
+{
+	struct mkrep_space_info info;
+	struct mkrep_apply a;
+	struct mkrep_op o;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		memset(&o, 0, sizeof(o));
+		o.size = sizeof(o);
+		o.op = MKREP_OP_PROTECT;
+		o.prot = MKREP_PROT_READ | MKREP_PROT_WRITE;
+		o.length = self->page;
+		switch (i) {
+		case 0:
+			o.flags = 1;
+			break;
+		case 1:
+			o.flags = 1U << 31;
+			break;
+		case 2:
+			o.flags = ~0U;
+			break;
+		default:
+			o.__reserved = 1;
+			break;
+		}
+		EXPECT_EQ(-1, ioctl(self->r.fd, MKREP_IOC_OP, &o))
+			TH_LOG("op, case %u", i);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	for (i = 0; i < 5; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		switch (i) {
+		case 0:
+			a.flags = 1;
+			break;
+		case 1:
+			a.flags = ~0U;
+			break;
+		case 2:
+			a.__pad = 1;
+			break;
+		default:
+			a.__reserved[i - 3] = 1;
+			break;
+		}
+		EXPECT_EQ(-1, ioctl(self->r.fd, MKREP_IOC_APPLY, &a))
+			TH_LOG("apply, case %u", i);
+		EXPECT_EQ(EINVAL, errno);
+	}
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_SPACE_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	/* None of them did anything. */
+	ASSERT_EQ(0, mkrep_space_info(self->fd, &info));
+	EXPECT_EQ(1, info.ops);
+	EXPECT_EQ(1, info.mapped_pages);
 }
 
 /*
@@ -458,7 +970,7 @@ FIXTURE_TEARDOWN(counter)
 
 /* Numbers a counter does not serve: the device's, a space's, free ones. */
 static const unsigned int counter_unknown[] = {
-	0x02, 0x40, 0x43, 0x45, 0x46, 0x4a, 0x7f, 0
+	0x02, 0x40, 0x43, 0x45, 0x46, 0x4a, 0x4b, 0x4c, 0x7f, 0
 };
 
 static int counter_open(void *ctx)

@@ -1,36 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mkrep operations send no TLB shootdown and no function-call interrupt to
- * the members' CPUs: each member changes its own page table on its own CPU
- * and flushes only that CPU's TLB (Documentation/design.rst, "No IPI,
- * kernel by kernel").  Counted from the per-CPU columns of the TLB and
- * CAL rows of /proc/interrupts (x86).
+ * The interrupts mkrep operations cost the members' CPUs (ABI version 2),
+ * counted from the per-CPU columns of the TLB and CAL rows of
+ * /proc/interrupts (x86):
  *
- * Members, one process bound to each CPU, join a space; the first one
- * (the initiator) runs cycles of four operations on four pages, each
- * followed by every member touching the pages so that the next zap has
- * page-table entries to remove and a TLB to flush:
+ * - members in an event loop apply by message, each on its own CPU,
+ *   flushing its own TLB: no TLB shootdown, no function call;
+ * - blocked or stopped members are changed by the initiator without
+ *   waking them, and their TLB is flushed when their mm runs again:
+ *   neither;
+ * - members spinning without looking are changed past the bound with
+ *   the kernel's flush: a TLB shootdown to their CPU for each operation
+ *   that zapped entries there (what Linux does for a running mm:
+ *   flush_tlb_mm_range() sends flush_tlb_func() to every CPU of
+ *   mm_cpumask that is not lazy, a function call counted in both the
+ *   TLB and the CAL rows), and never more than one a zap, which is what
+ *   the native shootdown of the same zap costs.  One preempted when the
+ *   initiator looks is taken over as not running instead, with none.
+ *
+ * Members, one process bound to each CPU (members.h), join a space; the
+ * first one (the initiator) runs cycles of four operations on four pages,
+ * each followed by every member in an event loop or spinning touching
+ * the pages, so that the next zap has page-table entries to remove and a
+ * TLB to flush:
  *
  *   MAP read-write       then a write (faults install writable entries)
  *   PROTECT read-only    zaps; then a read (read-only entries)
  *   PROTECT read-write   no zap; then a write (write-protect faults)
  *   UNMAP                zaps
  *
- * The interval of the operations, a number of cycles, is compared with a
- * control interval without operations, the members serving as before,
- * as long or CONTROL_SECONDS, its counts scaled to the length of the
- * operations: per member CPU, the operations may add one interrupt of
- * each row per TOL_ZAPS zaps, at most TOL_ABS, to what the control
- * counted.  An IPI on every zap would add TOL_ZAPS times that or more,
- * an IPI on one zap in ten twice that or more.
- *
- * Members that poll (MKREP_SPIN) must add neither TLB nor CAL
- * interrupts.  Members that sleep must add no TLB interrupt; their
- * wake-ups are IPIs by design (counted by the space's wakeups; on an
- * idle CPU they are function-call interrupts, or reschedule interrupts
- * on PREEMPT_RT, where TTWU_QUEUE is off; the idle load balancer's kicks
- * are function-call interrupts), so CAL and RES are only reported for
- * them.
+ * The interval of the operations is compared with a control interval
+ * without operations, the members as before, as long or CONTROL_SECONDS,
+ * its counts scaled to the length of the operations: per member CPU, the
+ * operations may add one interrupt of each row per TOL_ZAPS zaps, TOL_MIN
+ * at least and TOL_ABS at most, to what the control counted (the slack
+ * the debug kernels need).
  *
  * Two positive controls show that the counting sees what it looks for:
  * threads of one process on every member CPU doing madvise(MADV_DONTNEED)
@@ -40,7 +44,8 @@
  * shootdowns.
  *
  * MKREP_IPI_CYCLES=<n> changes the number of cycles (default 100: 400
- * operations, 200 zaps a member).  The interval also stops after
+ * operations, 200 zaps a member; BUSY_CYCLES for the spinning members,
+ * whose operations each last the bound).  The interval also stops after
  * MAX_SECONDS, a safety cap; it is then judged on the zaps it did.
  */
 #define _GNU_SOURCE
@@ -67,23 +72,25 @@
 #include <linux/mkrep.h>
 
 #include "kselftest_harness.h"
-#include "libmkchan.h"
-#include "../mkernel_test.h"
+#include "members.h"
 
-#define MAX_MEMBERS	8
+#define MAX_MEMBERS	MKM_MAX
 #define TOL_MIN		4	/* the least allowance, however few zaps */
 #define NPAGES		8	/* pages of the space */
 #define RANGE		4	/* pages every operation covers */
 #define DEFAULT_CYCLES	100	/* four operations each, two of them zaps */
-#define WARMUP_CYCLES	8	/* before anything is counted */
-#define MAX_SECONDS	20	/* a safety cap on the interval of operations */
+#define BUSY_CYCLES	15	/* each operation lasts the bound */
+#define WARMUP_CYCLES	4	/* before anything is counted */
+#define MAX_SECONDS	15	/* a safety cap on the interval of operations */
 #define CONTROL_SECONDS	2	/* the control: as long, at most this */
-#define STALL_SECONDS	20	/* a member that does not answer is stuck */
 #define TOL_ZAPS	20	/* an interrupt a row, a CPU per these zaps */
 #define TOL_ABS		16	/* ... and never more than these */
 #define CONTROL_ITERS	1000	/* madvise() calls a thread, positive control */
+#define STALL_SECONDS	20	/* a thread that does not start is stuck */
 #define MAX_NODES	1024	/* x86's MAX_NUMNODES at most */
 #define LONG_BITS	(8 * sizeof(unsigned long))
+#define MSG_BOUND	1000000000ULL	/* 1 s: slow guests still answer */
+#define BUSY_BOUND	50000000ULL	/* 50 ms */
 
 static long page_size;
 
@@ -301,221 +308,22 @@ static unsigned int cycles_wanted(void)
 	return n ? n : DEFAULT_CYCLES;
 }
 
-/* --- members ------------------------------------------------------------- */
-
-enum { TOUCH_NONE, TOUCH_READ, TOUCH_WRITE };
-
-/* One cycle; every member touches the range after each step. */
-static const struct step {
-	unsigned int op, prot;
-	int touch;
-	bool zaps;	/* removes page-table entries that exist */
-} plan[] = {
-	{ MKREP_OP_MAP, MKREP_PROT_READ | MKREP_PROT_WRITE, TOUCH_WRITE, false },
-	{ MKREP_OP_PROTECT, MKREP_PROT_READ, TOUCH_READ, true },
-	{ MKREP_OP_PROTECT, MKREP_PROT_READ | MKREP_PROT_WRITE, TOUCH_WRITE, false },
-	{ MKREP_OP_UNMAP, 0, TOUCH_NONE, true },
-};
-
-#define NR_STEPS	ARRAY_SIZE(plan)
-
-/* A member, in memory shared with the test. */
-struct member {
-	int cpu;
-	int ready;			/* joined: 1; failed: -errno */
-	int err;			/* errno of a call that failed */
-	unsigned int done;		/* operations applied and touched after */
-	uint64_t addr;			/* the window */
-};
-
-struct shared {
-	int n;
-	bool spin;			/* members poll; else they sleep */
-	int intruder_cpu;		/* a thread of member 1 runs there, or -1 */
-	int cmd;			/* the test asks the initiator ... */
-	unsigned int cycles;		/* ... for this many cycles */
-	int cmd_done;			/* the initiator finished command @cmd */
-	int err;			/* ... with this -errno, or 0 */
-	unsigned int issued;		/* operations since the start */
-	unsigned int ops, zaps;		/* in the last command */
-	struct member m[MAX_MEMBERS];
-};
-
-/* Atomic accesses, so that the compiler keeps every one of them. */
-static void touch(uint64_t addr, int how, unsigned int tag)
+static int space_info(int fd, struct mkrep_space_info *info)
 {
-	uint64_t *p;
-	int i;
-
-	for (i = 0; i < RANGE; i++) {
-		p = (uint64_t *)(addr + i * page_size);
-		if (how == TOUCH_WRITE)
-			__atomic_store_n(p, tag, __ATOMIC_RELAXED);
-		else if (how == TOUCH_READ)
-			(void)__atomic_load_n(p, __ATOMIC_RELAXED);
-	}
-}
-
-/* The initiator waits for every other member to have touched after op @k. */
-static int wait_touched(struct shared *sh, unsigned int k)
-{
-	double limit = now() + STALL_SECONDS;
-	unsigned long spins = 0;
-	int i;
-
-	for (i = 1; i < sh->n; i++) {
-		while (__atomic_load_n(&sh->m[i].done, __ATOMIC_ACQUIRE) < k) {
-			if (__atomic_load_n(&sh->m[i].err, __ATOMIC_RELAXED))
-				return -EPIPE;
-			if (!(++spins & 0xfff) && now() > limit)
-				return -ETIMEDOUT;
-			mkchan_cpu_relax();
-		}
-	}
-	return 0;
-}
-
-/* Run the cycles the test asked for, or those MAX_SECONDS allow. */
-static int run_cycles(struct shared *sh, struct member *me, int fd)
-{
-	double deadline = now() + MAX_SECONDS;
-	struct mkrep_op op;
-	unsigned int c, s;
-	int ret;
-
-	sh->ops = 0;
-	sh->zaps = 0;
-	for (c = 0; c < sh->cycles; c++) {
-		if (c && now() > deadline)
-			break;
-		for (s = 0; s < NR_STEPS; s++) {
-			memset(&op, 0, sizeof(op));
-			op.size = sizeof(op);
-			op.flags = sh->spin ? MKREP_SPIN : 0;
-			op.op = plan[s].op;
-			op.prot = plan[s].prot;
-			op.length = RANGE * page_size;
-			if (ioctl(fd, MKREP_IOC_OP, &op))
-				return -errno;
-			/* Every member applied it: none was removed. */
-			if (op.acked != (unsigned int)sh->n)
-				return -EPIPE;
-			sh->issued++;
-			sh->ops++;
-			sh->zaps += plan[s].zaps;
-			touch(me->addr, plan[s].touch, sh->issued);
-			me->done = sh->issued;
-			ret = wait_touched(sh, sh->issued);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-/*
- * The initiator takes its commands by spinning in user space, so that
- * its CPU is as busy between intervals as during them and nothing it
- * waits on needs a wake-up.
- */
-static void initiator_main(struct shared *sh, int fd, int wake)
-{
-	struct member *me = &sh->m[0];
-	int seen = 0;
-
-	for (;;) {
-		while (__atomic_load_n(&sh->cmd, __ATOMIC_ACQUIRE) == seen)
-			mkchan_cpu_relax();
-		seen = sh->cmd;
-		sh->err = run_cycles(sh, me, fd);
-		__atomic_store_n(&sh->cmd_done, seen, __ATOMIC_RELEASE);
-		if (write(wake, "", 1) != 1)
-			_exit(2);
-	}
-}
-
-/* A member serves; after each request it touches the range as planned. */
-static void server_main(struct shared *sh, struct member *me, int fd)
-{
-	struct mkrep_serve sv;
-	unsigned int applied = 0;
-
-	for (;;) {
-		memset(&sv, 0, sizeof(sv));
-		sv.size = sizeof(sv);
-		sv.flags = sh->spin ? MKREP_SPIN : MKREP_SERVE_WAIT;
-		if (ioctl(fd, MKREP_IOC_SERVE, &sv)) {
-			if (errno == EINTR)
-				continue;
-			__atomic_store_n(&me->err, errno, __ATOMIC_RELAXED);
-			_exit(1);
-		}
-		if (!sv.served)
-			continue;
-		applied += sv.served;
-		touch(me->addr, plan[(applied - 1) % NR_STEPS].touch, applied);
-		__atomic_store_n(&me->done, applied, __ATOMIC_RELEASE);
-	}
-}
-
-/* A thread of a member that keeps the member's mm loaded on another CPU. */
-static void *intruder_main(void *arg)
-{
-	int cpu = *(int *)arg;
-
-	if (mk_pin_cpu(cpu))
-		return NULL;
-	for (;;)
-		mkchan_cpu_relax();
-	return NULL;
-}
-
-static void member_main(struct shared *sh, int i, int fd, int wake)
-{
-	struct member *me = &sh->m[i];
-	struct mkrep_join j;
-	pthread_t t;
-
-	/* Gone with the test process, whatever becomes of it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(1);
-	if (mk_pin_cpu(me->cpu)) {
-		__atomic_store_n(&me->ready, -errno, __ATOMIC_RELEASE);
-		_exit(1);
-	}
-	memset(&j, 0, sizeof(j));
-	j.size = sizeof(j);
-	j.cpu = me->cpu;
-	if (ioctl(fd, MKREP_IOC_JOIN, &j)) {
-		__atomic_store_n(&me->ready, -errno, __ATOMIC_RELEASE);
-		_exit(1);
-	}
-	me->addr = j.addr;
-	if (i == 1 && sh->intruder_cpu >= 0 &&
-	    pthread_create(&t, NULL, intruder_main, &sh->intruder_cpu)) {
-		__atomic_store_n(&me->ready, -EAGAIN, __ATOMIC_RELEASE);
-		_exit(1);
-	}
-	__atomic_store_n(&me->ready, 1, __ATOMIC_RELEASE);
-	if (!i)
-		initiator_main(sh, fd, wake);
-	else
-		server_main(sh, me, fd);
-	_exit(1);
+	return -mkrep_space_info(fd, info);
 }
 
 /* --- the fixture --------------------------------------------------------- */
 
+enum { RUN_EVENT_LOOP, RUN_BLOCKED, RUN_STOPPED, RUN_BUSY };
+
 /* A space and its member processes. */
 struct run {
-	struct shared *sh;
+	struct mkm_set set;
 	int fd;				/* the space */
 	int n;
 	int cpus[MAX_MEMBERS];
-	pid_t pid[MAX_MEMBERS];
-	int wake[2];			/* the initiator writes a byte */
-	int sh_node;			/* @sh is bound there, or -1 */
+	int sh_node;			/* the shared area is bound there, or -1 */
 };
 
 FIXTURE(ipi) {
@@ -526,116 +334,102 @@ FIXTURE(ipi) {
 
 FIXTURE_VARIANT(ipi) {
 	int strategy;
-	bool spin;
+	int run;
 	bool intruder;
 };
 
-FIXTURE_VARIANT_ADD(ipi, unicast_polling) {
-	.strategy = MKREP_STRATEGY_UNICAST, .spin = true,
+FIXTURE_VARIANT_ADD(ipi, unicast_event_loop) {
+	.strategy = MKREP_STRATEGY_UNICAST, .run = RUN_EVENT_LOOP,
 };
 
-FIXTURE_VARIANT_ADD(ipi, broadcast_polling) {
-	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true,
+FIXTURE_VARIANT_ADD(ipi, broadcast_event_loop) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .run = RUN_EVENT_LOOP,
 };
 
-FIXTURE_VARIANT_ADD(ipi, tree_polling) {
-	.strategy = MKREP_STRATEGY_TREE, .spin = true,
+FIXTURE_VARIANT_ADD(ipi, tree_event_loop) {
+	.strategy = MKREP_STRATEGY_TREE, .run = RUN_EVENT_LOOP,
 };
 
-FIXTURE_VARIANT_ADD(ipi, unicast_sleeping) {
-	.strategy = MKREP_STRATEGY_UNICAST,
+FIXTURE_VARIANT_ADD(ipi, broadcast_blocked) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .run = RUN_BLOCKED,
 };
 
-FIXTURE_VARIANT_ADD(ipi, broadcast_sleeping) {
-	.strategy = MKREP_STRATEGY_BROADCAST,
+FIXTURE_VARIANT_ADD(ipi, tree_stopped) {
+	.strategy = MKREP_STRATEGY_TREE, .run = RUN_STOPPED,
 };
 
-FIXTURE_VARIANT_ADD(ipi, tree_sleeping) {
-	.strategy = MKREP_STRATEGY_TREE,
+FIXTURE_VARIANT_ADD(ipi, broadcast_busy) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .run = RUN_BUSY,
+};
+
+FIXTURE_VARIANT_ADD(ipi, unicast_busy) {
+	.strategy = MKREP_STRATEGY_UNICAST, .run = RUN_BUSY,
 };
 
 /* The positive control through mkrep itself. */
-FIXTURE_VARIANT_ADD(ipi, broadcast_polling_intruder) {
-	.strategy = MKREP_STRATEGY_BROADCAST, .spin = true, .intruder = true,
+FIXTURE_VARIANT_ADD(ipi, broadcast_event_loop_intruder) {
+	.strategy = MKREP_STRATEGY_BROADCAST, .run = RUN_EVENT_LOOP,
+	.intruder = true,
 };
 
 /*
  * Make the space and its members: 0 or -errno, with *@what saying which
- * step failed.  Nothing ASSERTs once a member exists: a failed setup
- * skips the teardown, which is what kills them.
+ * step failed.  Nothing ASSERTs here: the teardown stops what started.
  */
-static int start_members(struct run *r, int strategy, bool spin,
-			 bool intruder, const char **what)
+static int start(struct run *r, int strategy, int run, bool intruder,
+		 const char **what)
 {
-	struct mkrep_space_create c;
-	double limit;
-	int dev, i, ret;
+	int i, ret, mode;
 
 	*what = "counting CPUs";
 	if (r->n < (intruder ? 3 : 2))
 		return -ENODEV;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.flags = MKREP_SPACE_CLOEXEC;
-	c.length = NPAGES * page_size;
-	c.strategy = strategy;
-	*what = "open /dev/mkrep";
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return -errno;
-	*what = "MKREP_IOC_SPACE_CREATE";
-	ret = ioctl(dev, MKREP_IOC_SPACE_CREATE, &c) ? -errno : 0;
-	close(dev);
-	if (ret)
-		return ret;
-	r->fd = c.fd;
-
 	/*
-	 * The test process stays on the initiator's CPU: the initiator's
-	 * wake-up of it at the end of an interval, and its own timers, stay
-	 * on that CPU and need no IPI.  The members are born there too; the
-	 * shared page is allocated on that CPU's node and bound to it.
+	 * The test process stays on the initiator's CPU: its timers stay
+	 * there.  The shared area is allocated on that CPU's node and
+	 * bound to it, out of NUMA balancing's reach (a migration of a
+	 * page that several mms map flushes every CPU running one).
 	 */
 	*what = "sched_setaffinity";
 	if (mk_pin_cpu(r->cpus[0]))
 		return -errno;
 	*what = "mmap";
-	r->sh = mmap(NULL, sizeof(*r->sh), PROT_READ | PROT_WRITE,
-		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (r->sh == MAP_FAILED) {
-		r->sh = NULL;
-		return -errno;
-	}
-	memset(r->sh, 0, sizeof(*r->sh));
-	r->sh->n = r->n;
-	r->sh->spin = spin;
-	r->sh->intruder_cpu = intruder ? r->cpus[2] : -1;
-	*what = "binding the shared page to its node";
-	ret = bind_to_node(r->sh, sizeof(*r->sh), &r->sh_node);
+	ret = mkm_init(&r->set);
 	if (ret)
 		return ret;
-	*what = "pipe2";
-	if (pipe2(r->wake, O_CLOEXEC))
-		return -errno;
-
-	*what = "fork";
-	for (i = 0; i < r->n; i++) {
-		r->sh->m[i].cpu = r->cpus[i];
-		r->pid[i] = fork();
-		if (r->pid[i] < 0)
-			return -errno;
-		if (!r->pid[i])
-			member_main(r->sh, i, r->fd, r->wake[1]);
-	}
+	*what = "binding the shared area to its node";
+	ret = bind_to_node(r->set.sh, sizeof(*r->set.sh),
+			   &r->sh_node);
+	if (ret)
+		return ret;
+	*what = "MKREP_IOC_SPACE_CREATE";
+	ret = mkrep_open();
+	if (ret < 0)
+		return ret;
+	r->fd = mkrep_space_create(ret, NPAGES * page_size, strategy,
+				   run == RUN_BUSY ? BUSY_BOUND : MSG_BOUND);
+	close(ret);
+	if (r->fd < 0)
+		return r->fd;
 	*what = "a member's join";
-	limit = now() + STALL_SECONDS;
-	for (i = 0; i < r->n; i++) {
-		while (!__atomic_load_n(&r->sh->m[i].ready, __ATOMIC_ACQUIRE) &&
-		       now() < limit)
-			usleep(1000);
-		if (r->sh->m[i].ready != 1)
-			return r->sh->m[i].ready ? r->sh->m[i].ready : -ETIMEDOUT;
+	ret = mkm_start(&r->set, r->fd, r->n, r->cpus,
+			MKM_EVENT_LOOP);
+	if (ret)
+		return ret;
+	*what = "a member's mode";
+	mode = run == RUN_BLOCKED ? MKM_BLOCKED :
+	       run == RUN_BUSY ? MKM_BUSY : MKM_EVENT_LOOP;
+	for (i = 1; i < r->n; i++) {
+		ret = mkm_set_mode(&r->set, i, mode);
+		if (ret)
+			return ret;
+	}
+	if (intruder) {
+		*what = "the intruder";
+		r->set.sh->m[1].val = r->cpus[2];
+		ret = mkm_run(&r->set.sh->m[1], MKM_CMD_INTRUDER, 20000);
+		if (ret)
+			return ret < 0 ? -ETIMEDOUT : -ret;
 	}
 	return 0;
 }
@@ -644,34 +438,17 @@ FIXTURE_SETUP(ipi)
 {
 	page_size = sysconf(_SC_PAGESIZE);
 	self->r.fd = -1;
-	self->r.wake[0] = -1;
-	self->r.wake[1] = -1;
 	self->r.sh_node = -1;
 	self->r.n = member_cpus(self->r.cpus);
-	self->setup_err = start_members(&self->r, variant->strategy,
-					variant->spin, variant->intruder,
-					&self->setup_what);
+	self->setup_err = start(&self->r, variant->strategy, variant->run,
+				variant->intruder, &self->setup_what);
 }
 
 FIXTURE_TEARDOWN(ipi)
 {
-	struct run *r = &self->r;
-	int i;
-
-	for (i = 0; i < r->n; i++) {
-		if (r->pid[i] <= 0)
-			continue;
-		kill(r->pid[i], SIGKILL);
-		waitpid(r->pid[i], NULL, 0);
-	}
-	if (r->wake[0] >= 0) {
-		close(r->wake[0]);
-		close(r->wake[1]);
-	}
-	if (r->sh)
-		munmap(r->sh, sizeof(*r->sh));
-	if (r->fd >= 0) {
-		close(r->fd);
+	mkm_free(&self->r.set);
+	if (self->r.fd >= 0) {
+		close(self->r.fd);
 		/* The last close freed the space, its members and pages. */
 		EXPECT_EQ(0, mk_mkrep_count("spaces"));
 		EXPECT_EQ(0, mk_mkrep_count("members"));
@@ -680,33 +457,25 @@ FIXTURE_TEARDOWN(ipi)
 }
 
 /*
- * Ask the initiator for @cycles cycles and wait for its answer, asleep
- * in poll() on the pipe it writes to: 0 or -errno; @secs gets the
- * interval's length.
+ * Run @cycles cycles on the initiator, at most MAX_SECONDS: 0 or an
+ * errno; @secs gets the interval's length.
  */
-static int command(struct shared *sh, int wake, unsigned int cycles,
-		   double *secs)
+static int command(struct mkm_set *set, unsigned int cycles,
+		   unsigned int touch_mask, double *secs)
 {
-	struct pollfd pfd = { .fd = wake, .events = POLLIN };
-	double t0;
-	char c;
+	struct mkm_member *init = &set->sh->m[0];
+	double t0 = now();
 	int ret;
 
-	sh->cycles = cycles;
-	t0 = now();
-	__atomic_store_n(&sh->cmd, sh->cmd + 1, __ATOMIC_RELEASE);
-	do {
-		ret = poll(&pfd, 1, (MAX_SECONDS + 2 * STALL_SECONDS) * 1000);
-	} while (ret < 0 && errno == EINTR);
+	mkm_ops_post(init, MKM_PLAN_CYCLE, 4 * cycles, 0, RANGE, touch_mask);
+	ret = mkm_wait(init, MAX_SECONDS * 1000);
+	if (ret == -1) {
+		__atomic_store_n(&init->stop, 1, __ATOMIC_RELEASE);
+		ret = mkm_wait(init, 2 * STALL_SECONDS * 1000);
+	}
 	if (secs)
 		*secs = now() - t0;
-	if (ret <= 0)
-		return ret ? -errno : -ETIMEDOUT;
-	if (read(wake, &c, 1) != 1)
-		return -EIO;
-	if (__atomic_load_n(&sh->cmd_done, __ATOMIC_ACQUIRE) != sh->cmd)
-		return -EPROTO;
-	return sh->err;
+	return ret == -1 ? ETIMEDOUT : ret;
 }
 
 /*
@@ -723,20 +492,15 @@ static long long scaled(long long n, double ctl, double secs)
 	return (long long)v + (v > (long long)v);
 }
 
-static int space_info(int fd, struct mkrep_space_info *info)
+TEST_F_TIMEOUT(ipi, operations_interrupt_as_their_path_says, 90)
 {
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return ioctl(fd, MKREP_IOC_SPACE_INFO, info) ? -errno : 0;
-}
-
-TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
-{
-	struct run *r = &self->r;
 	struct irq_snap *s = calloc(4, sizeof(*s));
+	struct run *r = &self->r;
+	struct mkm_member *init = &r->set.sh->m[0];
 	struct mkrep_space_info info0, info1;
-	long long tlb, cal, res, tlb_c, cal_c, res_c, tol;
-	unsigned int cycles = cycles_wanted(), ops, zaps;
+	long long tlb, cal, res, tlb_c, cal_c, res_c, tol, fb_ipis, fb_seen = 0;
+	unsigned int cycles = cycles_wanted(), ops, zaps, mask = 0;
+	const struct mkrep_op *sum = &init->sum;
 	double secs, ctl;
 	char numab[16];
 	int i, cpu;
@@ -754,51 +518,79 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 			 sizeof(numab)) <= 0)
 		strcpy(numab, "absent");
 	if (r->sh_node >= 0)
-		TH_LOG("shared page bound to node %d (mbind); kernel.numa_balancing %s",
+		TH_LOG("shared area bound to node %d (mbind); kernel.numa_balancing %s",
 		       r->sh_node, numab);
-	else
-		TH_LOG("a kernel without NUMA: no NUMA balancing");
+	if (variant->run == RUN_EVENT_LOOP || variant->run == RUN_BUSY)
+		for (i = 1; i < r->n; i++)
+			mask |= 1U << i;
+	if (variant->run == RUN_BUSY && cycles > BUSY_CYCLES)
+		cycles = BUSY_CYCLES;
 
 	/*
-	 * Settle: every CPU has run its member since the fork, so no stale
-	 * mm_cpumask bit of the fork is left; the window's page table
-	 * exists; the members are in their serving loop.
+	 * Settle: every CPU has run its member since the fork, the
+	 * window's page table exists, the members are in their loops.
 	 */
-	ASSERT_EQ(0, command(r->sh, r->wake[0], WARMUP_CYCLES, NULL));
+	ASSERT_EQ(0, command(&r->set, WARMUP_CYCLES, mask, NULL));
+	if (variant->run == RUN_STOPPED)
+		for (i = 1; i < r->n; i++)
+			ASSERT_EQ(0, mkm_stop_member(&r->set, i));
 	sleep_for(0.1);
 
 	/* The operations. */
 	ASSERT_EQ(0, space_info(r->fd, &info0));
 	ASSERT_EQ(0, irq_read(&s[0]));
-	ASSERT_EQ(0, command(r->sh, r->wake[0], cycles, &secs));
+	ASSERT_EQ(0, command(&r->set, cycles, mask, &secs));
 	ASSERT_EQ(0, irq_read(&s[1]));
 	ASSERT_EQ(0, space_info(r->fd, &info1));
-	ops = r->sh->ops;
-	zaps = r->sh->zaps;
+	ops = init->ops_done;
+	zaps = init->zaps;
 
-	/*
-	 * The control: the members serving, no operation, as long as the
-	 * operations took or CONTROL_SECONDS; its counts are scaled to the
-	 * length of the operations.
-	 */
+	/* The control: the members as before, no operation. */
 	ctl = secs < CONTROL_SECONDS ? secs : CONTROL_SECONDS;
 	ASSERT_EQ(0, irq_read(&s[2]));
 	sleep_for(ctl);
 	ASSERT_EQ(0, irq_read(&s[3]));
 
-	/* Well under one interrupt per 10 zaps, judged on the zaps done. */
 	tol = zaps / TOL_ZAPS < TOL_ABS ? zaps / TOL_ZAPS : TOL_ABS;
-	/* A run cut short by the cap still tolerates a stray interrupt. */
 	if (tol < TOL_MIN)
 		tol = TOL_MIN;
-	TH_LOG("%d %s members, %u operations, %u zaps each, %.2f s, %llu wake-ups",
-	       r->n, variant->spin ? "polling" : "sleeping", ops, zaps,
-	       secs, (unsigned long long)(info1.wakeups - info0.wakeups));
-	if (ops < cycles * NR_STEPS)
-		TH_LOG("stopped by the %d s cap after %u of %u cycles: judged on what was done",
-		       MAX_SECONDS, (unsigned int)(ops / NR_STEPS), cycles);
+	TH_LOG("%d members, %u operations, %u zaps each, %.2f s, %llu wake-ups",
+	       r->n, ops, zaps, secs,
+	       (unsigned long long)(info1.wakeups - info0.wakeups));
+	TH_LOG("replicas: %u by message, %u not running, %u fallback, %u removed",
+	       sum->by_message, sum->not_running, sum->fallback, sum->removed);
+	if (ops < cycles * 4)
+		TH_LOG("stopped by the %d s cap after %u of %u cycles",
+		       MAX_SECONDS, ops / 4, cycles);
 	TH_LOG("control %.2f s, scaled by %.2f; allowed beyond it: %lld a row, a CPU",
 	       ctl, secs / ctl, tol);
+	EXPECT_EQ(0, init->bad_sums);
+	EXPECT_EQ(0, sum->removed);
+	EXPECT_EQ(ops * (r->n - 1), sum->members);
+	switch (variant->run) {
+	case RUN_EVENT_LOOP:
+		EXPECT_LT(0, sum->by_message);
+		EXPECT_EQ(0, sum->fallback);
+		EXPECT_EQ(0, info1.wakeups - info0.wakeups);
+		break;
+	case RUN_BLOCKED:
+	case RUN_STOPPED:
+		EXPECT_EQ(sum->members, sum->not_running)
+			TH_LOG("a member that does not run was asked");
+		EXPECT_EQ(0, info1.wakeups - info0.wakeups);
+		break;
+	default:
+		/* A busy member preempted when looked at is not running. */
+		EXPECT_EQ(sum->members, sum->fallback + sum->not_running);
+		EXPECT_LT(0, sum->fallback);
+		EXPECT_EQ(0, sum->by_message);
+		break;
+	}
+	/* A member's CPU gets one fallback flush a zap at most. */
+	fb_ipis = init->zap_fallbacks < zaps ? init->zap_fallbacks : zaps;
+	TH_LOG("fallbacks of the zapping operations: %llu",
+	       (unsigned long long)init->zap_fallbacks);
+
 	for (i = 0; i < r->n; i++) {
 		cpu = r->cpus[i];
 		tlb = irq_delta(&s[0], &s[1], ROW_TLB, cpu);
@@ -813,21 +605,38 @@ TEST_F_TIMEOUT(ipi, operations_interrupt_no_member, 90)
 		ASSERT_LE(0, tlb_c) TH_LOG("cpu%d went offline", cpu);
 		tlb_c = scaled(tlb_c, ctl, secs);
 		cal_c = scaled(cal_c, ctl, secs);
-		if (variant->intruder && cpu == r->sh->intruder_cpu) {
+		if (variant->intruder && cpu == r->cpus[2]) {
 			/* Member 1's zaps must reach its thread here. */
 			EXPECT_LE(zaps / 10, tlb - tlb_c)
 				TH_LOG("cpu%d: the intruder's shootdowns went unseen",
 				       cpu);
 			continue;
 		}
-		EXPECT_LE(tlb, tlb_c + tol)
-			TH_LOG("cpu%d: TLB shootdowns from mkrep operations", cpu);
-		if (!variant->spin)
+		if (variant->run != RUN_BUSY || !i) {
+			EXPECT_LE(cal, cal_c + tol)
+				TH_LOG("cpu%d: function-call IPIs from mkrep operations",
+				       cpu);
+			EXPECT_LE(tlb, tlb_c + tol)
+				TH_LOG("cpu%d: TLB shootdowns from mkrep operations",
+				       cpu);
 			continue;
-		EXPECT_LE(cal, cal_c + tol)
-			TH_LOG("cpu%d: function-call IPIs from mkrep operations",
-			       cpu);
+		}
+		/*
+		 * The fallback flushes a running member's CPU as Linux
+		 * would: a shootdown, which is a function call too, for
+		 * each zap that fell back there, never more than the
+		 * native shootdown of the same zaps.
+		 */
+		fb_seen += tlb - tlb_c;
+		EXPECT_LE(cal, cal_c + fb_ipis + tol)
+			TH_LOG("cpu%d: more function calls than fallbacks", cpu);
+		EXPECT_LE(tlb, tlb_c + fb_ipis + tol)
+			TH_LOG("cpu%d: more shootdowns than fallbacks", cpu);
 	}
+	/* Which member fell back is not known: the sum over their CPUs. */
+	if (variant->run == RUN_BUSY)
+		EXPECT_LE((long long)init->zap_fallbacks / 2, fb_seen)
+			TH_LOG("the fallback's shootdowns went unseen");
 	free(s);
 }
 

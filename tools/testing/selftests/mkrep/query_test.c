@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/mkrep: the module is bound to mkchan and answers its query; every
- * bad argument gets its errno; debugfs counts its objects.
+ * /dev/mkrep: the module is bound to mkchan and answers its query (ABI
+ * version 2, spaces and counters); every bad argument gets its errno;
+ * debugfs counts its objects, a member fd and its window included.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
+#include "libmkchan.h"
 
 FIXTURE(dev) {
 	int fd;
@@ -66,7 +68,12 @@ TEST_F(dev, query)
 	ASSERT_EQ(0, query(self->fd, &q));
 	EXPECT_EQ(sizeof(q), q.size);
 	EXPECT_EQ(MKREP_ABI_VERSION, q.abi_version);
+	EXPECT_EQ(2, q.abi_version);
 	EXPECT_EQ(MKREP_FEAT_QUERY, q.features & MKREP_FEAT_QUERY);
+	EXPECT_EQ(MKREP_FEAT_SPACE, q.features & MKREP_FEAT_SPACE);
+	EXPECT_EQ(MKREP_FEAT_COUNTER, q.features & MKREP_FEAT_COUNTER);
+	EXPECT_LT(0, q.max_space_pages);
+	EXPECT_EQ(0, q.__pad);
 	EXPECT_EQ(mk_sysfs_list_count("/sys/devices/system/cpu/online", &last),
 		  q.nr_online_cpus);
 	EXPECT_EQ(0, q.__reserved[0]);
@@ -81,15 +88,32 @@ TEST_F(dev, query)
 	close(cfd);
 }
 
+/*
+ * The device serves its own numbers only: not mkchan's, not a space's or
+ * a member's, not the numbers version 1 of the ABI retired.
+ */
 TEST_F(dev, unknown_ioctl)
 {
+	static const unsigned int others[] = {
+		MKREP_IOC_JOIN, MKREP_IOC_OP, MKREP_IOC_APPLY,
+		MKREP_IOC_SPACE_INFO, 0xC030B842, 0xC040B843, 0xC020B844,
+	};
 	struct mkchan_query cq = { .size = sizeof(cq) };
+	__u64 buf[16];
+	unsigned int i;
 
 	EXPECT_EQ(-1, ioctl(self->fd, MKCHAN_IOC_QUERY, &cq));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-1, ioctl(self->fd, _IOWR(MKCHAN_IOC_MAGIC, 0x7f,
 					    struct mkrep_query), &cq));
 	EXPECT_EQ(ENOTTY, errno);
+	for (i = 0; i < ARRAY_SIZE(others); i++) {
+		memset(buf, 0, sizeof(buf));
+		buf[0] = _IOC_SIZE(others[i]);
+		EXPECT_EQ(-1, ioctl(self->fd, others[i], buf))
+			TH_LOG("%#x", others[i]);
+		EXPECT_EQ(ENOTTY, errno) TH_LOG("%#x", others[i]);
+	}
 }
 
 TEST_F(dev, bad_size)
@@ -122,6 +146,9 @@ TEST_F(dev, unknown_flags_and_reserved)
 	q.__reserved[0] = 1;
 	EXPECT_EQ(EINVAL, query(self->fd, &q));
 	q.__reserved[0] = 0;
+	q.__pad = 1;
+	EXPECT_EQ(EINVAL, query(self->fd, &q));
+	q.__pad = 0;
 	EXPECT_EQ(0, query(self->fd, &q));
 }
 
@@ -133,7 +160,9 @@ TEST_F(dev, bad_pointer)
 
 /*
  * /sys/kernel/debug/mkrep/objects counts spaces, members, the pages of
- * spaces and counters as they come and go.
+ * spaces and counters as they come and go.  The window holds the member
+ * and the space: neither closing the space fd nor closing the member fd
+ * frees anything; unmapping the window does.
  */
 TEST_F(dev, object_counts)
 {
@@ -142,6 +171,9 @@ TEST_F(dev, object_counts)
 	struct mkrep_op op = { .size = sizeof(op) };
 	long page = sysconf(_SC_PAGESIZE);
 	struct mkrep_join j = { .size = sizeof(j) };
+	struct mkrep_space_info info;
+	struct mkrep_replica r;
+	void *st;
 
 	ASSERT_EQ(0, mk_mkrep_count("spaces"))
 		TH_LOG("/sys/kernel/debug/mkrep/objects: %s", strerror(errno));
@@ -157,28 +189,70 @@ TEST_F(dev, object_counts)
 	sc.length = 4 * page;
 	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_SPACE_CREATE, &sc));
 	EXPECT_EQ(1, mk_mkrep_count("spaces"));
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
 	j.cpu = sched_getcpu();
 	ASSERT_EQ(0, mk_pin_cpu(j.cpu));
 	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_JOIN, &j));
+	EXPECT_LE(0, j.fd);
+	EXPECT_NE(sc.fd, j.fd);
+	EXPECT_EQ(4 * page, j.length);
 	EXPECT_EQ(1, mk_mkrep_count("members"));
+	/* The member's status page, read-only. */
+	st = mmap(NULL, page, PROT_READ, MAP_SHARED, j.fd,
+		  MKREP_STATUS_OFFSET);
+	ASSERT_NE(MAP_FAILED, st) TH_LOG("status page: %s", strerror(errno));
+	EXPECT_EQ(0, ((const struct mkrep_member_status *)st)->waiting);
+
+	/* Operations go to the member fd, not to the space. */
 	op.op = MKREP_OP_MAP;
 	op.prot = MKREP_PROT_READ;
 	op.offset = page;
 	op.length = 3 * page;
-	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_OP, &op));
+	EXPECT_EQ(-1, ioctl(sc.fd, MKREP_IOC_OP, &op));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+	ASSERT_EQ(0, ioctl(j.fd, MKREP_IOC_OP, &op));
 	EXPECT_EQ(3, mk_mkrep_count("pages"));
 	op.op = MKREP_OP_UNMAP;
 	op.prot = 0;
 	op.length = page;
-	ASSERT_EQ(0, ioctl(sc.fd, MKREP_IOC_OP, &op));
+	ASSERT_EQ(0, ioctl(j.fd, MKREP_IOC_OP, &op));
 	EXPECT_EQ(2, mk_mkrep_count("pages"));
 
-	/* The window holds the space; the last of both frees it all. */
+	/* The window holds the space and the member. */
 	close(sc.fd);
 	EXPECT_EQ(1, mk_mkrep_count("spaces"));
+	close(j.fd);
+	EXPECT_EQ(1, mk_mkrep_count("spaces"));
+	EXPECT_EQ(1, mk_mkrep_count("members"));
+	EXPECT_EQ(2, mk_mkrep_count("pages"));
+	EXPECT_EQ(0, ((const struct mkrep_member_status *)st)->waiting);
+	EXPECT_EQ(0, munmap(st, page));
+	EXPECT_EQ(1, mk_mkrep_count("members"));
 	EXPECT_EQ(0, munmap((void *)(uintptr_t)j.addr, j.length));
 	EXPECT_EQ(0, mk_mkrep_count("spaces"));
 	EXPECT_EQ(0, mk_mkrep_count("members"));
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+
+	/* The same with libmkchan's calls. */
+	sc.fd = mkrep_space_create(self->fd, 2 * page, MKREP_STRATEGY_TREE, 0);
+	ASSERT_LE(0, sc.fd);
+	ASSERT_EQ(0, mkrep_join(sc.fd, j.cpu, &r));
+	ASSERT_EQ(0, mkrep_op(&r, MKREP_OP_MAP, MKREP_PROT_READ, 0, 2 * page,
+			      NULL));
+	ASSERT_EQ(0, mkrep_space_info(sc.fd, &info));
+	EXPECT_EQ(1, info.nr_members);
+	EXPECT_EQ(2, info.mapped_pages);
+	EXPECT_EQ(2, mk_mkrep_count("pages"));
+	EXPECT_EQ(0, mkrep_waiting(&r));
+	/* The window, the member fd and the status page: the member goes. */
+	mkrep_leave(&r);
+	EXPECT_EQ(0, mk_mkrep_count("members"));
+	ASSERT_EQ(0, mkrep_space_info(sc.fd, &info));
+	EXPECT_EQ(0, info.nr_members);
+	EXPECT_EQ(1, info.removed);
+	close(sc.fd);
+	EXPECT_EQ(0, mk_mkrep_count("spaces"));
 	EXPECT_EQ(0, mk_mkrep_count("pages"));
 }
 

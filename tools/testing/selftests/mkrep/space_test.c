@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Replicated page tables: member processes, one per CPU, each with its own
- * window on a space.  Map, unmap and protect started by any member reach
- * every replica before they return, with each delivery strategy; a member
- * that stops serving and dies, leaves, or loses its CPU never hangs an
- * operation; every bad argument gets its errno.
+ * Replicated page tables (ABI version 2): member processes, one per CPU,
+ * each with its own window on a space and its own member fd.  Map, unmap
+ * and protect started by any member reach every replica before they
+ * return, whatever the others do: answer by message in an event loop,
+ * sleep in epoll, block, stop, freeze, spin without looking (the bound's
+ * fallback), die, leave or lose their CPU; each path is counted, and a
+ * member never reads a page an UNMAP that returned took away.  Every bad
+ * argument gets its errno.  The members are those of members.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
+#include <poll.h>
 #include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +21,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,165 +30,144 @@
 #include <linux/mkrep.h>
 
 #include "kselftest_harness.h"
-#include "../mkernel_test.h"
+#include "members.h"
 
 #define NPAGES		16
-#define MAX_MEMBERS	8
-
-enum {
-	CMD_NONE, CMD_READ, CMD_WRITE, CMD_OP, CMD_LEAVE, CMD_SERVE, CMD_EXIT
-};
-
-/* One member's mailbox, in memory shared with the test. */
-struct mailbox {
-	int seq;			/* the test posts a command */
-	int done;			/* the member finished it */
-	int cmd;
-	uint64_t off, val;
-	struct mkrep_op op;
-	int err;			/* errno, or the signal an access got */
-	int ready;			/* joined: 1, failed: -errno */
-	uint64_t addr;
-	int cpu;
-};
+#define MSG_BOUND	1000000000ULL	/* 1 s: slow guests still answer */
+#define BUSY_BOUND	50000000ULL	/* 50 ms: the fallback's tests */
+#define PEEK_BOUND	200000000ULL	/* 200 ms: a busy member peeks first */
+#define MS		1000000ULL
 
 static long page_size;
-static sigjmp_buf fault_jmp;
-static int fault_sig;
 
-static void on_fault(int sig)
+/* A space, its members and what the test changed around them. */
+struct env {
+	struct mkm_set set;
+	struct mkm_member *m;
+	int fd;
+	int n;
+	int strategy;
+	int offline;			/* a CPU the test took offline, or -1 */
+	int cpus[MKM_MAX];
+};
+
+static int space_create(int strategy, uint64_t length, uint64_t bound)
 {
-	__atomic_store_n(&fault_sig, sig, __ATOMIC_RELAXED);
-	siglongjmp(fault_jmp, 1);
-}
+	int dev, fd;
 
-/* Read or write a word, reporting the signal it raised, if any. */
-static int access_word(uint64_t *p, int write, uint64_t *val)
-{
-	struct sigaction sa = { .sa_handler = on_fault };
-
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1))
-		return __atomic_load_n(&fault_sig, __ATOMIC_RELAXED);
-	if (write)
-		__atomic_store_n(p, *val, __ATOMIC_RELAXED);
-	else
-		*val = __atomic_load_n(p, __ATOMIC_RELAXED);
-	return 0;
-}
-
-static int space_create(int strategy, uint64_t length, int *fd)
-{
-	struct mkrep_space_create c = {
-		.size = sizeof(c), .length = length, .strategy = strategy,
-		.flags = MKREP_SPACE_CLOEXEC,
-	};
-	int dev, ret = 0;
-
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
+	dev = mkrep_open();
 	if (dev < 0)
-		return errno;
-	if (ioctl(dev, MKREP_IOC_SPACE_CREATE, &c))
-		ret = errno;
-	else
-		*fd = c.fd;
+		return dev;
+	fd = mkrep_space_create(dev, length, strategy, bound);
 	close(dev);
-	return ret;
-}
-
-static int join(int fd, int cpu, uint64_t *addr)
-{
-	struct mkrep_join j = { .size = sizeof(j), .cpu = cpu };
-
-	if (ioctl(fd, MKREP_IOC_JOIN, &j))
-		return errno;
-	if (addr)
-		*addr = j.addr;
-	return 0;
-}
-
-static int do_op(int fd, struct mkrep_op *op)
-{
-	op->size = sizeof(*op);
-	return ioctl(fd, MKREP_IOC_OP, op) ? errno : 0;
-}
-
-static int serve(int fd, unsigned int flags, unsigned int *served)
-{
-	struct mkrep_serve s = { .size = sizeof(s), .flags = flags };
-
-	if (ioctl(fd, MKREP_IOC_SERVE, &s))
-		return errno;
-	if (served)
-		*served = s.served;
-	return 0;
+	return fd;
 }
 
 static int space_info(int fd, struct mkrep_space_info *info)
 {
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	return ioctl(fd, MKREP_IOC_SPACE_INFO, info) ? errno : 0;
+	return -mkrep_space_info(fd, info);
 }
 
-/* The life of a member process: join on its CPU, then serve and obey. */
-static void member_main(int fd, struct mailbox *mb)
+static int set_online(int cpu, int on)
 {
-	struct timespec pause = { 0, 100 * 1000 };
-	uint64_t *win;
-	int seq = 0;
+	char path[64];
 
-	if (mk_pin_cpu(mb->cpu)) {
-		mb->ready = -errno;
-		_exit(1);
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	return -mk_write_str(path, on ? "1" : "0");
+}
+
+/* A new space of @bound with @strategy, a member on each CPU in @mode. */
+static int respace(struct env *e, int strategy, uint64_t bound, int mode)
+{
+	int ret;
+
+	mkm_stop(&e->set);
+	if (e->fd >= 0)
+		close(e->fd);
+	e->strategy = strategy;
+	e->fd = space_create(strategy, NPAGES * page_size, bound);
+	if (e->fd < 0)
+		return e->fd;
+	ret = mkm_start(&e->set, e->fd, e->n, e->cpus, mode);
+	e->m = e->set.sh->m;
+	return ret;
+}
+
+static void env_setup(struct __test_metadata *_metadata, struct env *e,
+		      int strategy)
+{
+	cpu_set_t set;
+	int i, ret;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	e->fd = -1;
+	e->offline = -1;
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	for (i = 0; i < CPU_SETSIZE && e->n < MKM_MAX; i++)
+		if (CPU_ISSET(i, &set))
+			e->cpus[e->n++] = i;
+	ASSERT_LE(2, e->n) TH_LOG("needs two CPUs");
+	ASSERT_EQ(0, mkm_init(&e->set));
+	/* The test shares the initiator's CPU, never a busy member's. */
+	ASSERT_EQ(0, mk_pin_cpu(e->cpus[0]));
+	ret = respace(e, strategy, MSG_BOUND, MKM_EVENT_LOOP);
+	ASSERT_EQ(0, ret) TH_LOG("members: %s", strerror(-ret));
+}
+
+static void env_teardown(struct __test_metadata *_metadata, struct env *e)
+{
+	if (e->offline >= 0)
+		set_online(e->offline, 1);
+	mkm_free(&e->set);
+	if (e->fd >= 0)
+		close(e->fd);
+	/* The last close freed the space, its members and its pages. */
+	EXPECT_EQ(0, mk_mkrep_count("spaces"));
+	EXPECT_EQ(0, mk_mkrep_count("members"));
+	EXPECT_EQ(0, mk_mkrep_count("pages"));
+}
+
+/* Assert that an operation's counts add up. */
+static void check_sum(struct __test_metadata *_metadata,
+		      const struct mkrep_op *o)
+{
+	ASSERT_TRUE(mkm_op_sum_ok(o))
+		TH_LOG("members %u: %u by message, %u not running, %u fallback, %u removed",
+		       o->members, o->by_message, o->not_running,
+		       o->fallback, o->removed);
+}
+
+#define ASSERT_SUM(o)	check_sum(_metadata, o)
+
+/*
+ * Every member but @skip reads page @page in its loop, then the
+ * operation @op (by member @init) runs, then each touches it once more:
+ * the signal each got lands in @sig[].  0, or the step that failed.
+ */
+static int probed_op(struct env *e, int init, unsigned int op,
+		     unsigned int prot, unsigned int page, int kind, int *sig)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++) {
+		sig[i] = 0;
+		if (i != init && mkm_probe_arm(&e->m[i], kind, page * page_size))
+			return 1;
 	}
-	mb->err = join(fd, mb->cpu, &mb->addr);
-	mb->ready = mb->err ? -mb->err : 1;
-	if (mb->err)
-		_exit(1);
-	win = (uint64_t *)mb->addr;
-	for (;;) {
-		serve(fd, 0, NULL);
-		if (__atomic_load_n(&mb->seq, __ATOMIC_ACQUIRE) == seq) {
-			nanosleep(&pause, NULL);
-			continue;
-		}
-		seq = mb->seq;
-		mb->err = 0;
-		switch (mb->cmd) {
-		case CMD_READ:
-			mb->err = access_word(win + mb->off / 8, 0, &mb->val);
-			break;
-		case CMD_WRITE:
-			mb->err = access_word(win + mb->off / 8, 1, &mb->val);
-			break;
-		case CMD_OP:
-			mb->err = do_op(fd, &mb->op);
-			break;
-		case CMD_LEAVE:
-			mb->err = munmap(win, NPAGES * page_size) ? errno : 0;
-			break;
-		case CMD_SERVE:
-			mb->err = serve(fd, 0, NULL);
-			break;
-		case CMD_EXIT:
-			_exit(0);
-		}
-		__atomic_store_n(&mb->done, seq, __ATOMIC_RELEASE);
-	}
+	if (mkm_op(&e->m[init], op, prot, page, 1))
+		return 2;
+	for (i = 0; i < e->n; i++)
+		if (i != init)
+			mkm_probe_go(&e->m[i]);
+	for (i = 0; i < e->n; i++)
+		if (i != init)
+			sig[i] = mkm_probe_result(&e->m[i], 30000);
+	return 0;
 }
 
 FIXTURE(space) {
-	int fd;
-	int n;
-	int offline;
-	pid_t extra;			/* a member outside the mailboxes */
-	pid_t pid[MAX_MEMBERS];
-	struct mailbox *mb;
+	struct env e;
 };
 
 FIXTURE_VARIANT(space) {
@@ -195,191 +178,86 @@ FIXTURE_VARIANT_ADD(space, unicast) { .strategy = MKREP_STRATEGY_UNICAST };
 FIXTURE_VARIANT_ADD(space, broadcast) { .strategy = MKREP_STRATEGY_BROADCAST };
 FIXTURE_VARIANT_ADD(space, tree) { .strategy = MKREP_STRATEGY_TREE };
 
-/* Post a command to a member without waiting. */
-static void post(struct mailbox *mb, int cmd, uint64_t off, uint64_t val)
-{
-	mb->cmd = cmd;
-	mb->off = off;
-	mb->val = val;
-	__atomic_store_n(&mb->seq, mb->seq + 1, __ATOMIC_RELEASE);
-}
-
-/* Wait up to @ms for the member to finish its command. */
-static int wait_done(struct mailbox *mb, int ms)
-{
-	struct timespec pause = { 0, 1000 * 1000 };
-
-	while (__atomic_load_n(&mb->done, __ATOMIC_ACQUIRE) != mb->seq) {
-		if (ms-- <= 0)
-			return -1;
-		nanosleep(&pause, NULL);
-	}
-	return mb->err;
-}
-
-static int run(struct mailbox *mb, int cmd, uint64_t off, uint64_t val)
-{
-	post(mb, cmd, off, val);
-	return wait_done(mb, 30000);
-}
-
-static int run_op(struct mailbox *mb, unsigned int op, unsigned int first,
-		  unsigned int n, unsigned int prot)
-{
-	memset(&mb->op, 0, sizeof(mb->op));
-	mb->op.op = op;
-	mb->op.prot = prot;
-	mb->op.offset = first * page_size;
-	mb->op.length = n * page_size;
-	return run(mb, CMD_OP, 0, 0);
-}
-
 FIXTURE_SETUP(space)
 {
-	int cpus[MAX_MEMBERS], i, ms;
-	cpu_set_t set;
-
-	page_size = sysconf(_SC_PAGESIZE);
-	self->offline = -1;
-	ASSERT_EQ(0, space_create(variant->strategy, NPAGES * page_size,
-				  &self->fd));
-	self->mb = mmap(NULL, MAX_MEMBERS * sizeof(*self->mb),
-			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->mb);
-	memset(self->mb, 0, MAX_MEMBERS * sizeof(*self->mb));
-
-	/* One member on each CPU the test may run on. */
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-	self->n = 0;
-	for (i = 0; i < CPU_SETSIZE && self->n < MAX_MEMBERS; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[self->n++] = i;
-	ASSERT_LE(2, self->n) TH_LOG("needs two CPUs");
-	for (i = 0; i < self->n; i++) {
-		self->mb[i].cpu = cpus[i];
-		self->pid[i] = fork();
-		ASSERT_LE(0, self->pid[i]);
-		if (!self->pid[i])
-			member_main(self->fd, &self->mb[i]);
-	}
-	for (i = 0; i < self->n; i++) {
-		for (ms = 0; !self->mb[i].ready && ms < 20000; ms++)
-			usleep(1000);
-		ASSERT_EQ(1, self->mb[i].ready)
-			TH_LOG("member on cpu%d: join: %s", cpus[i],
-			       strerror(-self->mb[i].ready));
-	}
-}
-
-static int set_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	if (write(fd, on ? "1" : "0", 1) != 1)
-		ret = errno;
-	close(fd);
-	return ret;
+	env_setup(_metadata, &self->e, variant->strategy);
 }
 
 FIXTURE_TEARDOWN(space)
 {
-	int i, ms;
-
-	if (self->offline >= 0)
-		set_online(self->offline, 1);
-	if (self->extra > 0) {
-		kill(self->extra, SIGKILL);
-		waitpid(self->extra, NULL, 0);
-	}
-
-	for (i = 0; i < self->n; i++)
-		if (self->pid[i] > 0)
-			post(&self->mb[i], CMD_EXIT, 0, 0);
-	for (i = 0; i < self->n; i++) {
-		if (self->pid[i] <= 0)
-			continue;
-		for (ms = 0; ms < 5000; ms++) {
-			if (waitpid(self->pid[i], NULL, WNOHANG) == self->pid[i])
-				break;
-			usleep(1000);
-		}
-		if (ms == 5000) {
-			kill(self->pid[i], SIGKILL);
-			waitpid(self->pid[i], NULL, 0);
-		}
-	}
-	close(self->fd);
-	/* The last close freed the space, its members and its pages. */
-	EXPECT_EQ(0, mk_mkrep_count("spaces"));
-	EXPECT_EQ(0, mk_mkrep_count("members"));
-	EXPECT_EQ(0, mk_mkrep_count("pages"));
+	env_teardown(_metadata, &self->e);
 }
 
 /* Every member, its own window, sees what one wrote. */
 TEST_F(space, map_write_read_everywhere)
 {
+	struct env *e = &self->e;
 	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
+	struct mkm_member *m = e->m;
 	int i;
 
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 4,
-			    MKREP_PROT_READ | MKREP_PROT_WRITE));
-	EXPECT_EQ(self->n - 1, m[0].op.members);
-	EXPECT_EQ(self->n, m[0].op.acked);
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP,
+			    MKREP_PROT_READ | MKREP_PROT_WRITE, 0, 4));
+	EXPECT_EQ(e->n - 1, m[0].op.members);
 	EXPECT_EQ(0, m[0].op.removed);
-	ASSERT_EQ(0, run(&m[1], CMD_WRITE, 2 * page_size + 8, 0xfeedfaceULL));
-	for (i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 2 * page_size + 8, 0))
+	EXPECT_EQ(0, m[0].op.fallback);
+	ASSERT_SUM(&m[0].op);
+	/* One post a member at most; a member may apply before its post. */
+	EXPECT_GE(m[0].op.members, m[0].op.posted);
+	ASSERT_EQ(0, mkm_write(&m[1], 2 * page_size + 8, 0xfeedfaceULL));
+	for (i = 0; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_read(&m[i], 2 * page_size + 8))
 			TH_LOG("member %d", i);
 		EXPECT_EQ(0xfeedfaceULL, m[i].val) TH_LOG("member %d", i);
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 3 * page_size, 0));
+		ASSERT_EQ(0, mkm_read(&m[i], 3 * page_size));
 		EXPECT_EQ(0, m[i].val) TH_LOG("member %d: page not zeroed", i);
 		/* Never mapped: a fault, not a page. */
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 5 * page_size, 0));
+		EXPECT_EQ(SIGSEGV, mkm_read(&m[i], 5 * page_size));
 	}
-	ASSERT_EQ(0, space_info(self->fd, &info));
-	EXPECT_EQ(self->n, info.nr_members);
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(e->n, info.nr_members);
 	EXPECT_EQ(4, info.mapped_pages);
 	EXPECT_EQ(1, info.ops);
 	EXPECT_EQ(variant->strategy, info.strategy);
-	EXPECT_LE(2 * (self->n - 1), info.messages);
+	EXPECT_EQ(MSG_BOUND, info.bound_ns);
+	EXPECT_EQ(m[0].op.posted, info.messages);
+	EXPECT_EQ(m[0].op.by_message, info.by_message);
+	EXPECT_EQ(m[0].op.not_running, info.not_running);
+	EXPECT_EQ(0, info.fallback);
 }
 
 /*
  * After an unmap returns, no member reaches the page, not even through a
- * translation it had cached.
+ * translation it had cached: each was reading it in its loop.
  */
 TEST_F(space, unmap_faults_everywhere)
 {
-	struct mailbox *m = self->mb;
-	int i, last = self->n - 1;
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int i, last = e->n - 1, sig[MKM_MAX];
 
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 2,
-			    MKREP_PROT_READ | MKREP_PROT_WRITE));
-	ASSERT_EQ(0, run(&m[1], CMD_WRITE, 0, 42));
-	for (i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 0, 0));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP,
+			    MKREP_PROT_READ | MKREP_PROT_WRITE, 0, 2));
+	ASSERT_EQ(0, mkm_write(&m[1], 0, 42));
+	for (i = 0; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_read(&m[i], 0));
 		ASSERT_EQ(42, m[i].val);
 	}
-	ASSERT_EQ(0, run_op(&m[last], MKREP_OP_UNMAP, 0, 1, 0));
-	EXPECT_EQ(self->n, m[last].op.acked);
-	for (i = 0; i < self->n; i++) {
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 0, 0))
+	ASSERT_EQ(0, probed_op(e, last, MKREP_OP_UNMAP, 0, 0, MKM_PROBE_READ,
+			       sig));
+	ASSERT_SUM(&m[last].op);
+	EXPECT_EQ(e->n - 1, m[last].op.members);
+	for (i = 0; i < e->n; i++) {
+		EXPECT_EQ(SIGSEGV, i == last ? mkm_read(&m[i], 0) : sig[i])
 			TH_LOG("member %d still reads the unmapped page", i);
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_WRITE, 0, 1));
-		EXPECT_EQ(0, run(&m[i], CMD_READ, page_size, 0));
+		EXPECT_EQ(SIGSEGV, mkm_write(&m[i], 0, 1));
+		EXPECT_EQ(0, mkm_read(&m[i], page_size));
 	}
-	/* Unmapped pages of a range are skipped; the range can be mapped again. */
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_UNMAP, 0, 2, 0));
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 2, MKREP_PROT_READ));
-	for (i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 0, 0));
+	/* Unmapped pages of a range are skipped; it can be mapped again. */
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_UNMAP, 0, 0, 2));
+	ASSERT_EQ(0, mkm_op(&m[1], MKREP_OP_MAP, MKREP_PROT_READ, 0, 2));
+	for (i = 0; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_read(&m[i], 0));
 		EXPECT_EQ(0, m[i].val) TH_LOG("a fresh page is zeroed");
 	}
 }
@@ -387,120 +265,146 @@ TEST_F(space, unmap_faults_everywhere)
 /* Protect: writes fault in every replica, reads go on; and back. */
 TEST_F(space, protect_everywhere)
 {
-	struct mailbox *m = self->mb;
-	int i;
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int i, last = e->n - 1, sig[MKM_MAX];
 
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1,
-			    MKREP_PROT_READ | MKREP_PROT_WRITE));
-	for (i = 0; i < self->n; i++)
-		ASSERT_EQ(0, run(&m[i], CMD_WRITE, 8 * i, i + 1));
-	ASSERT_EQ(0, run_op(&m[self->n - 1], MKREP_OP_PROTECT, 0, 1,
-			    MKREP_PROT_READ));
-	for (i = 0; i < self->n; i++) {
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_WRITE, 8 * i, 99))
-			TH_LOG("member %d writes a protected page", i);
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 8 * i, 0));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP,
+			    MKREP_PROT_READ | MKREP_PROT_WRITE, 0, 1));
+	for (i = 0; i < e->n; i++)
+		ASSERT_EQ(0, mkm_write(&m[i], 8 * i + 64, i + 1));
+	/* Each writes the page in its loop while it is protected. */
+	ASSERT_EQ(0, probed_op(e, last, MKREP_OP_PROTECT, MKREP_PROT_READ, 0,
+			       MKM_PROBE_WRITE, sig));
+	ASSERT_SUM(&m[last].op);
+	for (i = 0; i < e->n; i++) {
+		if (i != last)
+			EXPECT_EQ(SIGSEGV, sig[i])
+				TH_LOG("member %d writes a protected page", i);
+		EXPECT_EQ(SIGSEGV, mkm_write(&m[i], 8 * i + 64, 99));
+		ASSERT_EQ(0, mkm_read(&m[i], 8 * i + 64));
 		EXPECT_EQ(i + 1, m[i].val);
 	}
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_PROTECT, 0, 1,
-			    MKREP_PROT_READ | MKREP_PROT_WRITE));
-	for (i = 0; i < self->n; i++)
-		EXPECT_EQ(0, run(&m[i], CMD_WRITE, 8 * i, 7));
+	ASSERT_EQ(0, mkm_op(&m[1], MKREP_OP_PROTECT,
+			    MKREP_PROT_READ | MKREP_PROT_WRITE, 0, 1));
+	for (i = 0; i < e->n; i++)
+		EXPECT_EQ(0, mkm_write(&m[i], 8 * i + 64, 7));
+}
+
+/* The number after @key in @line, or -1. */
+static long trace_num(const char *line, const char *key)
+{
+	const char *p = strstr(line, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 /*
- * The line of @buf, counting from 1, of the @nth line (from 1) that holds
- * both @a and @b; 0 if there is none.
+ * For operation @op_id of the initiator on @cpu: the lines (from 1) of
+ * its first and last mkrep_post, its second one, and its mkrep_apply
+ * with path "self"; 0 where there is none.
  */
-static int trace_line(const char *buf, int nth, const char *a, const char *b)
+static void trace_lines(const char *buf, long op_id, long cpu, int *first,
+			int *second, int *last, int *self)
 {
-	const char *p = buf, *end;
-	int line = 1;
-	size_t len;
+	const char *p = buf, *end, *ev;
 	char tmp[512];
+	size_t len;
+	int line;
 
-	for (; *p; line++, p = *end ? end + 1 : end) {
+	*first = *second = *last = *self = 0;
+	for (line = 1; *p; line++, p = *end ? end + 1 : end) {
 		end = strchrnul(p, '\n');
 		len = end - p < (long)sizeof(tmp) - 1 ? end - p : sizeof(tmp) - 1;
 		memcpy(tmp, p, len);
 		tmp[len] = '\0';
-		if (strstr(tmp, a) && strstr(tmp, b) && !--nth)
-			return line;
+		ev = strstr(tmp, "mkrep_post: ");
+		if (ev && trace_num(ev, "op=") == op_id &&
+		    trace_num(ev, " from=") == cpu) {
+			if (!*first)
+				*first = line;
+			else if (!*second)
+				*second = line;
+			*last = line;
+		}
+		ev = strstr(tmp, "mkrep_apply: ");
+		if (ev && trace_num(ev, "op=") == op_id &&
+		    trace_num(ev, " cpu=") == cpu && strstr(ev, "path=self") &&
+		    !*self)
+			*self = line;
 	}
-	return 0;
 }
 
 /*
- * Overlap: the initiator sends its first request, then changes its own
- * replica, then gathers, in every strategy, so that its own zap and flush
- * run while the members do theirs.  Seen in the mkrep_send, mkrep_apply
- * and mkrep_recv trace events of the initiator's CPU, which records them
- * in the order they happened.  With unicast, the initiator applies before
- * it asks its second member.
+ * Send first: the initiator posts its requests, then changes its own
+ * replica, then gathers, so that its zap runs while the members do
+ * theirs.  Seen in the mkrep_post and mkrep_apply events of the
+ * initiator's CPU, which records them in order.  With unicast, it applies
+ * after the first post and before the second.
  */
 TEST_F(space, initiator_sends_before_it_applies)
 {
-	static const unsigned int ops[] = { MKREP_OP_MAP, MKREP_OP_UNMAP };
 	const size_t len = 16 << 20;
-	int cpu = self->mb[0].cpu, i, ret[3], sent, sent2, applied, acked;
-	char *buf, send[64], apply[64], recv[64], to[32];
+	struct env *e = &self->e;
+	int cpu = e->m[0].cpu, i, ret[4], first, second, last, self_line;
+	int with_posts = 0;
 	long record_cmd, got;
+	char *buf;
 
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
 	record_cmd = mk_trace_start("mkrep");
 	ASSERT_LE(0, record_cmd) TH_LOG("tracing: %s", strerror(-record_cmd));
-	ret[0] = run_op(&self->mb[0], MKREP_OP_MAP, 0, 2,
-			MKREP_PROT_READ | MKREP_PROT_WRITE);
-	ret[1] = run(&self->mb[1], CMD_WRITE, 0, 7);
-	ret[2] = run_op(&self->mb[0], MKREP_OP_UNMAP, 0, 2, 0);
+	for (i = 0; i < 4; i++)
+		ret[i] = mkm_op(&e->m[0], i % 2 ? MKREP_OP_UNMAP : MKREP_OP_MAP,
+				i % 2 ? 0 : MKREP_PROT_READ, 0, 2);
 	/* Tracing off again before anything may fail. */
 	mk_trace_stop("mkrep", record_cmd);
 	got = mk_read_all(MK_TRACING "/trace", buf, len);
-	for (i = 0; i < 3; i++)
-		ASSERT_EQ(0, ret[i]) TH_LOG("step %d", i);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, ret[i]) TH_LOG("op %d", i + 1);
 	ASSERT_LT(0, got);
 	ASSERT_GT((long)len - 1, got) TH_LOG("the trace did not fit");
 
-	/* A new space: its operations are numbered 1 and 2. */
-	snprintf(to, sizeof(to), " to=%d ack", cpu);
-	for (i = 0; i < 2; i++) {
-		snprintf(send, sizeof(send), "mkrep_send: op=%d from=%d ",
-			 i + 1, cpu);
-		snprintf(apply, sizeof(apply), "mkrep_apply: op=%d cpu=%d ",
-			 i + 1, cpu);
-		snprintf(recv, sizeof(recv), "mkrep_recv: op=%d ", i + 1);
-		sent = trace_line(buf, 1, send, " req");
-		sent2 = trace_line(buf, 2, send, " req");
-		applied = trace_line(buf, 1, apply, "");
-		acked = trace_line(buf, 1, recv, to);
-		ASSERT_NE(0, sent) TH_LOG("op %u: no request traced", ops[i]);
-		ASSERT_NE(0, applied) TH_LOG("op %u: no apply traced", ops[i]);
-		ASSERT_NE(0, acked) TH_LOG("op %u: no ack traced", ops[i]);
-		EXPECT_LT(sent, applied)
-			TH_LOG("op %u: the initiator applied (line %d) before it sent (line %d)",
-			       ops[i], applied, sent);
-		EXPECT_LT(applied, acked)
-			TH_LOG("op %u: an ack taken (line %d) before the apply (line %d)",
-			       ops[i], acked, applied);
-		if (variant->strategy == MKREP_STRATEGY_UNICAST && self->n > 2) {
-			ASSERT_NE(0, sent2);
-			EXPECT_LT(applied, sent2)
-				TH_LOG("op %u: applied (line %d) after request 2 (line %d)",
-				       ops[i], applied, sent2);
+	/* A new space: its operations are numbered from 1. */
+	for (i = 1; i <= 4; i++) {
+		trace_lines(buf, i, cpu, &first, &second, &last, &self_line);
+		ASSERT_NE(0, self_line) TH_LOG("op %d: no apply self traced", i);
+		if (!first)
+			continue;	/* every member was taken over */
+		with_posts++;
+		EXPECT_LT(first, self_line)
+			TH_LOG("op %d: applied (line %d) before its first post (line %d)",
+			       i, self_line, first);
+		if (variant->strategy == MKREP_STRATEGY_UNICAST) {
+			if (second)
+				EXPECT_LT(self_line, second)
+					TH_LOG("op %d: applied (line %d) after post 2 (%d)",
+					       i, self_line, second);
+		} else if (variant->strategy == MKREP_STRATEGY_BROADCAST) {
+			EXPECT_LT(last, self_line)
+				TH_LOG("op %d: a post (line %d) after the apply (line %d)",
+				       i, last, self_line);
 		}
+		/*
+		 * Tree: the leaders pass the request on to their nodes from
+		 * their own apply, after the initiator's, or the initiator
+		 * does for a leader it applied for: only the first post is
+		 * the initiator's own.
+		 */
 	}
+	EXPECT_LT(0, with_posts) TH_LOG("no operation posted a request");
 	free(buf);
 }
 
 /* Member by member, page by page: the first read that fails, or -1. */
-static int first_unreadable(struct mailbox *m, int n, int npages)
+static int first_unreadable(struct mkm_member *m, int n, int npages)
 {
 	int i, j;
 
 	for (i = 0; i < n; i++)
 		for (j = 0; j < npages; j++)
-			if (run(&m[i], CMD_READ, j * page_size, 0))
+			if (mkm_read(&m[i], j * page_size))
 				return i * npages + j;
 	return -1;
 }
@@ -508,437 +412,861 @@ static int first_unreadable(struct mailbox *m, int n, int npages)
 /* Operations from every member at once: serialised, none lost. */
 TEST_F(space, concurrent_ops)
 {
+	struct env *e = &self->e;
 	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
+	struct mkm_member *m = e->m;
 	int i, bad;
 
-	for (i = 0; i < self->n; i++) {
-		memset(&m[i].op, 0, sizeof(m[i].op));
-		m[i].op.op = MKREP_OP_MAP;
-		m[i].op.prot = MKREP_PROT_READ | MKREP_PROT_WRITE;
-		m[i].op.offset = i * page_size;
-		m[i].op.length = page_size;
-		post(&m[i], CMD_OP, 0, 0);
+	for (i = 0; i < e->n; i++)
+		mkm_op_post(&m[i], MKREP_OP_MAP,
+			    MKREP_PROT_READ | MKREP_PROT_WRITE, i, 1);
+	for (i = 0; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_wait(&m[i], 60000)) TH_LOG("member %d", i);
+		EXPECT_EQ(e->n - 1, m[i].op.members);
+		ASSERT_SUM(&m[i].op);
 	}
-	for (i = 0; i < self->n; i++) {
-		ASSERT_EQ(0, wait_done(&m[i], 60000)) TH_LOG("member %d", i);
-		EXPECT_EQ(self->n, m[i].op.acked);
-	}
-	bad = first_unreadable(m, self->n, self->n);
+	bad = first_unreadable(m, e->n, e->n);
 	EXPECT_EQ(-1, bad) TH_LOG("member %d cannot read page %d",
-				  bad / self->n, bad % self->n);
-	ASSERT_EQ(0, space_info(self->fd, &info));
-	EXPECT_EQ(self->n, info.ops);
-	EXPECT_EQ(self->n, info.mapped_pages);
+				  bad / e->n, bad % e->n);
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(e->n, info.ops);
+	EXPECT_EQ(e->n, info.mapped_pages);
 }
 
 /*
- * A member that stops serving stalls an operation until it dies; then the
- * operation completes for the others.  With the tree strategy the victim
- * leads the second NUMA node of the test guest.
+ * Members in an event loop answer by message: no fallback within the
+ * bound, no wake-up (none sleeps, no epoll set holds their fds), each
+ * status page says the last operation was applied and nothing waits,
+ * and poll() says POLLIN no more.  Preempted members may be taken over:
+ * by_message is only required over the whole stream.  A member may
+ * apply a request before it was posted to it, so by_message is not
+ * bounded by posted; each member is posted at most once an operation.
  */
-TEST_F(space, member_death_mid_operation)
+TEST_F(space, event_loop_members_answer_by_message)
 {
-	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
-	int victim = self->n / 2, i;
-
-	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
-	ASSERT_EQ(0, kill(self->pid[victim], SIGSTOP));
-	memset(&m[0].op, 0, sizeof(m[0].op));
-	m[0].op.op = MKREP_OP_MAP;
-	m[0].op.prot = MKREP_PROT_READ;
-	m[0].op.length = page_size;
-	post(&m[0], CMD_OP, 0, 0);
-	EXPECT_EQ(-1, wait_done(&m[0], 300)) TH_LOG("done without the victim");
-	ASSERT_EQ(0, kill(self->pid[victim], SIGKILL));
-	ASSERT_EQ(self->pid[victim], waitpid(self->pid[victim], NULL, 0));
-	self->pid[victim] = 0;
-	ASSERT_EQ(0, wait_done(&m[0], 30000)) TH_LOG("hangs after the death");
-	EXPECT_EQ(1, m[0].op.removed);
-	EXPECT_EQ(self->n - 1, m[0].op.acked);
-	for (i = 0; i < self->n; i++)
-		if (i != victim)
-			EXPECT_EQ(0, run(&m[i], CMD_READ, 0, 0)) TH_LOG("member %d", i);
-	ASSERT_EQ(0, space_info(self->fd, &info));
-	EXPECT_EQ(self->n - 1, info.nr_members);
-	EXPECT_EQ(1, info.removed);
-	/* The next operation goes to the survivors only. */
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_UNMAP, 0, 1, 0));
-	EXPECT_EQ(self->n - 2, m[1].op.members);
-	EXPECT_EQ(self->n - 1, m[1].op.acked);
-}
-
-/*
- * Member 0 unmaps @npages pages from page 0 while the last member is
- * stopped, and is killed before its operation can end; then the last
- * member goes on.  The operation stays pending.  0, or the step that
- * failed (1 to 5).
- */
-static int kill_initiator_mid_unmap(struct mailbox *m, pid_t *pid, int n,
-				    unsigned int npages)
-{
-	pid_t last = pid[n - 1];
-
-	if (kill(last, SIGSTOP))
-		return 1;
-	memset(&m[0].op, 0, sizeof(m[0].op));
-	m[0].op.op = MKREP_OP_UNMAP;
-	m[0].op.length = npages * page_size;
-	post(&m[0], CMD_OP, 0, 0);
-	if (wait_done(&m[0], 300) != -1)
-		return 2;		/* done without the stopped member */
-	if (kill(pid[0], SIGKILL))
-		return 3;
-	if (waitpid(pid[0], NULL, 0) != pid[0])
-		return 4;
-	pid[0] = 0;
-	return kill(last, SIGCONT) ? 5 : 0;
-}
-
-/*
- * An UNMAP left pending by a killed initiator, then another UNMAP: the
- * second one frees the pages of the first before it takes out its own
- * (one array, allocated with the space, holds both in turn), and no page
- * is left behind or freed twice.
- */
-TEST_F(space, initiator_killed_mid_unmap_then_unmap)
-{
-	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
-	int i;
-
-	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 4, MKREP_PROT_READ));
-	EXPECT_EQ(4, mk_mkrep_count("pages"));
-	for (i = 0; i < self->n; i++)
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 3 * page_size, 0));
-
-	ASSERT_EQ(0, kill_initiator_mid_unmap(m, self->pid, self->n, 3));
-	/* Pending: its three pages are not freed yet. */
-	EXPECT_EQ(4, mk_mkrep_count("pages"));
-
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_UNMAP, 3, 1, 0));
-	EXPECT_EQ(self->n - 1, m[1].op.acked);
-	for (i = 1; i < self->n; i++) {
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 0, 0))
-			TH_LOG("member %d reads a page of the first unmap", i);
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 3 * page_size, 0))
-			TH_LOG("member %d reads the page of the second", i);
-	}
-	ASSERT_EQ(0, space_info(self->fd, &info));
-	EXPECT_EQ(0, info.mapped_pages);
-	EXPECT_EQ(0, mk_mkrep_count("pages"));
-	EXPECT_EQ(3, info.ops) TH_LOG("map, the unfinished unmap, unmap");
-}
-
-/*
- * The initiator itself killed while a member does not serve: the next
- * operation delivers the unfinished one again first, so no member keeps
- * the page it unmapped, and then does its own.
- */
-TEST_F(space, initiator_killed_mid_operation)
-{
-	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
-	int i;
-
-	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	for (i = 0; i < self->n; i++)
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 0, 0));
-
-	ASSERT_EQ(0, kill_initiator_mid_unmap(m, self->pid, self->n, 1));
-
-	ASSERT_EQ(0, run_op(&m[1], MKREP_OP_MAP, 1, 1, MKREP_PROT_READ));
-	EXPECT_EQ(self->n - 1, m[1].op.acked);
-	for (i = 1; i < self->n; i++) {
-		EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 0, 0))
-			TH_LOG("member %d still reads the unmapped page", i);
-		EXPECT_EQ(0, run(&m[i], CMD_READ, page_size, 0));
-	}
-	ASSERT_EQ(0, space_info(self->fd, &info));
-	EXPECT_EQ(1, info.mapped_pages);
-	EXPECT_EQ(3, info.ops) TH_LOG("map, the unfinished unmap, map");
-}
-
-/*
- * A member that forwards for its NUMA node (the tree strategy's leader of
- * the guest's second node; a plain member otherwise) is killed while the
- * next member does not serve: the operation must wait for that member,
- * not take the dying one's word for it.
- */
-TEST_F(space, forwarder_killed_mid_operation)
-{
-	struct mailbox *m = self->mb;
-	int leader = self->n / 2, child = self->n - 1, i;
-
-	ASSERT_LE(4, self->n) TH_LOG("needs four CPUs");
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	for (i = 0; i < self->n; i++)
-		ASSERT_EQ(0, run(&m[i], CMD_READ, 0, 0));
-
-	ASSERT_EQ(0, kill(self->pid[child], SIGSTOP));
-	memset(&m[0].op, 0, sizeof(m[0].op));
-	m[0].op.op = MKREP_OP_UNMAP;
-	m[0].op.length = page_size;
-	post(&m[0], CMD_OP, 0, 0);
-	usleep(300 * 1000);
-	ASSERT_EQ(0, kill(self->pid[leader], SIGKILL));
-	ASSERT_EQ(self->pid[leader], waitpid(self->pid[leader], NULL, 0));
-	self->pid[leader] = 0;
-	EXPECT_EQ(-1, wait_done(&m[0], 300))
-		TH_LOG("done while a member has not applied it");
-	ASSERT_EQ(0, kill(self->pid[child], SIGCONT));
-	ASSERT_EQ(0, wait_done(&m[0], 30000));
-	/* Only a tree leader had not acknowledged when it died. */
-	EXPECT_EQ(variant->strategy == MKREP_STRATEGY_TREE ? self->n - 1 :
-		  self->n, m[0].op.acked);
-	for (i = 0; i < self->n; i++)
-		if (i != leader)
-			EXPECT_EQ(SIGSEGV, run(&m[i], CMD_READ, 0, 0))
-				TH_LOG("member %d reads the unmapped page", i);
-}
-
-/* Leaving is unmapping the window; the CPU can be joined again. */
-TEST_F(space, leave_and_rejoin)
-{
-	struct mailbox *m = self->mb;
-	int last = self->n - 1;
-	pid_t pid;
-	int status;
-
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	ASSERT_EQ(0, run(&m[last], CMD_LEAVE, 0, 0));
-	EXPECT_EQ(EPERM, run(&m[last], CMD_SERVE, 0, 0));
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 1, 1, MKREP_PROT_READ));
-	EXPECT_EQ(self->n - 2, m[0].op.members);
-
-	/* A new process on the freed CPU starts with the space as it is. */
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		uint64_t addr = 0, v;
-
-		if (mk_pin_cpu(m[last].cpu) || join(self->fd, m[last].cpu, &addr))
-			_exit(1);
-		if (access_word((uint64_t *)(addr + page_size), 0, &v) || v)
-			_exit(2);
-		_exit(access_word((uint64_t *)(addr + 2 * page_size), 0, &v) ==
-		      SIGSEGV ? 0 : 3);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-}
-
-/*
- * With every member polling, no message needs a wake-up; a sleeping
- * member is woken, and counted.
- */
-TEST_F(space, polling_needs_no_wakeup)
-{
+	const unsigned int count = 40;
+	struct env *e = &self->e;
 	struct mkrep_space_info before, after;
-	struct mailbox *m = self->mb;
+	struct mkm_member *m = e->m;
 	int i;
 
-	ASSERT_EQ(0, space_info(self->fd, &before));
-	for (i = 0; i < 8; i++) {
-		memset(&m[0].op, 0, sizeof(m[0].op));
-		m[0].op.flags = MKREP_SPIN;
-		m[0].op.op = i % 2 ? MKREP_OP_UNMAP : MKREP_OP_MAP;
-		m[0].op.prot = i % 2 ? 0 : MKREP_PROT_READ;
-		m[0].op.length = page_size;
-		ASSERT_EQ(0, run(&m[0], CMD_OP, 0, 0));
+	ASSERT_EQ(0, space_info(e->fd, &before));
+	mkm_ops_post(&m[0], MKM_PLAN_MAP_UNMAP, count, 0, 2, 0);
+	ASSERT_EQ(0, mkm_wait(&m[0], 60000));
+	ASSERT_EQ(count, m[0].ops_done);
+	EXPECT_EQ(0, m[0].bad_sums);
+	EXPECT_EQ(count * (e->n - 1), m[0].sum.members);
+	EXPECT_LT(0, m[0].sum.by_message);
+	EXPECT_EQ(0, m[0].sum.fallback);
+	EXPECT_EQ(0, m[0].sum.removed);
+	EXPECT_GE(m[0].sum.members, m[0].sum.posted);
+	ASSERT_EQ(0, space_info(e->fd, &after));
+	EXPECT_EQ(count, after.ops - before.ops);
+	EXPECT_EQ(m[0].sum.posted, after.messages - before.messages);
+	EXPECT_EQ(m[0].sum.by_message, after.by_message - before.by_message);
+	EXPECT_EQ(0, after.wakeups - before.wakeups)
+		TH_LOG("a member in an event loop was woken");
+	for (i = 1; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_run(&m[i], MKM_CMD_STATUS, 30000));
+		EXPECT_EQ(0, m[i].st.waiting) TH_LOG("member %d", i);
+		EXPECT_EQ(count, m[i].st.applied) TH_LOG("member %d", i);
+		EXPECT_LE(m[i].st.posted, m[i].st.applied);
+		ASSERT_EQ(0, mkm_run(&m[i], MKM_CMD_POLL, 30000));
+		EXPECT_EQ(0, m[i].revents & POLLIN) TH_LOG("member %d", i);
+		EXPECT_EQ(0, m[i].apply_err) TH_LOG("member %d", i);
+		TH_LOG("member %d: %llu applied, %llu found nothing", i,
+		       (unsigned long long)m[i].applied,
+		       (unsigned long long)m[i].apply_none);
 	}
-	ASSERT_EQ(0, space_info(self->fd, &after));
-	EXPECT_EQ(before.wakeups, after.wakeups);
-	EXPECT_EQ(before.ops + 8, after.ops);
-
-	/* The initiator sleeps for its acks: they wake it. */
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	ASSERT_EQ(0, space_info(self->fd, &after));
-	EXPECT_LT(before.wakeups, after.wakeups);
 }
 
-/* A member serving from a thread that sleeps in MKREP_SERVE_WAIT. */
-static void *serve_thread(void *arg)
+/*
+ * Members asleep in epoll: taken over as not running, or woken and
+ * answering by message; the counts add up, nothing falls back within a
+ * 1 s bound, a wake-up needs a post, and none of them keeps the page.
+ */
+TEST_F(space, epoll_members)
 {
-	int fd = *(int *)arg;
-	unsigned int served = 0;
+	const unsigned int count = 40;
+	struct env *e = &self->e;
+	struct mkrep_space_info before, after;
+	struct mkm_member *m = e->m;
+	int i, k, sig[MKM_MAX];
 
-	while (!served)
-		if (serve(fd, MKREP_SERVE_WAIT, &served) && errno != EINTR)
-			break;
-	return (void *)(long)served;
+	for (i = 1; i < e->n; i++)
+		ASSERT_EQ(0, mkm_set_mode(&e->set, i, MKM_EPOLL));
+	ASSERT_EQ(0, space_info(e->fd, &before));
+	mkm_ops_post(&m[0], MKM_PLAN_MAP_UNMAP, count, 0, 2, 0);
+	ASSERT_EQ(0, mkm_wait(&m[0], 60000));
+	ASSERT_EQ(count, m[0].ops_done);
+	EXPECT_EQ(0, m[0].bad_sums);
+	EXPECT_EQ(count * (e->n - 1), m[0].sum.members);
+	EXPECT_EQ(0, m[0].sum.fallback);
+	EXPECT_EQ(0, m[0].sum.removed);
+	ASSERT_EQ(0, space_info(e->fd, &after));
+	EXPECT_LE(after.wakeups - before.wakeups, m[0].sum.posted)
+		TH_LOG("a member was woken without a request");
+	TH_LOG("%u operations: %u by message, %u not running, %llu wake-ups",
+	       count, m[0].sum.by_message, m[0].sum.not_running,
+	       (unsigned long long)(after.wakeups - before.wakeups));
+	for (i = 1; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_run(&m[i], MKM_CMD_POLL, 30000));
+		EXPECT_EQ(0, m[i].revents & POLLIN)
+			TH_LOG("member %d: POLLIN with nothing waiting", i);
+		EXPECT_EQ(0, m[i].apply_err) TH_LOG("member %d", i);
+	}
+	/* Sleeping members never see an unmapped page again. */
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 4, 1));
+		ASSERT_EQ(0, probed_op(e, 0, MKREP_OP_UNMAP, 0, 4,
+				       MKM_PROBE_READ, sig));
+		ASSERT_SUM(&m[0].op);
+		for (i = 1; i < e->n; i++)
+			EXPECT_EQ(SIGSEGV, sig[i])
+				TH_LOG("round %d: member %d reads the page", k, i);
+	}
 }
 
-TEST_F(space, serve_wait_is_woken)
+/*
+ * Stopped members are taken over at once, without being woken: the
+ * operation takes nothing like the bound, counts them not running, and
+ * once continued they fault on the page they were reading.  A tree
+ * leader may post to a stopped member of its node: a message, but no
+ * wake-up, as no epoll set holds the fd of a member in an event loop.
+ */
+TEST_F(space, stopped_members_are_taken_over)
 {
-	struct mailbox *m = self->mb;
+	struct env *e = &self->e;
+	struct mkrep_space_info before, after;
+	struct mkm_member *m = e->m;
+	int i, k, nstop = e->n - 2;
+	uint64_t max_ns = 0;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 4));
+	for (i = 2; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_probe_arm(&m[i], MKM_PROBE_READ, 0));
+		ASSERT_EQ(0, mkm_stop_member(&e->set, i));
+	}
+	ASSERT_EQ(0, space_info(e->fd, &before));
+	for (k = 0; k < 4; k++) {
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_UNMAP, 0, k, 1));
+		ASSERT_SUM(&m[0].op);
+		EXPECT_LE(nstop, m[0].op.not_running)
+			TH_LOG("op %d: a stopped member not counted not running", k);
+		EXPECT_EQ(0, m[0].op.fallback);
+		if (m[0].op_ns > max_ns)
+			max_ns = m[0].op_ns;
+	}
+	ASSERT_EQ(0, space_info(e->fd, &after));
+	EXPECT_EQ(0, after.wakeups - before.wakeups);
+	TH_LOG("longest operation %.1f ms", max_ns / 1e6);
+	EXPECT_GT(MSG_BOUND * 9 / 10, max_ns)
+		TH_LOG("an operation waited for a stopped member");
+	for (i = 2; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_cont_member(&e->set, i));
+		mkm_probe_go(&m[i]);
+		EXPECT_EQ(SIGSEGV, mkm_probe_result(&m[i], 30000))
+			TH_LOG("member %d reads the page after SIGCONT", i);
+		EXPECT_EQ(SIGSEGV, mkm_read(&m[i], 3 * page_size));
+	}
+}
+
+/* The same, frozen by the cgroup v2 freezer. */
+TEST_F(space, frozen_members_are_taken_over)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	unsigned int mask = 0;
+	int i, ret, nfrozen = e->n - 2;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 2));
+	for (i = 2; i < e->n; i++) {
+		ASSERT_EQ(0, mkm_probe_arm(&m[i], MKM_PROBE_READ, 0));
+		mask |= 1U << i;
+	}
+	ret = mkm_freeze(&e->set, mask);
+	ASSERT_EQ(0, ret) TH_LOG("freeze: %s", strerror(-ret));
+	ASSERT_EQ(0, mkm_op(&m[1], MKREP_OP_UNMAP, 0, 0, 1));
+	ASSERT_SUM(&m[1].op);
+	EXPECT_LE(nfrozen, m[1].op.not_running);
+	EXPECT_EQ(0, m[1].op.fallback);
+	EXPECT_GT(MSG_BOUND * 9 / 10, m[1].op_ns)
+		TH_LOG("the operation waited for a frozen member");
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_PROTECT, MKREP_PROT_READ, 1, 1));
+	EXPECT_LE(nfrozen, m[0].op.not_running);
+	ASSERT_EQ(0, mkm_thaw(&e->set));
+	for (i = 2; i < e->n; i++) {
+		mkm_probe_go(&m[i]);
+		EXPECT_EQ(SIGSEGV, mkm_probe_result(&m[i], 30000))
+			TH_LOG("member %d reads the page after the thaw", i);
+		EXPECT_EQ(0, mkm_read(&m[i], page_size));
+	}
+}
+
+/*
+ * Members that spin and never look are changed by the fallback, after
+ * the bound, with the kernel's flush: they fault on the page they were
+ * reading as soon as the operation returned.  A busy member that was
+ * preempted when the initiator looked is not running, and is taken over
+ * at once instead (no IPI): each replica is one or the other, and the
+ * fallback must show over the rounds.
+ */
+TEST_F(space, busy_members_fall_back)
+{
+	const int rounds = 6;
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	unsigned int fallback = 0;
+	int i, k, sig[MKM_MAX];
+
+	ASSERT_EQ(0, respace(e, variant->strategy, BUSY_BOUND, MKM_BUSY));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, 0, MKM_EVENT_LOOP));
+	for (k = 0; k < rounds; k++) {
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP,
+				    MKREP_PROT_READ | MKREP_PROT_WRITE, 0, 1));
+		ASSERT_EQ(0, probed_op(e, 0, MKREP_OP_UNMAP, 0, 0,
+				       MKM_PROBE_READ, sig));
+		ASSERT_SUM(&m[0].op);
+		EXPECT_EQ(0, m[0].op.by_message);
+		EXPECT_EQ(0, m[0].op.removed);
+		EXPECT_EQ(m[0].op.members,
+			  m[0].op.fallback + m[0].op.not_running);
+		fallback += m[0].op.fallback;
+		if (m[0].op.fallback)
+			EXPECT_LE(BUSY_BOUND * 9 / 10, m[0].op_ns)
+				TH_LOG("round %d: a fallback before the bound (%.1f ms)",
+				       k, m[0].op_ns / 1e6);
+		for (i = 1; i < e->n; i++)
+			EXPECT_EQ(SIGSEGV, sig[i])
+				TH_LOG("round %d: busy member %d reads the page",
+				       k, i);
+	}
+	TH_LOG("%d unmaps: %u fallbacks of %d", rounds, fallback,
+	       rounds * (e->n - 1));
+	EXPECT_LT(0, fallback) TH_LOG("no busy member fell back");
+}
+
+/*
+ * The status word and poll(): a request waits for a busy member until
+ * the bound (it says waiting, POLLIN, posted is the operation), and
+ * after the fallback it says applied and nothing waits.  A busy member
+ * preempted while the initiator looks is taken over as not running
+ * instead, before the bound: either is fine for one try, but the
+ * fallback must be seen in one of them.
+ */
+TEST_F(space, status_and_pollin_follow_a_request)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m, *b = &e->m[1];
+	unsigned int fallback = 0;
+	int tries, seen = 0;
+
+	ASSERT_EQ(0, respace(e, variant->strategy, PEEK_BOUND,
+			     MKM_EVENT_LOOP));
+	for (tries = 0; tries < 5 && !(seen && fallback); tries++) {
+		ASSERT_EQ(0, mkm_set_mode(&e->set, 1, MKM_BUSY));
+		mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, tries, 1);
+		b->val = 3000;
+		ASSERT_NE(-1, mkm_run(b, MKM_CMD_PEEK, 30000));
+		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+		ASSERT_SUM(&m[0].op);
+		/* The busy member never applies: taken over either way. */
+		EXPECT_LE(1, m[0].op.fallback + m[0].op.not_running);
+		if (m[0].op.fallback)
+			EXPECT_LE(PEEK_BOUND * 9 / 10, m[0].op_ns)
+				TH_LOG("a fallback before the bound (%.1f ms)",
+				       m[0].op_ns / 1e6);
+		if (b->err)
+			continue;	/* taken over, not posted */
+		seen++;
+		fallback += m[0].op.fallback;
+		EXPECT_NE(0, b->st.waiting);
+		EXPECT_EQ(tries + 1, b->st.posted);
+		EXPECT_EQ(tries, b->st.applied);
+		EXPECT_TRUE(b->revents & POLLIN) TH_LOG("revents %#x", b->revents);
+		ASSERT_EQ(0, mkm_run(b, MKM_CMD_STATUS, 30000));
+		EXPECT_EQ(0, b->st.waiting);
+		EXPECT_EQ(tries + 1, b->st.applied);
+		ASSERT_EQ(0, mkm_run(b, MKM_CMD_POLL, 30000));
+		EXPECT_EQ(0, b->revents & POLLIN);
+		/* Nothing waits: APPLY applies nothing, says the last op. */
+		ASSERT_EQ(0, mkm_run(b, MKM_CMD_APPLY, 30000));
+		EXPECT_EQ(0, b->val);
+	}
+	EXPECT_LE(1, seen) TH_LOG("the busy member never saw its request");
+	EXPECT_LT(0, fallback)
+		TH_LOG("%d tries, %d posted: never a fallback", tries, seen);
+}
+
+/*
+ * One member of each mode: blocked (not running), asleep in epoll,
+ * spinning without looking (fallback, or not running when preempted as
+ * the initiator looks), and the initiator's event loop.
+ */
+TEST_F(space, mixed_modes)
+{
+	const int rounds = 5;
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int i, k, sig[MKM_MAX], blocked = 1, busy = 2, epoll = 3, fb = 0;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, respace(e, variant->strategy, BUSY_BOUND,
+			     MKM_EVENT_LOOP));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, blocked, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, busy, MKM_BUSY));
+	if (e->n > epoll)
+		ASSERT_EQ(0, mkm_set_mode(&e->set, epoll, MKM_EPOLL));
+	for (k = 0; k < rounds; k++) {
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+		ASSERT_EQ(0, probed_op(e, 0, MKREP_OP_UNMAP, 0, 0,
+				       MKM_PROBE_READ, sig));
+		ASSERT_SUM(&m[0].op);
+		EXPECT_EQ(e->n - 1, m[0].op.members);
+		EXPECT_LE(1, m[0].op.not_running) TH_LOG("the blocked member");
+		EXPECT_LE(2, m[0].op.not_running + m[0].op.fallback)
+			TH_LOG("the blocked and the busy member");
+		if (m[0].op.fallback)
+			EXPECT_LE(BUSY_BOUND * 9 / 10, m[0].op_ns);
+		fb += m[0].op.fallback;
+		for (i = 1; i < e->n; i++)
+			EXPECT_EQ(SIGSEGV, sig[i])
+				TH_LOG("round %d: member %d reads the page", k, i);
+	}
+	/* The busy member, unless preempted whenever it was looked at. */
+	EXPECT_LT(0, fb);
+}
+
+/*
+ * Members killed while a stream of operations runs: every operation
+ * completes, the dead are counted removed once, and nothing is left.
+ */
+TEST_F(space, members_killed_mid_stream)
+{
+	const unsigned int count = 60;
+	struct env *e = &self->e;
+	struct mkrep_space_info info;
+	struct mkm_member *m = e->m;
+	int i, ms, victims = e->n - 2;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	mkm_ops_post(&m[0], MKM_PLAN_MAP_UNMAP, count, 0, 2, 0);
+	for (i = 2; i < e->n; i++) {
+		for (ms = 0; ms < 10000; ms++) {
+			if (__atomic_load_n(&m[0].ops_done, __ATOMIC_ACQUIRE) >=
+			    (i - 1) * count / e->n)
+				break;
+			usleep(1000);
+		}
+		mkm_kill(&e->set, i);
+	}
+	ASSERT_EQ(0, mkm_wait(&m[0], 60000));
+	ASSERT_EQ(count, m[0].ops_done);
+	EXPECT_EQ(0, m[0].bad_sums);
+	EXPECT_GE(victims, m[0].sum.removed);
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(victims, info.removed);
+	EXPECT_EQ(2, info.nr_members);
+	/* The survivors go on; the dead are reaped by then. */
+	ASSERT_EQ(0, mkm_op(&m[1], MKREP_OP_MAP, MKREP_PROT_READ, 8, 1));
+	EXPECT_EQ(1, m[1].op.members);
+	EXPECT_EQ(0, m[1].op.removed);
+	EXPECT_EQ(0, mkm_read(&m[0], 8 * page_size));
+	EXPECT_EQ(2, mk_mkrep_count("members"));
+}
+
+/*
+ * A member killed while an operation waits for it (it spins and never
+ * answers; in the tree case it leads the second node of the guest): the
+ * operation completes without it, and every survivor faults.  The
+ * victim is counted removed, or fallback (past the bound before it
+ * went), or not running (preempted, or being torn down, when the
+ * initiator looked; the operation may then be over before the kill);
+ * the others answer by message, or are not running when preempted.
+ */
+TEST_F(space, busy_member_killed_mid_operation)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int victim = e->n / 2, i;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, victim, MKM_BUSY));
+	mkm_op_post(&m[0], MKREP_OP_UNMAP, 0, 0, 1);
+	ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+	usleep(100 * 1000);
+	mkm_kill(&e->set, victim);
+	ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+	ASSERT_SUM(&m[0].op);
+	EXPECT_EQ(e->n - 1, m[0].op.members);
+	EXPECT_GE(1, m[0].op.removed + m[0].op.fallback);
+	EXPECT_LE(1, m[0].op.removed + m[0].op.fallback +
+		  m[0].op.not_running);
+	TH_LOG("removed %u, fallback %u, not running %u, after %.1f ms",
+	       m[0].op.removed, m[0].op.fallback, m[0].op.not_running,
+	       m[0].op_ns / 1e6);
+	for (i = 0; i < e->n; i++)
+		if (i != victim)
+			EXPECT_EQ(SIGSEGV, mkm_read(&m[i], 0))
+				TH_LOG("member %d reads the unmapped page", i);
+	ASSERT_EQ(0, mkm_op(&m[1], MKREP_OP_MAP, MKREP_PROT_READ, 1, 1));
+	EXPECT_EQ(e->n - 2, m[1].op.members);
+	EXPECT_EQ(e->n - 1, mk_mkrep_count("members"));
+}
+
+FIXTURE(one) {
+	struct env e;
+};
+
+FIXTURE_SETUP(one)
+{
+	env_setup(_metadata, &self->e, MKREP_STRATEGY_BROADCAST);
+}
+
+FIXTURE_TEARDOWN(one)
+{
+	env_teardown(_metadata, &self->e);
+}
+
+/*
+ * Leaving is unmapping the window: the member fd then answers ENODEV
+ * and poll() EPOLLHUP; the CPU can be joined again, by a process that
+ * starts with the space as it is.
+ */
+TEST_F(one, leave_and_rejoin)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int last = e->n - 1, status;
 	pid_t pid;
-	int status;
 
-	/* A member of its own, outside the mailbox loop. */
-	ASSERT_EQ(0, run(&m[self->n - 1], CMD_LEAVE, 0, 0));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, last, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_LEAVE, 30000));
+	EXPECT_EQ(ENODEV, mkm_op(&m[last], MKREP_OP_MAP, MKREP_PROT_READ, 2, 1));
+	EXPECT_EQ(ENODEV, mkm_run(&m[last], MKM_CMD_APPLY, 30000));
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_POLL, 30000));
+	EXPECT_TRUE(m[last].revents & POLLHUP)
+		TH_LOG("revents %#x", m[last].revents);
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 1, 1));
+	EXPECT_EQ(e->n - 2, m[0].op.members);
+
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		pthread_t t;
-		void *served;
-		uint64_t addr = 0, v;
+		struct mkrep_replica r;
+		uint64_t v;
 
-		if (mk_pin_cpu(m[self->n - 1].cpu) ||
-		    join(self->fd, m[self->n - 1].cpu, &addr))
+		mkm_fault_handlers();
+		if (mk_pin_cpu(m[last].cpu) || mkrep_join(e->fd, m[last].cpu, &r))
 			_exit(1);
-		pthread_create(&t, NULL, serve_thread, &self->fd);
-		pthread_join(t, &served);
-		if ((long)served != 1)
+		if (mkm_touch_word((uint64_t *)((char *)r.window + page_size),
+				   0, &v) || v)
 			_exit(2);
-		_exit(access_word((uint64_t *)addr, 0, &v) ? 3 : 0);
+		_exit(mkm_touch_word((uint64_t *)((char *)r.window +
+				     2 * page_size), 0, &v) == SIGSEGV ? 0 : 3);
 	}
-	usleep(200 * 1000);
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	EXPECT_EQ(self->n, m[0].op.acked);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Closing the member fd alone does not leave: the window holds the
+ * member, which operations still change; unmapping the window leaves.
+ */
+TEST_F(one, closing_member_fd_does_not_leave)
+{
+	struct env *e = &self->e;
+	struct mkrep_space_info info;
+	struct mkm_member *m = e->m;
+	int last = e->n - 1;
+
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 2));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, last, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_CLOSE_FD, 30000));
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(e->n, info.nr_members);
+	ASSERT_EQ(0, mkm_read(&m[last], page_size));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_UNMAP, 0, 1, 1));
+	EXPECT_EQ(e->n - 1, m[0].op.members);
+	EXPECT_EQ(SIGSEGV, mkm_read(&m[last], page_size))
+		TH_LOG("the member without its fd keeps an unmapped page");
+	EXPECT_EQ(0, mkm_read(&m[last], 0));
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_LEAVE, 30000));
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(e->n - 1, info.nr_members);
+	EXPECT_EQ(1, info.removed);
 }
 
 /* What the sleeper of op_lock_release_wakes_only_its_waiters counted. */
-struct sleeper {
-	int ready;
-	int stop;
-	long served;
-	long switches;		/* voluntary context switches while serving */
-};
-
-static long voluntary_switches(void)
+static long voluntary_switches(pid_t pid)
 {
-	char buf[4096], *p;
+	char path[64], buf[4096], *p;
 
-	if (mk_read_file("/proc/thread-self/status", buf, sizeof(buf)) <= 0)
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (mk_read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	p = strstr(buf, "\nvoluntary_ctxt_switches:");
 	return p ? strtol(p + strlen("\nvoluntary_ctxt_switches:"), NULL, 10) : -1;
 }
 
-static void on_usr1(int sig)
+/*
+ * The release of the op lock wakes the initiators that sleep waiting for
+ * it, and no member asleep in poll (a wake-up is an IPI).  A's operation
+ * waits the bound for S, which spins (unless S is preempted and taken
+ * over); B's sleeps on the op lock meanwhile.  The fourth member sleeps
+ * in epoll throughout: it may be woken by a request posted to it, by
+ * nothing else (a request taken over before it ran wakes it with no
+ * EPOLLIN to report).  The space's wakeups count only posts to a member
+ * fd an epoll set holds, here the sleeper's: at most one an operation,
+ * and every EPOLLIN it saw was one.  The op lock is a plain mutex: its
+ * waiters are not counted.
+ */
+TEST_F(one, op_lock_release_wakes_only_its_waiters)
+{
+	const int rounds = 8;
+	struct env *e = &self->e;
+	struct mkrep_space_info before, after;
+	struct mkm_member *a, *b, *sl;
+	long sw0, sw1;
+	int i;
+
+	ASSERT_LE(4, e->n) TH_LOG("needs four CPUs");
+	ASSERT_EQ(0, respace(e, MKREP_STRATEGY_BROADCAST, 300 * MS,
+			     MKM_EVENT_LOOP));
+	a = &e->m[0];
+	b = &e->m[1];
+	sl = &e->m[3];
+	ASSERT_EQ(0, mkm_set_mode(&e->set, 2, MKM_BUSY));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, 3, MKM_EPOLL));
+	ASSERT_EQ(0, space_info(e->fd, &before));
+	sw0 = voluntary_switches(sl->pid);
+	ASSERT_LE(0, sw0);
+	for (i = 0; i < rounds; i++) {
+		mkm_op_post(a, MKREP_OP_MAP, MKREP_PROT_READ, 0, 1);
+		ASSERT_EQ(0, mkm_wait_in_op(a, 10000));
+		usleep(50 * 1000);
+		mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 1, 1);
+		ASSERT_EQ(0, mkm_wait(a, 30000));
+		ASSERT_EQ(0, mkm_wait(b, 30000));
+		ASSERT_EQ(0, mkm_op(a, MKREP_OP_UNMAP, 0, 0, 2));
+	}
+	sw1 = voluntary_switches(sl->pid);
+	ASSERT_EQ(0, space_info(e->fd, &after));
+	TH_LOG("%d ops: the sleeper: %llu EPOLLIN, %ld voluntary switches; %llu wake-ups",
+	       3 * rounds, (unsigned long long)sl->epollin, sw1 - sw0,
+	       (unsigned long long)(after.wakeups - before.wakeups));
+	/* One a request, and a few for the rest (a contended lock on RT). */
+	EXPECT_LE(sw1 - sw0, (long)(after.wakeups - before.wakeups) + 8)
+		TH_LOG("the sleeper was woken without a request");
+	EXPECT_LE(sl->epollin, after.wakeups - before.wakeups);
+	/* The sleeper's requests, nothing else. */
+	EXPECT_GE(3 * rounds, after.wakeups - before.wakeups);
+}
+
+static void on_alarm(int sig)
 {
 	(void)sig;
 }
 
-/* A member on @cpu that sleeps in MKREP_SERVE_WAIT until told to stop. */
-static void sleeper_main(int fd, int cpu, struct sleeper *sl)
+/* Members 1 to @last - 1 spin: an operation lasts the bound for them. */
+static int busy_but_last(struct env *e, int last)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	uint64_t addr = 0;
-	unsigned int served;
-	long before;
+	struct sched_param sp = { .sched_priority = 60 };
+	int i, ret;
 
-	sigaction(SIGUSR1, &sa, NULL);
-	if (mk_pin_cpu(cpu) || join(fd, cpu, &addr))
-		_exit(1);
-	before = voluntary_switches();
-	__atomic_store_n(&sl->ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(&sl->stop, __ATOMIC_ACQUIRE)) {
-		served = 0;
-		if (serve(fd, MKREP_SERVE_WAIT, &served) && errno != EINTR)
-			_exit(2);
-		sl->served += served;
+	for (i = 1; i < last; i++) {
+		ret = mkm_set_mode(&e->set, i, MKM_BUSY);
+		if (ret)
+			return ret;
+		/*
+		 * Real-time, above the interrupt threads of PREEMPT_RT (50):
+		 * a busy member that a kernel thread preempts for a moment
+		 * runs nowhere then and is taken over at once, and with
+		 * every busy member so the operation would not hold the
+		 * lock.  RT throttling still leaves the CPU 5% of a second.
+		 */
+		if (sched_setscheduler(e->m[i].pid, SCHED_FIFO, &sp))
+			return -errno;
 	}
-	sl->switches = voluntary_switches() - before;
-	_exit(before < 0 ? 3 : 0);
-}
-
-static void post_op(struct mailbox *mb, unsigned int op, unsigned int first,
-		    unsigned int n, unsigned int prot)
-{
-	memset(&mb->op, 0, sizeof(mb->op));
-	mb->op.op = op;
-	mb->op.prot = prot;
-	mb->op.offset = first * page_size;
-	mb->op.length = n * page_size;
-	post(mb, CMD_OP, 0, 0);
+	return 0;
 }
 
 /*
- * The release of op_lock wakes the members that sleep waiting for it, and
- * no other (the wake-up of a sleeping member is an IPI).  Member A's
- * operation waits for member S, stopped; meanwhile B's operation sleeps
- * waiting for op_lock; S goes on, A's operation ends and releases op_lock
- * to B.  A fourth member sleeps in MKREP_SERVE_WAIT throughout: it must
- * be woken by the requests sent to it, no more.  (Waking every member
- * gave it one more each round, in the broadcast and tree cases at least;
- * with unicast it may be awake then.)
+ * The first operation still ran @late past @when: it held the op lock
+ * then (a busy member preempted as the initiator looked is taken over
+ * at once, and with every busy member so, the operation ends early).
  */
-TEST_F(space, op_lock_release_wakes_only_its_waiters)
+static int held_past(struct mkm_member *init, uint64_t when, uint64_t late)
 {
-	const int rounds = 30;
-	struct mailbox *a = &self->mb[0], *b = &self->mb[2];
-	int last = self->n - 1, i, status;
-	struct sleeper *sl;
+	return init->op_end_ns > when + late;
+}
 
-	ASSERT_LE(4, self->n) TH_LOG("needs four CPUs");
-	sl = mmap(NULL, sizeof(*sl), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sl);
-	memset(sl, 0, sizeof(*sl));
-	ASSERT_EQ(0, run(&self->mb[last], CMD_LEAVE, 0, 0));
-	self->extra = fork();
-	ASSERT_LE(0, self->extra);
-	if (!self->extra)
-		sleeper_main(self->fd, self->mb[last].cpu, sl);
-	for (i = 0; i < 20000 && !__atomic_load_n(&sl->ready, __ATOMIC_ACQUIRE); i++)
-		usleep(1000);
-	ASSERT_EQ(1, sl->ready);
+/* What the joining child of join_is_interruptible saw. */
+struct join_res {
+	int err, err2;
+	uint64_t armed, called, returned;	/* mkm_now_ns() */
+};
 
-	for (i = 0; i < rounds; i++) {
-		ASSERT_EQ(0, kill(self->pid[1], SIGSTOP));
-		post_op(a, MKREP_OP_MAP, 0, 1, MKREP_PROT_READ);
-		usleep(100 * 1000);
-		post_op(b, MKREP_OP_MAP, 1, 1, MKREP_PROT_READ);
-		usleep(100 * 1000);
-		ASSERT_EQ(0, kill(self->pid[1], SIGCONT));
-		ASSERT_EQ(0, wait_done(a, 30000));
-		ASSERT_EQ(0, wait_done(b, 30000));
-		ASSERT_EQ(0, run_op(a, MKREP_OP_UNMAP, 0, 2, 0));
+#define JOIN_TIMER	(150 * MS)
+#define SIGNAL_LATE	(50 * MS)	/* a signal's delivery, at most */
+
+/*
+ * A process joining while an operation holds the space sleeps; a signal
+ * without SA_RESTART ends the wait with EINTR, long before the operation
+ * (busy members make it last the 1 s bound).  A try counts when the
+ * join was called before the timer could fire and the operation held the
+ * lock well past the signal; in such a try a join that slept through
+ * the signal fails.  Once the operation is over, the join goes through.
+ */
+TEST_F(one, join_is_interruptible)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int last = e->n - 1, status, tries, valid = 0;
+	struct join_res *res;
+	pid_t pid;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	res = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	ASSERT_EQ(0, mkm_set_mode(&e->set, last, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_LEAVE, 30000));
+	ASSERT_EQ(0, busy_but_last(e, last));
+	for (tries = 0; tries < 5 && !valid; tries++) {
+		memset(res, 0, sizeof(*res));
+		mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, tries, 1);
+		ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+		usleep(20 * 1000);	/* past the lock */
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct itimerval it = { .it_value = { 0, JOIN_TIMER / 1000 } };
+			struct sigaction sa = { .sa_handler = on_alarm };
+			struct mkrep_replica r;
+
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGALRM, &sa, NULL);
+			if (mk_pin_cpu(m[last].cpu))
+				_exit(1);
+			res->armed = mkm_now_ns();
+			setitimer(ITIMER_REAL, &it, NULL);
+			res->called = mkm_now_ns();
+			res->err = -mkrep_join(e->fd, m[last].cpu, &r);
+			res->returned = mkm_now_ns();
+			if (!res->err)
+				_exit(0);	/* joined: leaves as it exits */
+			while (__atomic_load_n(&m[0].done, __ATOMIC_ACQUIRE) !=
+			       m[0].seq)
+				usleep(1000);
+			res->err2 = -mkrep_join(e->fd, m[last].cpu, &r);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+		EXPECT_EQ(0, WEXITSTATUS(status));
+		valid = res->called + SIGNAL_LATE < res->armed + JOIN_TIMER &&
+			held_past(&m[0], res->armed + JOIN_TIMER, SIGNAL_LATE);
+		TH_LOG("try %d: join %s after %.1f ms; the operation %.1f ms after the timer",
+		       tries, strerror(res->err),
+		       (res->returned - res->called) / 1e6,
+		       ((double)m[0].op_end_ns - res->armed - JOIN_TIMER) / 1e6);
+		if (!valid)
+			continue;
+		EXPECT_EQ(EINTR, res->err)
+			TH_LOG("join slept through the signal: %s",
+			       strerror(res->err));
+		/* The point: back before the lock holder let go. */
+		EXPECT_LT(res->returned, m[0].op_end_ns)
+			TH_LOG("the operation was over first");
+		EXPECT_EQ(0, res->err2) TH_LOG("join after: %s",
+					       strerror(res->err2));
 	}
+	EXPECT_EQ(1, valid)
+		TH_LOG("%d tries: no operation held the lock past the signal",
+		       tries);
+	munmap(res, page_size);
+}
 
-	/* Stop the sleeper: a signal may land before it sleeps; repeat it. */
-	__atomic_store_n(&sl->stop, 1, __ATOMIC_RELEASE);
-	for (i = 0; i < 500; i++) {
-		kill(self->extra, SIGUSR1);
-		if (waitpid(self->extra, &status, WNOHANG) == self->extra)
-			break;
-		usleep(10 * 1000);
+/*
+ * An operation waiting for the op lock: a signal without SA_RESTART ends
+ * the wait with EINTR, nothing done; with SA_RESTART it waits on and
+ * completes after the first operation.  The first operation lasts the
+ * bound for busy members, unless each was preempted as the initiator
+ * looked: a try counts when it held the lock well past the signal.
+ */
+TEST_F(one, op_waiting_for_the_lock_is_interruptible)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m, *b = &e->m[2];
+	struct mkrep_space_info info;
+	int restart, tries, valid, ret, maps = 0, k = 0, i;
+	uint64_t sig;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	/* Every member but the initiator and the waiter spins. */
+	for (i = 1; i < e->n; i++)
+		if (i != 2)
+			ASSERT_EQ(0, mkm_set_mode(&e->set, i, MKM_BUSY));
+	for (restart = 0; restart < 2; restart++) {
+		valid = 0;
+		for (tries = 0; tries < 3 && !valid; tries++, k++) {
+			mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, k, 1);
+			ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+			usleep(20 * 1000);	/* past the lock */
+			b->timer_us = JOIN_TIMER / 1000;
+			b->restart = restart;
+			mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 8 + k, 1);
+			ret = mkm_wait(b, 30000);
+			b->timer_us = 0;
+			ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+			maps += 1 + !ret;
+			/* The timer was armed before the op started. */
+			sig = b->op_start_ns + JOIN_TIMER;
+			valid = held_past(&m[0], sig, SIGNAL_LATE);
+			TH_LOG("%s, try %d: %s after %.1f ms; the first op %.1f ms past the timer",
+			       restart ? "SA_RESTART" : "no SA_RESTART", tries,
+			       strerror(ret), b->op_ns / 1e6,
+			       ((double)m[0].op_end_ns - sig) / 1e6);
+			if (restart) {
+				ASSERT_EQ(0, ret);
+				if (valid)
+					EXPECT_LT(m[0].op_end_ns, b->op_end_ns)
+						TH_LOG("done before the first operation");
+				continue;
+			}
+			ASSERT_TRUE(!ret || ret == EINTR) TH_LOG("%s", strerror(ret));
+			if (!valid)
+				continue;
+			EXPECT_EQ(EINTR, ret)
+				TH_LOG("the wait slept through the signal");
+			TH_LOG("EINTR after %.1f ms", b->op_ns / 1e6);
+			/* The point: back before the lock holder let go. */
+			EXPECT_LT(b->op_end_ns, m[0].op_end_ns)
+				TH_LOG("the first operation was over first");
+		}
+		EXPECT_EQ(1, valid)
+			TH_LOG("%s: no operation held the lock past the signal",
+			       restart ? "SA_RESTART" : "no SA_RESTART");
 	}
-	ASSERT_GT(500, i) TH_LOG("the sleeper did not stop");
-	self->extra = 0;
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	TH_LOG("%d operations: the sleeper served %ld requests in %ld voluntary switches",
-	       3 * rounds, sl->served, sl->switches);
-	EXPECT_EQ(3 * rounds, sl->served);
-	/*
-	 * One a request, and a few for the rest (the signals, the exit, a
-	 * contended wait-queue lock on PREEMPT_RT); waking every member
-	 * added about one every other round.
-	 */
-	EXPECT_LE(sl->switches, sl->served + 8)
-		TH_LOG("the sleeper was woken without a request");
-	munmap(sl, sizeof(*sl));
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(maps, info.mapped_pages) TH_LOG("an interrupted MAP mapped");
+	EXPECT_EQ(maps, info.ops);
+}
+
+/*
+ * A process sleeping for the op lock can be frozen (cgroup v2): the
+ * cgroup says frozen within seconds while its MAP has not run (A keeps
+ * the lock with a stream of long operations: every member but the
+ * waiter spins, so that each lasts the bound unless all of them are
+ * preempted as A looks); thawed, the MAP completes.
+ */
+TEST_F(one, op_lock_waiter_can_be_frozen)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m, *b = &e->m[2];
+	struct mkrep_space_info info;
+	int ret, ms, frozen = 0, i;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	for (i = 1; i < e->n; i++)
+		if (i != 2)
+			ASSERT_EQ(0, mkm_set_mode(&e->set, i, MKM_BUSY));
+	mkm_ops_post(&m[0], MKM_PLAN_PROTECT, 10, 0, 1, 0);
+	ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+	mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 5, 1);
+	ASSERT_EQ(0, mkm_wait_in_op(b, 10000));
+	usleep(50 * 1000);
+	ret = mkm_freeze_nowait(&e->set, 1U << 2);
+	ASSERT_EQ(0, ret) TH_LOG("freeze: %s", strerror(-ret));
+	for (ms = 0; ms < 3000 && !frozen; ms += 5) {
+		frozen = mkm_cgroup_frozen(&e->set) == 1;
+		usleep(5000);
+	}
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	m[0].stop = 1;
+	EXPECT_EQ(1, frozen) TH_LOG("not frozen after %d ms", ms);
+	EXPECT_EQ(1, info.mapped_pages)
+		TH_LOG("the waiter's MAP ran before it froze");
+	ASSERT_EQ(0, mkm_wait(&m[0], 60000));
+	ASSERT_EQ(0, mkm_thaw(&e->set));
+	EXPECT_EQ(0, mkm_wait(b, 30000)) TH_LOG("the thawed MAP");
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(2, info.mapped_pages);
+}
+
+/*
+ * A thread not bound to its member's CPU alone: APPLY and OP say EINVAL
+ * and apply nothing (the request still waits, applied unchanged).
+ */
+TEST_F(one, unbound_thread_applies_nothing)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m, *b = &e->m[1];
+	int tries, seen = 0;
+
+	for (tries = 0; tries < 3 && !seen; tries++) {
+		ASSERT_EQ(0, mkm_set_mode(&e->set, 1, MKM_BUSY));
+		mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, tries, 1);
+		b->val = 3000;
+		ASSERT_NE(-1, mkm_run(b, MKM_CMD_PEEK, 30000));
+		if (!b->err) {
+			seen = 1;
+			memset(&b->op, 0, sizeof(b->op));
+			b->op.op = MKREP_OP_MAP;
+			b->op.prot = MKREP_PROT_READ;
+			b->op.offset = 8 * page_size;
+			b->op.length = page_size;
+			ASSERT_EQ(0, mkm_run(b, MKM_CMD_UNBOUND, 30000));
+			EXPECT_EQ(EINVAL, b->err2[0]) TH_LOG("APPLY");
+			EXPECT_EQ(EINVAL, b->err2[1]) TH_LOG("OP");
+			EXPECT_EQ(b->st.applied, b->st2.applied);
+			EXPECT_EQ(b->st.posted, b->st2.posted);
+		}
+		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+		ASSERT_SUM(&m[0].op);
+		if (seen)
+			EXPECT_LE(1, m[0].op.fallback + m[0].op.not_running)
+				TH_LOG("the unbound APPLY applied");
+	}
+	EXPECT_EQ(1, seen) TH_LOG("the busy member never saw its request");
+}
+
+/*
+ * Another process holding a member fd (a child forked after JOIN: its
+ * own mm) gets EPERM for OP, APPLY and the status page.
+ */
+TEST_F(one, another_process_gets_eperm)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+
+	ASSERT_EQ(0, mkm_run(&m[1], MKM_CMD_FOREIGN, 30000));
+	EXPECT_EQ(EPERM, m[1].err2[0]) TH_LOG("APPLY");
+	EXPECT_EQ(EPERM, m[1].err2[1]) TH_LOG("OP");
+	EXPECT_EQ(EPERM, m[1].err2[2]) TH_LOG("mmap of the status page");
 }
 
 /* A process per CPU is the most there can be. */
-TEST_F(space, no_more_members_than_cpus)
+TEST_F(one, no_more_members_than_cpus)
 {
+	struct env *e = &self->e;
 	pid_t pid;
 	int status, i;
 
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		for (i = 0; i < self->n; i++)
-			if (mk_pin_cpu(self->mb[i].cpu) ||
-			    join(self->fd, self->mb[i].cpu, NULL) != EEXIST)
+		struct mkrep_replica r;
+
+		for (i = 0; i < e->n; i++)
+			if (mk_pin_cpu(e->cpus[i]) ||
+			    mkrep_join(e->fd, e->cpus[i], &r) != -EEXIST)
 				_exit(1 + i);
 		_exit(0);
 	}
@@ -947,51 +1275,62 @@ TEST_F(space, no_more_members_than_cpus)
 }
 
 /*
- * A CPU going offline evicts its member, on that CPU: the member's window
- * is revoked (SIGBUS), it gets ENODEV, operations go on without it and
- * nobody joins on the offline CPU.  Online again, the CPU is free once the
- * evicted process has left.
+ * A CPU going offline evicts its member: its window is revoked (SIGBUS),
+ * OP and APPLY get ENODEV, poll() EPOLLHUP; operations go on without it
+ * and nobody joins on the offline CPU.  Online again, the CPU is free
+ * once the evicted process has left.
  */
-TEST_F(space, cpu_offline_evicts)
+TEST_F(one, cpu_offline_evicts)
 {
+	struct env *e = &self->e;
 	struct mkrep_space_info info;
-	struct mailbox *m = self->mb;
-	int last = self->n - 1, cpu = m[last].cpu, status;
+	struct mkm_member *m = e->m;
+	int last = e->n - 1, cpu = m[last].cpu, status;
 	pid_t pid;
 
-	ASSERT_LE(3, self->n) TH_LOG("needs three CPUs");
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
 	ASSERT_NE(0, cpu);
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_MAP, 0, 1, MKREP_PROT_READ));
-	ASSERT_EQ(0, run(&m[last], CMD_READ, 0, 0));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, last, MKM_EPOLL));
+	ASSERT_EQ(0, mkm_read(&m[last], 0));
 
 	ASSERT_EQ(0, set_online(cpu, 0)) TH_LOG("cpu%d offline", cpu);
-	self->offline = cpu;
-	ASSERT_EQ(0, space_info(self->fd, &info));
+	e->offline = cpu;
+	ASSERT_EQ(0, space_info(e->fd, &info));
 	EXPECT_EQ(1, info.evicted);
 	EXPECT_EQ(1, info.removed);
-	EXPECT_EQ(self->n - 1, info.nr_members);
-	EXPECT_EQ(SIGBUS, run(&m[last], CMD_READ, 0, 0));
-	EXPECT_EQ(ENODEV, run(&m[last], CMD_SERVE, 0, 0));
-	ASSERT_EQ(0, run_op(&m[0], MKREP_OP_UNMAP, 0, 1, 0));
-	EXPECT_EQ(self->n - 2, m[0].op.members);
-	EXPECT_EQ(self->n - 1, m[0].op.acked);
+	EXPECT_EQ(e->n - 1, info.nr_members);
+	/* The evicted member runs elsewhere now; its epoll saw EPOLLHUP. */
+	EXPECT_EQ(SIGBUS, mkm_read(&m[last], 0));
+	EXPECT_EQ(1, m[last].hup);
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_POLL, 30000));
+	EXPECT_TRUE(m[last].revents & POLLHUP);
+	EXPECT_EQ(ENODEV, mkm_run(&m[last], MKM_CMD_APPLY, 30000));
+	EXPECT_EQ(ENODEV, mkm_op(&m[last], MKREP_OP_MAP, MKREP_PROT_READ, 3, 1));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_UNMAP, 0, 0, 1));
+	EXPECT_EQ(e->n - 2, m[0].op.members);
+	ASSERT_SUM(&m[0].op);
+	EXPECT_EQ(SIGSEGV, mkm_read(&m[1], 0));
 
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(join(self->fd, cpu, NULL) == EINVAL ? 0 : 1);
+	if (!pid) {
+		struct mkrep_replica r;
+
+		_exit(mkrep_join(e->fd, cpu, &r) == -EINVAL ? 0 : 1);
+	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("no thread can bind to it");
 
 	ASSERT_EQ(0, set_online(cpu, 1));
-	self->offline = -1;
-	ASSERT_EQ(0, run(&m[last], CMD_LEAVE, 0, 0));
+	e->offline = -1;
+	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_LEAVE, 30000));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		uint64_t addr = 0;
+		struct mkrep_replica r;
 
-		if (mk_pin_cpu(cpu) || join(self->fd, cpu, &addr))
+		if (mk_pin_cpu(cpu) || mkrep_join(e->fd, cpu, &r))
 			_exit(1);
 		_exit(0);
 	}
@@ -999,7 +1338,7 @@ TEST_F(space, cpu_offline_evicts)
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("join on cpu%d again", cpu);
 }
 
-/* --- bad arguments ------------------------------------------------------- */
+/* --- bad arguments, and a space alone ------------------------------------ */
 
 TEST(create_bad_arguments)
 {
@@ -1008,9 +1347,10 @@ TEST(create_bad_arguments)
 	int dev, fd;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
+	dev = mkrep_open();
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, ioctl(dev, MKREP_IOC_QUERY, &q));
+	ASSERT_EQ(MKREP_ABI_VERSION, q.abi_version);
 	ASSERT_TRUE(q.features & MKREP_FEAT_SPACE);
 	ASSERT_LE(1, q.max_space_pages);
 
@@ -1028,30 +1368,34 @@ TEST(create_bad_arguments)
 	BAD(length, (q.max_space_pages + 1ULL) * page_size, EINVAL);
 	BAD(length, ~0ULL - page_size + 1, EINVAL);
 	BAD(strategy, MKREP_NR_STRATEGIES, EINVAL);
-	BAD(__reserved[1], 1, EINVAL);
+	BAD(bound_ns, MKREP_BOUND_MAX_NS + 1, EINVAL);
+	BAD(bound_ns, ~0ULL, EINVAL);
+	BAD(__reserved, 1, EINVAL);
 	BAD(size, 8, EINVAL);
 #undef BAD
 
-	ASSERT_EQ(0, space_create(MKREP_STRATEGY_TREE,
-				  q.max_space_pages * page_size, &fd));
+	fd = mkrep_space_create(dev, q.max_space_pages * page_size,
+				MKREP_STRATEGY_TREE, MKREP_BOUND_MAX_NS);
+	ASSERT_LE(0, fd);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
 	close(fd);
 	close(dev);
 }
 
+/* A space of the test process alone. */
 FIXTURE(alone) {
 	int fd;
 	int cpu;
-	uint64_t addr;
 };
 
 FIXTURE_SETUP(alone)
 {
 	page_size = sysconf(_SC_PAGESIZE);
-	ASSERT_EQ(0, space_create(MKREP_STRATEGY_BROADCAST,
-				  NPAGES * page_size, &self->fd));
+	self->fd = space_create(MKREP_STRATEGY_BROADCAST, NPAGES * page_size,
+				0);
+	ASSERT_LE(0, self->fd);
 	self->cpu = sched_getcpu();
-	self->addr = 0;
+	mkm_fault_handlers();
 }
 
 FIXTURE_TEARDOWN(alone)
@@ -1066,65 +1410,118 @@ FIXTURE_TEARDOWN(alone)
  */
 TEST_F(alone, lone_member_unmap_faults)
 {
+	struct mkrep_space_info info;
+	struct mkrep_replica r;
 	struct mkrep_op op;
 	uint64_t v = 42;
 
 	close(self->fd);
-	ASSERT_EQ(0, space_create(MKREP_STRATEGY_UNICAST, NPAGES * page_size,
-				  &self->fd));
+	self->fd = space_create(MKREP_STRATEGY_UNICAST, NPAGES * page_size, 0);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, space_info(self->fd, &info));
+	EXPECT_NE(0, info.bound_ns) TH_LOG("the module's default bound");
 	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
-	ASSERT_EQ(0, join(self->fd, self->cpu, &self->addr));
-	memset(&op, 0, sizeof(op));
-	op.op = MKREP_OP_MAP;
-	op.prot = MKREP_PROT_READ | MKREP_PROT_WRITE;
-	op.length = page_size;
-	ASSERT_EQ(0, do_op(self->fd, &op));
-	ASSERT_EQ(0, access_word((uint64_t *)self->addr, 1, &v));
+	ASSERT_EQ(0, mkrep_join(self->fd, self->cpu, &r));
+	ASSERT_EQ(0, mkrep_op(&r, MKREP_OP_MAP,
+			      MKREP_PROT_READ | MKREP_PROT_WRITE, 0, page_size,
+			      &op));
+	EXPECT_EQ(0, op.members);
+	ASSERT_EQ(0, mkm_touch_word(r.window, 1, &v));
 	ASSERT_EQ(1, mk_mkrep_count("pages"));
-	memset(&op, 0, sizeof(op));
-	op.op = MKREP_OP_UNMAP;
-	op.length = page_size;
-	ASSERT_EQ(0, do_op(self->fd, &op));
-	EXPECT_EQ(1, op.acked);
-	EXPECT_EQ(SIGSEGV, access_word((uint64_t *)self->addr, 0, &v))
+	ASSERT_EQ(0, mkrep_op(&r, MKREP_OP_UNMAP, 0, 0, page_size, &op));
+	EXPECT_EQ(0, op.members);
+	EXPECT_EQ(0, op.posted);
+	EXPECT_EQ(SIGSEGV, mkm_touch_word(r.window, 0, &v))
 		TH_LOG("the only member still reads the page it unmapped");
 	EXPECT_EQ(0, mk_mkrep_count("pages"));
-	ASSERT_EQ(0, munmap((void *)self->addr, NPAGES * page_size));
+	mkrep_leave(&r);
+	EXPECT_EQ(0, mk_mkrep_count("members"));
+}
+
+/*
+ * No child inherits a window, not even after MADV_DOFORK, which would
+ * undo VM_DONTCOPY: the window is VM_IO, which MADV_DOFORK refuses.
+ * Before, a child kept the member alive after its parent had left.
+ */
+TEST_F(alone, window_is_never_inherited)
+{
+	struct mkrep_replica r;
+	uint64_t v = 7;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
+	ASSERT_EQ(0, mkrep_join(self->fd, self->cpu, &r));
+	ASSERT_EQ(0, mkrep_op(&r, MKREP_OP_MAP,
+			      MKREP_PROT_READ | MKREP_PROT_WRITE, 0, page_size,
+			      NULL));
+	ASSERT_EQ(0, mkm_touch_word(r.window, 1, &v));
+	EXPECT_EQ(-1, madvise(r.window, r.length, MADV_DOFORK));
+	EXPECT_EQ(EINVAL, errno);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Not mapped here: the access faults as on any hole. */
+		_exit(mkm_touch_word(r.window, 0, &v) == SIGSEGV ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("the child reached the parent's window");
+	mkrep_leave(&r);
+	EXPECT_EQ(0, mk_mkrep_count("members"));
 }
 
 TEST_F(alone, join_bad_arguments)
 {
+	struct mkrep_replica r;
 	struct mkrep_join j;
-	uint64_t addr = 0;
-	void *p;
+	uint64_t addr, v;
 	pid_t pid;
 	int status;
+	void *p;
 
 	/* Not bound to one CPU. */
-	EXPECT_EQ(EINVAL, join(self->fd, self->cpu, NULL));
+	EXPECT_EQ(-EINVAL, mkrep_join(self->fd, self->cpu, &r));
 	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
 	/* Bound, but to another CPU than the one named. */
-	EXPECT_EQ(EINVAL, join(self->fd, self->cpu ? 0 : 1, NULL));
-	EXPECT_EQ(EINVAL, join(self->fd, 1 << 20, NULL));
+	EXPECT_EQ(-EINVAL, mkrep_join(self->fd, self->cpu ? 0 : 1, &r));
+	EXPECT_EQ(-EINVAL, mkrep_join(self->fd, 1 << 20, &r));
 	memset(&j, 0, sizeof(j));
 	j.size = sizeof(j);
 	j.cpu = self->cpu;
-	j.flags = 1;
+	j.flags = 2;
 	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_JOIN, &j));
 	EXPECT_EQ(EINVAL, errno);
 	j.flags = 0;
-	j.__pad = 1;
+	j.__reserved[0] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_JOIN, &j));
+	EXPECT_EQ(EINVAL, errno);
+	j.__reserved[0] = 0;
+	j.size = 8;
 	EXPECT_EQ(-1, ioctl(self->fd, MKREP_IOC_JOIN, &j));
 	EXPECT_EQ(EINVAL, errno);
 
-	/* Windows only come from JOIN. */
+	/* The numbers of ABI 1 are retired; no mmap() of a space. */
+	EXPECT_EQ(-1, ioctl(self->fd, 0xC030B842, &j));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, 0xC040B843, &j));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, 0xC020B844, &j));
+	EXPECT_EQ(ENOTTY, errno);
 	p = mmap(NULL, NPAGES * page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 self->fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
-	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(ENODEV, errno);
 
-	ASSERT_EQ(0, join(self->fd, self->cpu, &addr));
-	EXPECT_EQ(EALREADY, join(self->fd, self->cpu, NULL));
+	/* Without CLOEXEC, a plain fd. */
+	memset(&j, 0, sizeof(j));
+	j.size = sizeof(j);
+	j.cpu = self->cpu;
+	ASSERT_EQ(0, ioctl(self->fd, MKREP_IOC_JOIN, &j));
+	EXPECT_EQ(0, fcntl(j.fd, F_GETFD));
+	EXPECT_EQ(NPAGES * page_size, j.length);
+	addr = j.addr;
+	EXPECT_EQ(-EALREADY, mkrep_join(self->fd, self->cpu, &r));
 
 	/* The window is one piece, in one place, not inherited. */
 	EXPECT_EQ(-1, munmap((void *)(addr + page_size), page_size));
@@ -1143,46 +1540,40 @@ TEST_F(alone, join_bad_arguments)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		uint64_t v;
-
 		/* Another process on a taken CPU; and no window here. */
-		if (join(self->fd, self->cpu, NULL) != EEXIST)
+		if (mkrep_join(self->fd, self->cpu, &r) != -EEXIST)
 			_exit(1);
-		_exit(access_word((uint64_t *)addr, 0, &v) == SIGSEGV ? 0 : 2);
+		_exit(mkm_touch_word((uint64_t *)addr, 0, &v) == SIGSEGV ? 0 : 2);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(j.fd);
+	ASSERT_EQ(0, munmap((void *)addr, NPAGES * page_size));
 }
 
 TEST_F(alone, op_bad_arguments)
 {
+	struct mkrep_replica r;
+	struct mkrep_apply a;
 	struct mkrep_op op;
 	cpu_set_t set;
-	unsigned int served = 9;
 	uint64_t v;
-	pid_t pid;
-	int status;
-
-	/* Not a member yet. */
-	memset(&op, 0, sizeof(op));
-	op.op = MKREP_OP_MAP;
-	op.prot = MKREP_PROT_READ;
-	op.length = page_size;
-	EXPECT_EQ(EPERM, do_op(self->fd, &op));
-	EXPECT_EQ(EPERM, serve(self->fd, 0, NULL));
 
 	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
-	ASSERT_EQ(0, join(self->fd, self->cpu, &self->addr));
+	ASSERT_EQ(0, mkrep_join(self->fd, self->cpu, &r));
 
 #define BAD(field, value, err) do {					\
 	memset(&op, 0, sizeof(op));					\
+	op.size = sizeof(op);						\
 	op.op = MKREP_OP_MAP;						\
 	op.prot = MKREP_PROT_READ;					\
 	op.offset = page_size;						\
 	op.length = page_size;						\
 	op.field = value;						\
-	EXPECT_EQ(err, do_op(self->fd, &op)) TH_LOG(#field " = " #value); \
+	EXPECT_EQ(-1, ioctl(r.fd, MKREP_IOC_OP, &op));			\
+	EXPECT_EQ(err, errno) TH_LOG(#field " = " #value);		\
 } while (0)
+	BAD(flags, 1, EINVAL);
 	BAD(flags, 2, EINVAL);
 	BAD(op, 0, EINVAL);
 	BAD(op, 4, EINVAL);
@@ -1195,47 +1586,104 @@ TEST_F(alone, op_bad_arguments)
 	BAD(offset, NPAGES * page_size, EINVAL);
 	BAD(length, NPAGES * page_size, EINVAL);
 	BAD(offset, ~0ULL - page_size + 1, EINVAL);
-	BAD(__reserved[0], 1, EINVAL);
+	BAD(__reserved, 1, EINVAL);
+	BAD(size, 8, EINVAL);
 #undef BAD
-	memset(&op, 0, sizeof(op));
-	op.op = MKREP_OP_UNMAP;
-	op.prot = MKREP_PROT_READ;
-	op.length = page_size;
-	EXPECT_EQ(EINVAL, do_op(self->fd, &op));
+	EXPECT_EQ(-EINVAL, mkrep_op(&r, MKREP_OP_UNMAP, MKREP_PROT_READ, 0,
+				    page_size, NULL));
 
-	/* Alone: the operation has nobody to ask, and works. */
-	memset(&op, 0, sizeof(op));
-	op.op = MKREP_OP_MAP;
-	op.prot = MKREP_PROT_READ | MKREP_PROT_WRITE;
-	op.length = 2 * page_size;
-	ASSERT_EQ(0, do_op(self->fd, &op));
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = 1;
+	EXPECT_EQ(-1, ioctl(r.fd, MKREP_IOC_APPLY, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.flags = 0;
+	a.__reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(r.fd, MKREP_IOC_APPLY, &a));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Alone: nobody to ask, and it works. */
+	ASSERT_EQ(0, mkrep_op(&r, MKREP_OP_MAP,
+			      MKREP_PROT_READ | MKREP_PROT_WRITE, 0,
+			      2 * page_size, &op));
 	EXPECT_EQ(0, op.members);
-	EXPECT_EQ(1, op.acked);
 	v = 5;
-	EXPECT_EQ(0, access_word((uint64_t *)self->addr, 1, &v));
-	op.offset = page_size;
-	op.length = page_size;
-	EXPECT_EQ(EEXIST, do_op(self->fd, &op));
-
-	EXPECT_EQ(EINVAL, serve(self->fd, MKREP_SPIN | MKREP_SERVE_WAIT, NULL));
-	EXPECT_EQ(EINVAL, serve(self->fd, 4, NULL));
-	EXPECT_EQ(0, serve(self->fd, 0, &served));
-	EXPECT_EQ(0, served);
-
-	/* Not the member's process at all. */
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(do_op(self->fd, &op) == EPERM ? 0 : 1);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, mkm_touch_word(r.window, 1, &v));
+	EXPECT_EQ(-EEXIST, mkrep_op(&r, MKREP_OP_MAP, MKREP_PROT_READ,
+				    page_size, page_size, NULL));
+	/* Nothing waits: APPLY applies nothing and says the last op. */
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	ASSERT_EQ(0, ioctl(r.fd, MKREP_IOC_APPLY, &a));
+	EXPECT_EQ(0, a.applied);
+	EXPECT_EQ(1, a.op_id);
 
 	/* The member's thread, no longer bound to its CPU alone. */
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
 	CPU_SET(self->cpu ? 0 : 1, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
-	EXPECT_EQ(EINVAL, do_op(self->fd, &op));
-	EXPECT_EQ(EINVAL, serve(self->fd, 0, NULL));
+	EXPECT_EQ(-EINVAL, mkrep_op(&r, MKREP_OP_UNMAP, 0, 0, page_size, NULL));
+	EXPECT_EQ(-EINVAL, mkrep_apply(&r));
+	mkrep_leave(&r);
+}
+
+/*
+ * The status page: read-only, one page at offset 0, the member's own
+ * process only.
+ */
+TEST_F(alone, status_page_rules)
+{
+	const struct mkrep_member_status *st;
+	struct mkrep_replica r;
+	int status, *res;
+	pid_t pid;
+	void *p;
+
+	ASSERT_EQ(0, mk_pin_cpu(self->cpu));
+	ASSERT_EQ(0, mkrep_join(self->fd, self->cpu, &r));
+	st = r.status;
+	EXPECT_EQ(0, st->waiting);
+	EXPECT_EQ(0, st->applied);
+	EXPECT_EQ(0, mkrep_op(&r, MKREP_OP_MAP, MKREP_PROT_READ, 0, page_size,
+			      NULL));
+
+	p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE, r.fd,
+		 MKREP_STATUS_OFFSET);
+	EXPECT_NE(MAP_FAILED, p);
+	if (p != MAP_FAILED)
+		munmap(p, page_size);
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd,
+		 MKREP_STATUS_OFFSET);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, page_size, PROT_WRITE, MAP_SHARED, r.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mprotect((void *)st, page_size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, r.fd, page_size);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 2 * page_size, PROT_READ, MAP_SHARED, r.fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Another process holding the fd: its own mm. */
+	res = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	res[0] = -1;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, r.fd, 0);
+		res[0] = p == MAP_FAILED ? errno : 0;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(EPERM, res[0]);
+	munmap(res, page_size);
+	mkrep_leave(&r);
 }
 
 TEST_HARNESS_MAIN
