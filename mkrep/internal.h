@@ -256,7 +256,8 @@ void mkrep_hotplug_exit(void);
 
 /* msg.c */
 void mkrep_lead(struct mkrep_member *t, u64 op_id);
-bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req);
+bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req,
+		bool forward);
 unsigned int mkrep_forward(struct mkrep_member *m, const struct mkrep_req *req);
 bool mkrep_apply(struct mkrep_member *m, const struct mkrep_req *req,
 		 enum mkrep_path path);

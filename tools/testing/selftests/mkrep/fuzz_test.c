@@ -922,8 +922,20 @@ static void m_info(struct member *m)
 	    in[0].nr_members > (unsigned int)m->f->ncpus ||
 	    in[0].mapped_pages > m->npages ||
 	    in[0].bound_ns > MKREP_BOUND_MAX_NS ||
-	    in[0].evicted > in[0].removed)
+	    in[0].evicted > in[0].removed) {
+		ksft_print_msg("%sop %llu: length %llu (%lu pages) strategy %u\n",
+			       m->fz.who, m->fz.ops,
+			       (unsigned long long)in[0].length, m->npages,
+			       in[0].strategy);
+		ksft_print_msg("%smembers %u (%d CPUs) mapped %u bound %llu\n",
+			       m->fz.who, in[0].nr_members, m->f->ncpus,
+			       in[0].mapped_pages,
+			       (unsigned long long)in[0].bound_ns);
+		ksft_print_msg("%sevicted %llu removed %llu\n", m->fz.who,
+			       (unsigned long long)in[0].evicted,
+			       (unsigned long long)in[0].removed);
 		member_bad(m, "space info: a description that cannot be");
+	}
 }
 
 /* Numbers the member fd and the space do not serve: ENOTTY. */
