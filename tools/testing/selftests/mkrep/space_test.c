@@ -1193,6 +1193,7 @@ TEST_F(one, op_lock_waiter_can_be_frozen)
 	/* One operation, held for the bound by the busy members. */
 	mkm_op_post(&m[0], MKREP_OP_PROTECT, MKREP_PROT_READ, 0, 1);
 	ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+	usleep(50 * 1000);	/* in the ioctl, and past the lock */
 	mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 5, 1);
 	ASSERT_EQ(0, mkm_wait_in_op(b, 10000));
 	usleep(50 * 1000);
