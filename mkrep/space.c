@@ -206,8 +206,8 @@ static long mkrep_ioctl_info(struct mkrep_space *s, void __user *arg)
 	info.ops = atomic64_read(&s->ops);
 	info.messages = atomic64_read(&s->messages);
 	info.wakeups = atomic64_read(&s->wakeups);
-	/* Evicted counts after removed does: read it first, never above. */
 	info.evicted = atomic64_read(&s->evicted);
+	/* Evicted counts after removed does: read first, never above it. */
 	smp_rmb();
 	info.removed = atomic64_read(&s->removed);
 	info.bound_ns = s->bound_ns;
