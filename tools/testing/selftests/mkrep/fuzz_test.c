@@ -904,16 +904,20 @@ static void m_child(struct member *m)
 static void m_info(struct member *m)
 {
 	struct mkrep_space_info in[2] = { { .size = sizeof(in[0]) } };
+	bool messed = false;
 	void *arg = in;
 	long ret;
 
 	if (!pick(m, 3))
 		in[0].size = MKREP_SPACE_INFO_SIZE_VER0;
-	if (!pick(m, 4))
+	/* mess() mostly garbles the struct in place: arg is in then. */
+	if (!pick(m, 4)) {
 		arg = mess(&m->fz, in, sizeof(in), sizeof(in[0]));
+		messed = true;
+	}
 	ret = ioctl(m->fd, pick(m, 2) ? MKREP_IOC_SPACE_INFO : 0xC058B845, arg);
 	RESULT(m, ret, "space info", EINVAL, E2BIG, EFAULT);
-	if (ret || arg != in)
+	if (ret || messed)
 		return;
 	if (in[0].size != sizeof(in[0]))
 		member_bad(m, "space info: not the kernel's size");

@@ -1183,36 +1183,55 @@ TEST_F(one, op_lock_waiter_can_be_frozen)
 	struct env *e = &self->e;
 	struct mkm_member *m = e->m, *b = &e->m[2];
 	struct mkrep_space_info info;
-	int ret, ms, frozen = 0, i;
+	int ret, ms, frozen, i, tries, valid = 0;
+	unsigned int mapped = 1;
+	uint64_t seen;
 
 	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
 	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
 	for (i = 1; i < e->n; i++)
 		if (i != 2)
 			ASSERT_EQ(0, busy_holder(e, i));
-	/* One operation, held for the bound by the busy members. */
-	mkm_op_post(&m[0], MKREP_OP_PROTECT, MKREP_PROT_READ, 0, 1);
-	ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
-	usleep(50 * 1000);	/* in the ioctl, and past the lock */
-	mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 5, 1);
-	ASSERT_EQ(0, mkm_wait_in_op(b, 10000));
-	usleep(50 * 1000);
-	ret = mkm_freeze_nowait(&e->set, 1U << 2);
-	ASSERT_EQ(0, ret) TH_LOG("freeze: %s", strerror(-ret));
-	for (ms = 0; ms < 3000 && !frozen; ms += 5) {
-		frozen = mkm_cgroup_frozen(&e->set) == 1;
-		usleep(5000);
+	/*
+	 * A try counts when the holder's operation was still in flight
+	 * once the waiter was seen frozen: RT throttling, or a moment on a
+	 * busy member's CPU, can end it early.
+	 */
+	for (tries = 0; tries < 4 && !valid; tries++) {
+		/* One operation, held for the bound by the busy members. */
+		mkm_op_post(&m[0], MKREP_OP_PROTECT, MKREP_PROT_READ, 0, 1);
+		ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
+		usleep(50 * 1000);	/* in the ioctl, and past the lock */
+		mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 5 + tries, 1);
+		ASSERT_EQ(0, mkm_wait_in_op(b, 10000));
+		usleep(50 * 1000);
+		ret = mkm_freeze_nowait(&e->set, 1U << 2);
+		ASSERT_EQ(0, ret) TH_LOG("freeze: %s", strerror(-ret));
+		frozen = 0;
+		for (ms = 0; ms < 3000 && !frozen; ms += 5) {
+			frozen = mkm_cgroup_frozen(&e->set) == 1;
+			usleep(5000);
+		}
+		seen = mkm_now_ns();
+		ASSERT_EQ(0, space_info(e->fd, &info));
+		ASSERT_EQ(0, mkm_wait(&m[0], 60000));
+		valid = frozen && m[0].op_end_ns > seen;
+		TH_LOG("try %d: %s after %d ms; the holder's operation %.1f ms later",
+		       tries, frozen ? "frozen" : "not frozen", ms,
+		       ((double)m[0].op_end_ns - seen) / 1e6);
+		if (valid)
+			EXPECT_EQ(mapped, info.mapped_pages)
+				TH_LOG("the waiter's MAP ran before it froze");
+		EXPECT_EQ(1, frozen) TH_LOG("not frozen after %d ms", ms);
+		ASSERT_EQ(0, mkm_thaw(&e->set));
+		EXPECT_EQ(0, mkm_wait(b, 30000)) TH_LOG("the thawed MAP");
+		mapped++;
+		ASSERT_EQ(0, space_info(e->fd, &info));
+		EXPECT_EQ(mapped, info.mapped_pages);
 	}
-	ASSERT_EQ(0, space_info(e->fd, &info));
-	m[0].stop = 1;
-	EXPECT_EQ(1, frozen) TH_LOG("not frozen after %d ms", ms);
-	EXPECT_EQ(1, info.mapped_pages)
-		TH_LOG("the waiter's MAP ran before it froze");
-	ASSERT_EQ(0, mkm_wait(&m[0], 60000));
-	ASSERT_EQ(0, mkm_thaw(&e->set));
-	EXPECT_EQ(0, mkm_wait(b, 30000)) TH_LOG("the thawed MAP");
-	ASSERT_EQ(0, space_info(e->fd, &info));
-	EXPECT_EQ(2, info.mapped_pages);
+	EXPECT_EQ(1, valid)
+		TH_LOG("%d tries: no operation held the lock past the freeze",
+		       tries);
 }
 
 /*
