@@ -996,6 +996,24 @@ static int busy_holder(struct env *e, int i)
 	return sched_setscheduler(e->m[i].pid, SCHED_FIFO, &sp) ? -errno : 0;
 }
 
+/*
+ * Members 1.. but @skip real-time (@on) or not again.  Real-time only
+ * while an operation must hold the lock: a CPU's real-time tasks get
+ * 950 ms of each second, and a throttled busy member runs nowhere.
+ */
+static int holders_rt(struct env *e, int skip, bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 60 : 0 };
+	int i;
+
+	for (i = 1; i < e->n; i++)
+		if (i != skip && sched_setscheduler(e->m[i].pid,
+						    on ? SCHED_FIFO : SCHED_OTHER,
+						    &sp))
+			return -errno;
+	return 0;
+}
+
 static int busy_but_last(struct env *e, int last)
 {
 	int i, ret;
@@ -1178,7 +1196,7 @@ TEST_F(one, op_waiting_for_the_lock_is_interruptible)
  * waiter spins, so that each lasts the bound unless all of them are
  * preempted as A looks); thawed, the MAP completes.
  */
-TEST_F(one, op_lock_waiter_can_be_frozen)
+TEST_F_TIMEOUT(one, op_lock_waiter_can_be_frozen, 120)
 {
 	struct env *e = &self->e;
 	struct mkm_member *m = e->m, *b = &e->m[2];
@@ -1191,14 +1209,15 @@ TEST_F(one, op_lock_waiter_can_be_frozen)
 	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
 	for (i = 1; i < e->n; i++)
 		if (i != 2)
-			ASSERT_EQ(0, busy_holder(e, i));
+			ASSERT_EQ(0, mkm_set_mode(&e->set, i, MKM_BUSY));
 	/*
 	 * A try counts when the holder's operation was still in flight
-	 * once the waiter was seen frozen: RT throttling, or a moment on a
-	 * busy member's CPU, can end it early.
+	 * once the waiter was seen frozen: a moment on a busy member's CPU
+	 * can end it early.
 	 */
 	for (tries = 0; tries < 4 && !valid; tries++) {
-		/* One operation, held for the bound by the busy members. */
+		/* One operation, held by the busy members until they rest. */
+		ASSERT_EQ(0, holders_rt(e, 2, true));
 		mkm_op_post(&m[0], MKREP_OP_PROTECT, MKREP_PROT_READ, 0, 1);
 		ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
 		usleep(50 * 1000);	/* in the ioctl, and past the lock */
@@ -1214,6 +1233,8 @@ TEST_F(one, op_lock_waiter_can_be_frozen)
 		}
 		seen = mkm_now_ns();
 		ASSERT_EQ(0, space_info(e->fd, &info));
+		/* Preemptible again: the operation ends soon after. */
+		ASSERT_EQ(0, holders_rt(e, 2, false));
 		ASSERT_EQ(0, mkm_wait(&m[0], 60000));
 		valid = frozen && m[0].op_end_ns > seen;
 		TH_LOG("try %d: %s after %d ms; the holder's operation %.1f ms later",
@@ -1228,6 +1249,7 @@ TEST_F(one, op_lock_waiter_can_be_frozen)
 		mapped++;
 		ASSERT_EQ(0, space_info(e->fd, &info));
 		EXPECT_EQ(mapped, info.mapped_pages);
+		usleep(200 * 1000);	/* the CPUs' real-time budget back */
 	}
 	EXPECT_EQ(1, valid)
 		TH_LOG("%d tries: no operation held the lock past the freeze",
