@@ -978,28 +978,20 @@ static void on_alarm(int sig)
 }
 
 /* Members 1 to @last - 1 spin: an operation lasts the bound for them. */
-/*
- * Member @i spins, never answering, as a real-time task above the
- * interrupt threads of PREEMPT_RT (50): a busy member that a kernel thread
- * preempts for a moment runs nowhere then and is taken over at once, and
- * with every busy member so an operation would not hold the lock for the
- * bound.  RT throttling still leaves the CPU 5% of each second.
- */
+/* Member @i spins, never answering. */
 static int busy_holder(struct env *e, int i)
 {
-	struct sched_param sp = { .sched_priority = 60 };
-	int ret;
-
-	ret = mkm_set_mode(&e->set, i, MKM_BUSY);
-	if (ret)
-		return ret;
-	return sched_setscheduler(e->m[i].pid, SCHED_FIFO, &sp) ? -errno : 0;
+	return mkm_set_mode(&e->set, i, MKM_BUSY);
 }
 
 /*
- * Members 1.. but @skip real-time (@on) or not again.  Real-time only
- * while an operation must hold the lock: a CPU's real-time tasks get
- * 950 ms of each second, and a throttled busy member runs nowhere.
+ * Members 1.. but @skip real-time (@on) or not again, above the interrupt
+ * threads of PREEMPT_RT (50): a busy member that a kernel thread preempts
+ * for a moment runs nowhere then and is taken over at once, and with every
+ * busy member so an operation would not hold the lock for the bound.
+ * Real-time only while an operation must hold it, a second at most: a
+ * spinning real-time task keeps RCU's threads off its CPU (a whole test
+ * of it stalled RCU on 6.12-rt), and a throttled one runs nowhere.
  */
 static int holders_rt(struct env *e, int skip, bool on)
 {
@@ -1070,6 +1062,7 @@ TEST_F(one, join_is_interruptible)
 	ASSERT_EQ(0, busy_but_last(e, last));
 	for (tries = 0; tries < 5 && !valid; tries++) {
 		memset(res, 0, sizeof(*res));
+		ASSERT_EQ(0, holders_rt(e, last, true));
 		mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, tries, 1);
 		ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
 		usleep(20 * 1000);	/* past the lock */
@@ -1098,6 +1091,7 @@ TEST_F(one, join_is_interruptible)
 			_exit(0);
 		}
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_EQ(0, holders_rt(e, last, false));
 		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
 		EXPECT_EQ(0, WEXITSTATUS(status));
 		valid = res->called + SIGNAL_LATE < res->armed + JOIN_TIMER &&
@@ -1146,6 +1140,7 @@ TEST_F(one, op_waiting_for_the_lock_is_interruptible)
 	for (restart = 0; restart < 2; restart++) {
 		valid = 0;
 		for (tries = 0; tries < 3 && !valid; tries++, k++) {
+			ASSERT_EQ(0, holders_rt(e, 2, true));
 			mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, k, 1);
 			ASSERT_EQ(0, mkm_wait_in_op(&m[0], 10000));
 			usleep(20 * 1000);	/* past the lock */
@@ -1154,6 +1149,7 @@ TEST_F(one, op_waiting_for_the_lock_is_interruptible)
 			mkm_op_post(b, MKREP_OP_MAP, MKREP_PROT_READ, 8 + k, 1);
 			ret = mkm_wait(b, 30000);
 			b->timer_us = 0;
+			ASSERT_EQ(0, holders_rt(e, 2, false));
 			ASSERT_EQ(0, mkm_wait(&m[0], 30000));
 			maps += 1 + !ret;
 			/* The timer was armed before the op started. */
