@@ -1202,6 +1202,15 @@ TEST_F_TIMEOUT(one, op_lock_waiter_can_be_frozen, 120)
 	uint64_t seen;
 
 	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	/*
+	 * The holder's busy members must run real-time through the freeze,
+	 * and on PREEMPT_RT that starves RCU's threads on their CPUs while
+	 * freezing waits for a grace period: a deadlock (6.12-rt, RCU stall
+	 * and this test in D state).  Not yet tested there; the waits
+	 * themselves are the interruptible ones of the tests above.
+	 */
+	if (mk_read_long("/sys/kernel/realtime") == 1)
+		SKIP(return, "PREEMPT_RT: no lock holder that does not stall RCU");
 	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
 	for (i = 1; i < e->n; i++)
 		if (i != 2)
