@@ -135,11 +135,8 @@ static inline void mk_fuzz_result(struct mk_fuzz *f, long ret, const int *ok,
 	mk_fuzz_result(&(f)->fz, ret, (const int[]){ __VA_ARGS__ },	\
 		       sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int), what)
 
-/*
- * Pass @fd through SCM_RIGHTS from @sock[0] to @sock[1], a datagram
- * socket pair of the caller's: the new descriptor, or -1.
- */
-static inline int mk_pass_fd(const int sock[2], int fd)
+/* Send @fd over the socket @sock (SCM_RIGHTS, one byte): 0, or -errno. */
+static inline int mk_send_fd(int sock, int fd, int flags)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
 	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
@@ -148,16 +145,50 @@ static inline int mk_pass_fd(const int sock[2], int fd)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	int nfd = -1;
 
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock[0], &mh, 0) == 1 && recvmsg(sock[1], &mh, 0) == 1 &&
-	    CMSG_FIRSTHDR(&mh))
-		memcpy(&nfd, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int));
-	return nfd;
+	return sendmsg(sock, &mh, flags) == 1 ? 0 : -errno;
+}
+
+/*
+ * Receive a descriptor from @sock (recvmsg() @flags): it, -ENOMSG for a
+ * message that carried none, or -errno.
+ */
+static inline int mk_recv_fd(int sock, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, flags) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -ENOMSG;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * Pass @fd through SCM_RIGHTS from @sock[0] to @sock[1], a datagram
+ * socket pair of the caller's: the new descriptor, or -1.
+ */
+static inline int mk_pass_fd(const int sock[2], int fd)
+{
+	int nfd;
+
+	if (mk_send_fd(sock[0], fd, 0))
+		return -1;
+	nfd = mk_recv_fd(sock[1], 0);
+	return nfd < 0 ? -1 : nfd;
 }
 
 static inline unsigned long long mk_env_ull(const char *name,

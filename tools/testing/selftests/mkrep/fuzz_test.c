@@ -811,24 +811,14 @@ static void m_window(struct member *m)
  */
 static void m_fd(struct member *m)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	bool gone;
 	int fd = member_fd(m, &gone);
 
 	if (fd < 0)
 		return;
 	if (pick(m, 4)) {
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		sendmsg(m->f->msock[0], &mh, MSG_DONTWAIT);
+		/* A full socket drops it: the test process holds enough. */
+		mk_send_fd(m->f->msock[0], fd, MSG_DONTWAIT);
 		return;
 	}
 	close(fd);
@@ -1285,21 +1275,14 @@ static void p_outsider(struct fuzz *f)
 /* Take the member fds member processes handed over. */
 static void take_held(struct fuzz *f)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
 	int fd, i;
 
-	while (recvmsg(f->msock[1], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) == 1) {
-		cm = CMSG_FIRSTHDR(&mh);
-		mh.msg_controllen = sizeof(cbuf);
-		if (!cm || cm->cmsg_type != SCM_RIGHTS)
+	for (;;) {
+		fd = mk_recv_fd(f->msock[1], MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (fd < 0 && fd != -ENOMSG)
+			break;
+		if (fd < 0)
 			continue;
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 		f->held_fds++;
 		i = pick(f, MAX_HELD);
 		if (f->held[i] >= 0)
