@@ -162,6 +162,23 @@ static inline long mk_objects_count(const char *module, const char *what)
 	return -1;
 }
 
+/*
+ * The count of @what once it is @want, or as it is after @ms: objects may
+ * outlive the last close for a moment (a release deferred to a work item,
+ * an RCU callback), but never for long.
+ */
+static inline long mk_objects_settle(const char *module, const char *what,
+				     long want, int ms)
+{
+	long n = mk_objects_count(module, what);
+
+	while (n != want && ms-- > 0) {
+		usleep(1000);
+		n = mk_objects_count(module, what);
+	}
+	return n;
+}
+
 static inline long mk_mkchan_count(const char *what)
 {
 	return mk_objects_count("mkchan", what);

@@ -450,8 +450,9 @@ FIXTURE_TEARDOWN(ipi)
 	if (self->r.fd >= 0) {
 		close(self->r.fd);
 		/* The last close freed the space, its members and pages. */
-		EXPECT_EQ(0, mk_mkrep_count("spaces"));
-		EXPECT_EQ(0, mk_mkrep_count("members"));
+		/* Soon, when a work item reaped the last members. */
+		EXPECT_EQ(0, mk_objects_settle("mkrep", "spaces", 0, 5000));
+		EXPECT_EQ(0, mk_objects_settle("mkrep", "members", 0, 5000));
 		EXPECT_EQ(0, mk_mkrep_count("pages"));
 	}
 }
