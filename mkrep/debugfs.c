@@ -11,6 +11,9 @@
  *
  * All four read zero once every file, window and in-kernel counter is
  * gone: the selftests and the test runner check that nothing leaks.
+ *
+ * And under /sys/kernel/debug/mkrep/users, a line "uid spaces pages" for
+ * each user holding a space: what counts against its limits.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -39,11 +42,15 @@ static int mkrep_objects_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(mkrep_objects);
 
+DEFINE_SHOW_ATTRIBUTE(mkrep_users);
+
 void mkrep_debugfs_init(void)
 {
 	mkrep_debugfs_root = debugfs_create_dir("mkrep", NULL);
 	debugfs_create_file("objects", 0400, mkrep_debugfs_root, NULL,
 			    &mkrep_objects_fops);
+	debugfs_create_file("users", 0400, mkrep_debugfs_root, NULL,
+			    &mkrep_users_fops);
 }
 
 void mkrep_debugfs_exit(void)

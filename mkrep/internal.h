@@ -17,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <uapi/linux/mkrep.h>
@@ -122,6 +123,8 @@ struct mkrep_member {
  * @npages: pages of the space
  * @strategy: %MKREP_STRATEGY_*
  * @bound_ns: the longest an operation waits for a running member
+ * @owner: the user who made the space, charged for it (user.c)
+ * @charged: the space counts against @owner's limits
  * @memcg: the creator's memory cgroup, charged for the space's pages
  * @op_lock: serialises operations, joins and the reaping of members
  * @op_id: the last operation's number, under @op_lock
@@ -161,6 +164,8 @@ struct mkrep_space {
 	unsigned long npages;
 	unsigned int strategy;
 	u64 bound_ns;
+	kuid_t owner;
+	bool charged;
 	struct mem_cgroup *memcg;
 	struct mutex op_lock;	/* see above */
 	u64 op_id;
@@ -187,6 +192,8 @@ struct mkrep_space {
 };
 
 extern unsigned int mkrep_max_space_pages;
+extern unsigned int mkrep_max_spaces_per_user;
+extern unsigned int mkrep_max_pages_per_user;
 
 /* debugfs.c: live objects, for /sys/kernel/debug/mkrep/objects */
 enum {
@@ -267,6 +274,12 @@ long mkrep_ioctl_apply(struct mkrep_member *m, void __user *arg);
 /* op.c */
 long mkrep_ioctl_op(struct mkrep_member *me, void __user *arg);
 int mkrep_check_caller(struct mkrep_member *m);
+
+/* user.c */
+struct seq_file;
+int mkrep_user_charge(kuid_t uid, unsigned long npages);
+void mkrep_user_uncharge(kuid_t uid, unsigned long npages);
+int mkrep_users_show(struct seq_file *m, void *unused);
 
 /* counter.c */
 long mkrep_counter_create_fd(void __user *arg);

@@ -25,6 +25,16 @@ unsigned int mkrep_max_space_pages = 65536;
 module_param_named(max_space_pages, mkrep_max_space_pages, uint, 0644);
 MODULE_PARM_DESC(max_space_pages, "Largest space, in pages (default 65536)");
 
+unsigned int mkrep_max_spaces_per_user = 256;
+module_param_named(max_spaces_per_user, mkrep_max_spaces_per_user, uint, 0644);
+MODULE_PARM_DESC(max_spaces_per_user,
+		 "Spaces one user may hold; past it SPACE_CREATE fails with EDQUOT (default 256)");
+
+unsigned int mkrep_max_pages_per_user = 262144;
+module_param_named(max_pages_per_user, mkrep_max_pages_per_user, uint, 0644);
+MODULE_PARM_DESC(max_pages_per_user,
+		 "Pages of the spaces one user may hold, by their lengths; past it SPACE_CREATE fails with EDQUOT (default 262144)");
+
 unsigned int mkrep_op_bound_us = 100;
 module_param_named(op_bound_us, mkrep_op_bound_us, uint, 0644);
 MODULE_PARM_DESC(op_bound_us,

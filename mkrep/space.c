@@ -16,6 +16,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/memcontrol.h>
 #include <linux/mkernel_uapi.h>
@@ -242,6 +243,8 @@ static void mkrep_space_free(struct mkrep_space *s)
 			mkrep_page_free(s->pages[i]);
 	if (s->memcg)
 		mem_cgroup_put(s->memcg);
+	if (s->charged)
+		mkrep_user_uncharge(s->owner, s->npages);
 	free_cpumask_var(s->wait);
 	kvfree(s->victims);
 	kvfree(s->prot);
@@ -306,6 +309,13 @@ long mkrep_space_create(void __user *arg)
 		return -ENOMEM;
 	mkrep_objects_add(MKREP_OBJ_SPACES, 1);
 	s->npages = c.length >> PAGE_SHIFT;
+	s->owner = current_uid();
+	ret = mkrep_user_charge(s->owner, s->npages);
+	if (ret) {
+		mkrep_space_free(s);
+		return ret;
+	}
+	s->charged = true;
 	s->strategy = c.strategy;
 	s->bound_ns = c.bound_ns ?: min_t(u64, MKREP_BOUND_MAX_NS,
 					  (u64)READ_ONCE(mkrep_op_bound_us) *

@@ -1067,7 +1067,8 @@ static void p_space_create(struct fuzz *f)
 	if (!pick(f, 6))
 		arg = mess(&f->fz, c, sizeof(c), sizeof(c[0]));
 	ret = ioctl(f->dev, MKREP_IOC_SPACE_CREATE, arg);
-	RESULT(f, ret, "space create", EINVAL, E2BIG, EFAULT, ENOMEM, EMFILE);
+	RESULT(f, ret, "space create", EINVAL, E2BIG, EFAULT, ENOMEM, EMFILE,
+	       EDQUOT);
 	if (ret)
 		return;
 	if (arg == c && c[0].bound_ns > MKREP_BOUND_MAX_NS) {
