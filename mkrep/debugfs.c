@@ -8,8 +8,13 @@
  *   pages	pages owned by spaces, those an unfinished operation holds
  *		included
  *   counters	replicated counters, user space's and kernel code's
+ *   bytes	kernel memory that spaces and members hold for their own
+ *		records, as asked of the allocators: the structs, the
+ *		page records, the replicas and the status pages (not the
+ *		pages of the spaces, nor the files, inodes and VMAs that
+ *		the kernel allocates for them); design.rst's formula
  *
- * All four read zero once every file, window and in-kernel counter is
+ * All five read zero once every file, window and in-kernel counter is
  * gone: the selftests and the test runner check that nothing leaks.
  *
  * And under /sys/kernel/debug/mkrep/users, a line "uid spaces pages" for
@@ -27,6 +32,7 @@ static const char * const mkrep_object_names[MKREP_NR_OBJECTS] = {
 	[MKREP_OBJ_MEMBERS]	= "members",
 	[MKREP_OBJ_PAGES]	= "pages",
 	[MKREP_OBJ_COUNTERS]	= "counters",
+	[MKREP_OBJ_BYTES]	= "bytes",
 };
 
 static struct dentry *mkrep_debugfs_root;

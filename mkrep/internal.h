@@ -89,6 +89,7 @@ struct mkrep_req {
  * @status: the page mapped read-only into the member's process
  * @status_page: its struct page
  * @nr_vmas: VMAs of the window (a failed mremap() copies it briefly)
+ * @bytes: what the member's struct, replica and status page take
  * @wq: poll() waiters of the member fd
  * @ref: held by the space's table, the member file and each VMA of the
  *	window
@@ -111,6 +112,7 @@ struct mkrep_member {
 	struct mkrep_member_status *status;
 	struct page *status_page;
 	atomic_t nr_vmas;
+	size_t bytes;
 	wait_queue_head_t wq;
 	struct kref ref;
 	struct rcu_head rcu;
@@ -125,6 +127,7 @@ struct mkrep_member {
  * @bound_ns: the longest an operation waits for a running member
  * @owner: the user who made the space, charged for it (user.c)
  * @charged: the space counts against @owner's limits
+ * @bytes: what the space's own records take (the "bytes" object count)
  * @memcg: the creator's memory cgroup, charged for the space's pages
  * @op_lock: serialises operations, joins and the reaping of members
  * @op_id: the last operation's number, under @op_lock
@@ -166,6 +169,7 @@ struct mkrep_space {
 	u64 bound_ns;
 	kuid_t owner;
 	bool charged;
+	size_t bytes;
 	struct mem_cgroup *memcg;
 	struct mutex op_lock;	/* see above */
 	u64 op_id;
@@ -201,6 +205,7 @@ enum {
 	MKREP_OBJ_MEMBERS,
 	MKREP_OBJ_PAGES,
 	MKREP_OBJ_COUNTERS,
+	MKREP_OBJ_BYTES,
 	MKREP_NR_OBJECTS,
 };
 

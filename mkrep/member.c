@@ -50,6 +50,7 @@ static void mkrep_member_free_rcu(struct rcu_head *rcu)
 
 	__free_page(m->status_page);
 	kvfree(m->rep);
+	mkrep_objects_add(MKREP_OBJ_BYTES, -(long)m->bytes);
 	kfree(m);
 }
 
@@ -99,6 +100,9 @@ struct mkrep_member *mkrep_member_alloc(struct mkrep_space *s,
 		return NULL;
 	}
 	mkrep_objects_add(MKREP_OBJ_MEMBERS, 1);
+	m->bytes = sizeof(*m) + array_size(s->npages, sizeof(*m->rep)) +
+		   PAGE_SIZE;
+	mkrep_objects_add(MKREP_OBJ_BYTES, m->bytes);
 	m->status = page_address(m->status_page);
 	m->space = s;
 	m->cpu = cpu;

@@ -250,6 +250,7 @@ static void mkrep_space_free(struct mkrep_space *s)
 	kvfree(s->prot);
 	kvfree(s->pages);
 	kfree(s->member);
+	mkrep_objects_add(MKREP_OBJ_BYTES, -(long)s->bytes);
 	kfree(s);
 	mkrep_objects_add(MKREP_OBJ_SPACES, -1);
 }
@@ -333,6 +334,11 @@ long mkrep_space_create(void __user *arg)
 		mkrep_space_free(s);
 		return -ENOMEM;
 	}
+	s->bytes = sizeof(*s) + s->npages * (sizeof(*s->pages) +
+		   sizeof(*s->prot) + sizeof(*s->victims)) +
+		   nr_cpu_ids * sizeof(*s->member) +
+		   (IS_ENABLED(CONFIG_CPUMASK_OFFSTACK) ? cpumask_size() : 0);
+	mkrep_objects_add(MKREP_OBJ_BYTES, s->bytes);
 	/* Pages are charged to the creator, whoever maps them. */
 	s->memcg = get_mem_cgroup_from_mm(current->mm);
 	mutex_lock(&mkrep_spaces_lock);

@@ -2,6 +2,12 @@
 /*
  * What a space costs and who pays for it:
  *
+ * - the kernel memory of a space follows design.rst's formula: 17 bytes
+ *   a page of its length, 8 a possible CPU, a struct of at most 512
+ *   bytes; each member the same 8 bytes a page, a status page and a
+ *   struct of at most 192 bytes, however many members there are (the
+ *   "bytes" count of /sys/kernel/debug/mkrep/objects: what mkrep asks of
+ *   the allocators for its records; 256 bytes on PREEMPT_RT);
  * - a user holds at most max_spaces_per_user spaces whose lengths add
  *   up to at most max_pages_per_user pages: past either, EDQUOT, and
  *   another user is not affected;
@@ -35,6 +41,122 @@
 #define NOBODY		65534
 
 static long page_size;
+
+/* The "bytes" count once RCU freed what the last test left. */
+static long bytes_settled(void)
+{
+	return mk_objects_settle("mkrep", "bytes", 0, 5000);
+}
+
+/* nr_cpu_ids: one past the last possible CPU. */
+static long possible_cpus(void)
+{
+	long last = -1;
+
+	if (mk_sysfs_list_count("/sys/devices/system/cpu/possible", &last) <= 0)
+		return -1;
+	return last + 1;
+}
+
+/* The bytes a space of @npages pages adds, with @n blocked members. */
+static long space_bytes(struct __test_metadata *_metadata, int dev,
+			long npages, int n, const int *cpus)
+{
+	struct mkm_set set;
+	long before, after;
+	int fd, ret;
+
+	before = bytes_settled();
+	if (before < 0)
+		return -1;
+	fd = mkrep_space_create(dev, npages * page_size,
+				MKREP_STRATEGY_BROADCAST, 0);
+	if (fd < 0) {
+		TH_LOG("space of %ld pages: %s", npages, strerror(-fd));
+		return -1;
+	}
+	if (mkm_init(&set)) {
+		close(fd);
+		return -1;
+	}
+	ret = n ? mkm_start(&set, fd, n, cpus, MKM_BLOCKED) : 0;
+	after = mk_mkrep_count("bytes");
+	mkm_free(&set);
+	close(fd);
+	if (ret) {
+		TH_LOG("%d members: %s", n, strerror(-ret));
+		return -1;
+	}
+	EXPECT_EQ(before, bytes_settled()) TH_LOG("a space left bytes behind");
+	return after - before;
+}
+
+/*
+ * S(P, n) = s0 + 17 P + 8 C + C/8 + n (m0 + 8 P + PAGE_SIZE): measured at
+ * two lengths and every member count the guest allows, the slopes are
+ * exact and the constants within the formula's: s0 at most 512 bytes, m0
+ * at most 192 (256 on PREEMPT_RT, whose mutexes and spinlocks are
+ * rt_mutexes).  Lockdep's maps make the structs larger still: with it,
+ * the constants are only reported.
+ */
+TEST(formula)
+{
+	const long p1 = 16, p2 = 4096;
+	long c, b1, b2, base, one, k_bytes, m0, m0_max = 192;
+	int dev, cpus[MKM_MAX], n = 0, k, i;
+	bool lockdep;
+	cpu_set_t set;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	lockdep = !access("/proc/lockdep", F_OK);
+	if (mk_read_long("/sys/kernel/realtime") == 1)
+		m0_max = 256;
+	c = possible_cpus();
+	ASSERT_LT(0, c);
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	for (i = 0; i < CPU_SETSIZE && n < MKM_MAX; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	dev = mkrep_open();
+	ASSERT_LE(0, dev);
+
+	b1 = space_bytes(_metadata, dev, p1, 0, cpus);
+	b2 = space_bytes(_metadata, dev, p2, 0, cpus);
+	ASSERT_LT(0, b1);
+	ASSERT_LT(0, b2);
+	TH_LOG("C = %ld: a space of %ld pages takes %ld bytes, of %ld pages %ld",
+	       c, p1, b1, p2, b2);
+	EXPECT_EQ(17 * (p2 - p1), b2 - b1) TH_LOG("not 17 bytes a page");
+	base = b1 - 17 * p1 - 8 * c;
+	TH_LOG("the space's struct and mask: %ld bytes%s", base,
+	       lockdep ? " (lockdep: not checked)" : "");
+	EXPECT_LT(0, base);
+	if (!lockdep)
+		EXPECT_GE(512 + (c + 63) / 64 * 8, base);
+
+	one = 0;
+	for (k = 1; k <= n; k++) {
+		k_bytes = space_bytes(_metadata, dev, p2, k, cpus);
+		ASSERT_LT(0, k_bytes);
+		m0 = (k_bytes - b2) / k - 8 * p2 - page_size;
+		TH_LOG("%d members: %ld bytes, %ld a member beyond its replica and status page",
+		       k, k_bytes, m0);
+		/* Linear: every member costs what the first did. */
+		if (k == 1)
+			one = k_bytes - b2;
+		else
+			EXPECT_EQ(k * one, k_bytes - b2)
+				TH_LOG("member %d did not cost what the first did",
+				       k);
+		EXPECT_LT(0, m0);
+		if (lockdep)
+			continue;
+		EXPECT_GE(m0_max, m0);
+		EXPECT_GE(512 + 17 * p2 + 8 * c + (c + 63) / 64 * 8 +
+			  k * (m0_max + 8 * p2 + page_size), k_bytes);
+	}
+	close(dev);
+}
 
 /* --- per-user limits ----------------------------------------------------- */
 
