@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <uapi/linux/mkrep.h>
 
@@ -252,6 +253,12 @@ static void __exit mkrep_exit(void)
 	mkrep_debugfs_exit();
 	mkrep_hotplug_exit();
 	mkrep_fs_exit();
+	/*
+	 * The last member file's release dropped the module after queueing
+	 * the member's free with call_rcu(): the callback is this module's
+	 * code, so wait for it to have run.
+	 */
+	rcu_barrier();
 }
 
 module_init(mkrep_init);

@@ -50,7 +50,6 @@ static void mkrep_member_free_rcu(struct rcu_head *rcu)
 
 	__free_page(m->status_page);
 	kvfree(m->rep);
-	mkrep_objects_add(MKREP_OBJ_BYTES, -(long)m->bytes);
 	kfree(m);
 }
 
@@ -62,6 +61,8 @@ static void mkrep_member_release(struct kref *ref)
 		iput(m->inode);
 	put_task_struct(m->task);
 	mmdrop(m->mm);
+	/* Counted as gone now: the grace period frees them for certain. */
+	mkrep_objects_add(MKREP_OBJ_BYTES, -(long)m->bytes);
 	call_rcu(&m->rcu, mkrep_member_free_rcu);
 	mkrep_objects_add(MKREP_OBJ_MEMBERS, -1);
 }

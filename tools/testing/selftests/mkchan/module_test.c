@@ -7,13 +7,17 @@
  * MKERNEL_MODDIR (set by the test runner), so they run in order and leave
  * both modules loaded.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/mkchan.h>
@@ -21,6 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
+#include "libmkchan.h"
 
 TEST(moddir_is_set)
 {
@@ -111,6 +116,64 @@ TEST(live_channel_pins_module)
 
 	ASSERT_EQ(0, mk_module_load("mkchan"));
 	ASSERT_EQ(0, mk_module_load("mkrep"));
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * A member freed right before mkrep goes: its last reference is dropped
+ * with call_rcu(), whose callback is mkrep's code, so unloading must wait
+ * for it (rcu_barrier()).  Members on every CPU leave by exiting, and
+ * mkrep is unloaded as soon as nothing holds it, ten times; a callback
+ * run after the unload would oops (the runner checks the log).  The
+ * window is a grace period: the test need not hit it every run.
+ */
+TEST(unload_right_after_members_leave)
+{
+	int cpus = sysconf(_SC_NPROCESSORS_ONLN), round, i, dev, fd, ret;
+	pid_t pid[64];
+	uint64_t end;
+
+	ASSERT_LT(0, cpus);
+	if (cpus > 64)
+		cpus = 64;
+	for (round = 0; round < 10; round++) {
+		dev = mkrep_open();
+		ASSERT_LE(0, dev);
+		fd = mkrep_space_create(dev, 4 * sysconf(_SC_PAGESIZE),
+					MKREP_STRATEGY_BROADCAST, 0);
+		ASSERT_LE(0, fd);
+		close(dev);
+		for (i = 0; i < cpus; i++) {
+			pid[i] = fork();
+			ASSERT_LE(0, pid[i]);
+			if (!pid[i]) {
+				struct mkrep_replica r;
+
+				if (mk_pin_cpu(i))
+					_exit(0);	/* offline: no member */
+				_exit(mkrep_join(fd, i, &r) ? 1 : 0);
+			}
+		}
+		close(fd);
+		for (i = 0; i < cpus; i++) {
+			ASSERT_EQ(pid[i], waitpid(pid[i], &ret, 0));
+			EXPECT_TRUE(WIFEXITED(ret) && !WEXITSTATUS(ret));
+		}
+		/* A member release may leave the last put to a work item. */
+		end = now_ns() + 5000000000ULL;
+		while ((ret = mk_module_unload("mkrep")) == -EWOULDBLOCK &&
+		       now_ns() < end)
+			usleep(1000);
+		ASSERT_EQ(0, ret) TH_LOG("round %d: %s", round, strerror(-ret));
+		ASSERT_EQ(0, mk_module_load("mkrep"));
+	}
 }
 
 TEST_HARNESS_MAIN
