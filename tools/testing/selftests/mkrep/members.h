@@ -106,7 +106,8 @@
  *                        of the status page in @err2[0..2]
  *   MKM_CMD_INTRUDER     start a thread of the member's process on CPU
  *                        @val, spinning for ever (keeps its mm running
- *                        there)
+ *                        there); done once it runs there, an errno if
+ *                        it could not be bound
  *   MKM_CMD_LEAVE        munmap() of the window only
  *   MKM_CMD_CLOSE_FD     close() of the member fd only (out of the epoll
  *                        set first: a closed fd whose file the window
@@ -124,6 +125,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -603,13 +605,45 @@ static inline void mkm_foreign(struct mkm_member *m,
 		 !WEXITSTATUS(status) ? 0 : ECHILD;
 }
 
+/* An intruder thread: 1 once it runs on its CPU, an errno if it cannot. */
+struct mkm_intruder {
+	int cpu;
+	int state;
+};
+
 static void *mkm_intruder(void *arg)
 {
-	if (mk_pin_cpu((int)(long)arg))
+	struct mkm_intruder *in = arg;
+	int err = mk_pin_cpu(in->cpu);
+
+	__atomic_store_n(&in->state, err ? -err : 1, __ATOMIC_RELEASE);
+	if (err)
 		return NULL;
 	for (;;)
 		mkchan_cpu_relax();
 	return NULL;
+}
+
+/* Start one on @cpu and wait until it runs there: 0 or -errno. */
+static inline int mkm_intruder_start(int cpu)
+{
+	struct mkm_intruder *in = calloc(1, sizeof(*in));
+	uint64_t limit = mkm_now_ns() + 10ULL * 1000000000;
+	pthread_t t;
+	int state;
+
+	if (!in)
+		return -ENOMEM;
+	in->cpu = cpu;
+	if (pthread_create(&t, NULL, mkm_intruder, in)) {
+		free(in);
+		return -EAGAIN;
+	}
+	/* @in stays: the thread spins until the process ends. */
+	while (!(state = __atomic_load_n(&in->state, __ATOMIC_ACQUIRE)) &&
+	       mkm_now_ns() < limit)
+		usleep(100);
+	return state == 1 ? 0 : state ? -state : -ETIMEDOUT;
 }
 
 static inline void mkm_command(struct mkm_shared *sh, struct mkm_member *m,
@@ -655,13 +689,9 @@ static inline void mkm_command(struct mkm_shared *sh, struct mkm_member *m,
 		mkm_foreign(m, r);
 		err = m->err;
 		break;
-	case MKM_CMD_INTRUDER: {
-		pthread_t t;
-
-		err = pthread_create(&t, NULL, mkm_intruder,
-				     (void *)(long)m->val);
+	case MKM_CMD_INTRUDER:
+		err = -mkm_intruder_start((int)m->val);
 		break;
-	}
 	case MKM_CMD_LEAVE:
 		err = munmap(r->window, r->length) ? errno : 0;
 		break;
