@@ -99,6 +99,21 @@ kcsan_on
 [ -n "${MKERNEL_INJECT:-}" ] && sleep 5
 result $rc "load modules"
 
+# The modules' parameters as loaded: a test that changes one and is
+# killed before it puts it back must not change the tests after it.
+params=/tmp/mkernel-params.$$
+for f in /sys/module/mkchan/parameters/* /sys/module/mkrep/parameters/*; do
+	[ -r "$f" ] && printf '%s %s\n' "$f" "$(cat "$f")"
+done >"$params"
+params_restore() {
+	while read -r f v; do
+		now=$(cat "$f")
+		[ "$now" = "$v" ] && continue
+		echo "# $1 left $f at $now: back to $v"
+		echo "$v" >"$f"
+	done <"$params"
+}
+
 # 2. The selftests, each program one KTAP test holding its own results.
 for t in $tests; do
 	echo "# selftests: $t"
@@ -110,6 +125,7 @@ for t in $tests; do
 	) | indent
 	rc=$(cat "$rcfile" 2>/dev/null || echo 1)
 	rm -f "$rcfile"
+	params_restore "$t"
 	case $rc in
 	0)	result 0 "selftests: $t" ;;
 	4)	n=$((n + 1)); echo "ok $n selftests: $t # SKIP" ;;
