@@ -253,18 +253,41 @@ static int pre_apply(void)
 	return -EAGAIN;
 }
 
-#define NR_OBJECTS	4
+#define NR_OBJECTS	6
 
-/* mkrep's object counts in debugfs: spaces, members, pages, counters. */
+/* The spaces and pages charged to users, summed over debugfs mkrep/users. */
+static void charged(long *spaces, long *pages)
+{
+	char buf[4096], *p;
+	long u, sp, pg;
+
+	*spaces = *pages = 0;
+	if (mk_read_file("/sys/kernel/debug/mkrep/users", buf, sizeof(buf)) < 0) {
+		*spaces = *pages = -1;
+		return;
+	}
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (sscanf(p, "%ld %ld %ld", &u, &sp, &pg) == 3) {
+			*spaces += sp;
+			*pages += pg;
+		}
+}
+
+/*
+ * mkrep's object counts in debugfs: spaces, members, pages, counters,
+ * bytes; and the spaces charged to users.
+ */
 static void objects(long *v)
 {
-	static const char * const names[NR_OBJECTS] = {
-		"spaces", "members", "pages", "counters",
+	static const char * const names[NR_OBJECTS - 1] = {
+		"spaces", "members", "pages", "counters", "bytes",
 	};
+	long pages;
 	unsigned int i;
 
-	for (i = 0; i < NR_OBJECTS; i++)
+	for (i = 0; i < NR_OBJECTS - 1; i++)
 		v[i] = mk_mkrep_count(names[i]);
+	charged(&v[NR_OBJECTS - 1], &pages);
 }
 
 /* Whether the counts are those of @before; if not, say so. */
@@ -276,9 +299,10 @@ static bool objects_unchanged(const long *before, const char *op,
 	objects(v);
 	if (!memcmp(before, v, sizeof(v)))
 		return true;
-	ksft_print_msg("%s, allocation %u: mkrep objects %ld %ld %ld %ld, were %ld %ld %ld %ld\n",
-		       op, n, v[0], v[1], v[2], v[3], before[0], before[1],
-		       before[2], before[3]);
+	ksft_print_msg("%s, allocation %u: mkrep objects %ld %ld %ld %ld %ld, charged %ld;\n",
+		       op, n, v[0], v[1], v[2], v[3], v[4], v[5]);
+	ksft_print_msg("  were %ld %ld %ld %ld %ld, charged %ld\n", before[0],
+		       before[1], before[2], before[3], before[4], before[5]);
 	return false;
 }
 
