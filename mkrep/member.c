@@ -170,6 +170,9 @@ void mkrep_reap(struct mkrep_space *s)
 	}
 }
 
+/* Threads mkrep_mm_running() looks at, at most. */
+#define MKREP_RUNNING_MAX_THREADS	64
+
 /**
  * mkrep_mm_running() - whether a member's address space runs on a CPU
  * @m: the member
@@ -183,6 +186,11 @@ void mkrep_reap(struct mkrep_space *s)
  * path: whoever applies calls the kernel's flush, which interrupts every
  * CPU that runs the mm by then.
  *
+ * An operation asks this at each look of its gathering, so the walk is
+ * bounded: a process of more than MKREP_RUNNING_MAX_THREADS threads counts
+ * as running (it is applied for by message or by the fallback, never
+ * wrongly).
+ *
  * Return: true if a thread of the member's process may be running.
  */
 bool mkrep_mm_running(struct mkrep_member *m)
@@ -190,6 +198,8 @@ bool mkrep_mm_running(struct mkrep_member *m)
 	struct task_struct *t;
 	bool running = false;
 
+	if (get_nr_threads(m->task) > MKREP_RUNNING_MAX_THREADS)
+		return true;
 	rcu_read_lock();
 	for_each_thread(m->task, t) {
 		if (READ_ONCE(t->on_cpu)) {

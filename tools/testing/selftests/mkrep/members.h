@@ -108,6 +108,8 @@
  *                        @val, spinning for ever (keeps its mm running
  *                        there); done once it runs there, an errno if
  *                        it could not be bound
+ *   MKM_CMD_SLEEPERS     start @val threads of the member's process that
+ *                        sleep for ever (in pause())
  *   MKM_CMD_LEAVE        munmap() of the window only
  *   MKM_CMD_CLOSE_FD     close() of the member fd only (out of the epoll
  *                        set first: a closed fd whose file the window
@@ -150,7 +152,7 @@ enum mkm_cmd {
 	MKM_CMD_NONE, MKM_CMD_READ, MKM_CMD_WRITE, MKM_CMD_OP, MKM_CMD_OPS,
 	MKM_CMD_APPLY, MKM_CMD_POLL, MKM_CMD_STATUS, MKM_CMD_PEEK,
 	MKM_CMD_UNBOUND, MKM_CMD_FOREIGN, MKM_CMD_LEAVE, MKM_CMD_CLOSE_FD,
-	MKM_CMD_EXIT, MKM_CMD_PROBE, MKM_CMD_INTRUDER,
+	MKM_CMD_EXIT, MKM_CMD_PROBE, MKM_CMD_INTRUDER, MKM_CMD_SLEEPERS,
 };
 
 enum mkm_probe { MKM_PROBE_NONE, MKM_PROBE_READ, MKM_PROBE_WRITE };
@@ -624,6 +626,28 @@ static void *mkm_intruder(void *arg)
 	return NULL;
 }
 
+static void *mkm_sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* @n threads that sleep until the process ends: 0 or an errno. */
+static inline int mkm_sleepers_start(int n)
+{
+	pthread_t t;
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		err = pthread_create(&t, NULL, mkm_sleeper, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Start one on @cpu and wait until it runs there: 0 or -errno. */
 static inline int mkm_intruder_start(int cpu)
 {
@@ -691,6 +715,9 @@ static inline void mkm_command(struct mkm_shared *sh, struct mkm_member *m,
 		break;
 	case MKM_CMD_INTRUDER:
 		err = -mkm_intruder_start((int)m->val);
+		break;
+	case MKM_CMD_SLEEPERS:
+		err = mkm_sleepers_start((int)m->val);
 		break;
 	case MKM_CMD_LEAVE:
 		err = munmap(r->window, r->length) ? errno : 0;

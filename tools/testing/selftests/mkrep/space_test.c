@@ -1235,6 +1235,45 @@ TEST_F_TIMEOUT(one, op_lock_waiter_can_be_frozen, 120)
 }
 
 /*
+ * Whether a member runs is read from its threads, at most 64 of them: a
+ * process of 70 threads, all asleep, counts as running.  Its replica is
+ * changed by the fallback, after the bound; with 60 threads it is not
+ * running, at once.
+ */
+TEST_F(one, many_threads_count_as_running)
+{
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m, *b = &e->m[1];
+	int i;
+
+	for (i = 2; i < e->n; i++)
+		ASSERT_EQ(0, mkm_set_mode(&e->set, i, MKM_BLOCKED));
+	b->val = 60;
+	ASSERT_EQ(0, mkm_run(b, MKM_CMD_SLEEPERS, 30000));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, 1, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	ASSERT_SUM(&m[0].op);
+	EXPECT_EQ(e->n - 1, m[0].op.not_running)
+		TH_LOG("61 threads asleep: %llu not running, %llu fallback",
+		       (unsigned long long)m[0].op.not_running,
+		       (unsigned long long)m[0].op.fallback);
+	EXPECT_EQ(0, m[0].op.fallback);
+
+	b->val = 10;
+	ASSERT_EQ(0, mkm_run(b, MKM_CMD_SLEEPERS, 30000));
+	ASSERT_EQ(0, mkm_set_mode(&e->set, 1, MKM_BLOCKED));
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 1, 1));
+	ASSERT_SUM(&m[0].op);
+	EXPECT_EQ(1, m[0].op.fallback)
+		TH_LOG("71 threads asleep: %llu not running, %llu fallback",
+		       (unsigned long long)m[0].op.not_running,
+		       (unsigned long long)m[0].op.fallback);
+	EXPECT_EQ(e->n - 2, m[0].op.not_running);
+	EXPECT_LE(MSG_BOUND * 9 / 10, m[0].op_ns)
+		TH_LOG("the fallback before the bound");
+}
+
+/*
  * A thread not bound to its member's CPU alone: APPLY and OP say EINVAL
  * and apply nothing (the request still waits, applied unchanged).
  */
