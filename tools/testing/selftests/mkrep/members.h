@@ -607,7 +607,7 @@ static inline void mkm_foreign(struct mkm_member *m,
 		 !WEXITSTATUS(status) ? 0 : ECHILD;
 }
 
-/* An intruder thread: 1 once it runs on its CPU, an errno if it cannot. */
+/* An intruder thread: 1 once it runs on its CPU, -errno if it cannot. */
 struct mkm_intruder {
 	int cpu;
 	int state;
@@ -616,7 +616,7 @@ struct mkm_intruder {
 static void *mkm_intruder(void *arg)
 {
 	struct mkm_intruder *in = arg;
-	int err = mk_pin_cpu(in->cpu);
+	int err = mk_pin_cpu(in->cpu) ? errno : 0;
 
 	__atomic_store_n(&in->state, err ? -err : 1, __ATOMIC_RELEASE);
 	if (err)
@@ -667,7 +667,7 @@ static inline int mkm_intruder_start(int cpu)
 	while (!(state = __atomic_load_n(&in->state, __ATOMIC_ACQUIRE)) &&
 	       mkm_now_ns() < limit)
 		usleep(100);
-	return state == 1 ? 0 : state ? -state : -ETIMEDOUT;
+	return state == 1 ? 0 : state ? state : -ETIMEDOUT;
 }
 
 static inline void mkm_command(struct mkm_shared *sh, struct mkm_member *m,
