@@ -239,6 +239,7 @@ static inline void mkrep_page_free(struct page *page)
 
 /* main.c */
 extern unsigned int mkrep_op_bound_us;
+extern struct workqueue_struct *mkrep_wq;
 int mkrep_new_fd(const char *name, const struct file_operations *fops,
 		 void *priv, bool cloexec, void __user *arg, void *kstruct,
 		 size_t ksize, u32 usize, s32 *fd, struct file **filep,
@@ -263,6 +264,7 @@ bool mkrep_member_retire(struct mkrep_member *m, int state);
 void mkrep_reap(struct mkrep_space *s);
 void mkrep_reap_work(struct work_struct *work);
 bool mkrep_mm_running(struct mkrep_member *m);
+int mkrep_member_frees_pending(void);
 int mkrep_hotplug_init(void);
 void mkrep_hotplug_exit(void);
 

@@ -36,6 +36,12 @@ module_param_named(max_pages_per_user, mkrep_max_pages_per_user, uint, 0644);
 MODULE_PARM_DESC(max_pages_per_user,
 		 "Pages of the spaces one user may hold, by their lengths; past it SPACE_CREATE fails with EDQUOT (default 262144)");
 
+/*
+ * mkrep's work items: a work function still running when the module goes
+ * would run freed code, so mkrep_exit() destroys the queue, which waits.
+ */
+struct workqueue_struct *mkrep_wq;
+
 unsigned int mkrep_op_bound_us = 100;
 module_param_named(op_bound_us, mkrep_op_bound_us, uint, 0644);
 MODULE_PARM_DESC(op_bound_us,
@@ -225,15 +231,20 @@ static int __init mkrep_init(void)
 		return -EINVAL;
 	}
 
+	mkrep_wq = alloc_workqueue("mkrep", WQ_UNBOUND, 0);
+	if (!mkrep_wq)
+		return -ENOMEM;
 	ret = mkrep_fs_init();
 	if (ret) {
 		pr_err("cannot mount its inode filesystem: %d\n", ret);
+		destroy_workqueue(mkrep_wq);
 		return ret;
 	}
 	ret = mkrep_hotplug_init();
 	if (ret) {
 		pr_err("cannot register for CPU hotplug: %d\n", ret);
 		mkrep_fs_exit();
+		destroy_workqueue(mkrep_wq);
 		return ret;
 	}
 	mkrep_debugfs_init();
@@ -243,6 +254,7 @@ static int __init mkrep_init(void)
 		mkrep_debugfs_exit();
 		mkrep_hotplug_exit();
 		mkrep_fs_exit();
+		destroy_workqueue(mkrep_wq);
 	}
 	return ret;
 }
@@ -255,10 +267,13 @@ static void __exit mkrep_exit(void)
 	mkrep_fs_exit();
 	/*
 	 * The last member file's release dropped the module after queueing
-	 * the member's free with call_rcu(): the callback is this module's
-	 * code, so wait for it to have run.
+	 * the member's free with call_rcu(), and a reaping work item may
+	 * still be returning from its last fput(): both are this module's
+	 * code, so wait for them.
 	 */
+	destroy_workqueue(mkrep_wq);
 	rcu_barrier();
+	WARN_ON(mkrep_member_frees_pending());
 }
 
 module_init(mkrep_init);

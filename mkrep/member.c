@@ -43,6 +43,9 @@ static enum cpuhp_state mkrep_hp_state;
 
 /* --- lifetime ------------------------------------------------------------ */
 
+/* Members whose free waits for a grace period: zero once mkrep can go. */
+static atomic_t mkrep_frees_pending = ATOMIC_INIT(0);
+
 /* After a grace period: posters and tree leaders peek at the status page. */
 static void mkrep_member_free_rcu(struct rcu_head *rcu)
 {
@@ -51,6 +54,20 @@ static void mkrep_member_free_rcu(struct rcu_head *rcu)
 	__free_page(m->status_page);
 	kvfree(m->rep);
 	kfree(m);
+	atomic_dec(&mkrep_frees_pending);
+}
+
+/**
+ * mkrep_member_frees_pending() - members not freed yet
+ *
+ * mkrep_exit() checks that none is left once it waited for them: their
+ * free is this module's code.
+ *
+ * Return: how many members wait for their grace period.
+ */
+int mkrep_member_frees_pending(void)
+{
+	return atomic_read(&mkrep_frees_pending);
 }
 
 static void mkrep_member_release(struct kref *ref)
@@ -63,6 +80,7 @@ static void mkrep_member_release(struct kref *ref)
 	mmdrop(m->mm);
 	/* Counted as gone now: the grace period frees them for certain. */
 	mkrep_objects_add(MKREP_OBJ_BYTES, -(long)m->bytes);
+	atomic_inc(&mkrep_frees_pending);
 	call_rcu(&m->rcu, mkrep_member_free_rcu);
 	mkrep_objects_add(MKREP_OBJ_MEMBERS, -1);
 }
@@ -406,7 +424,7 @@ static int mkrep_member_release_file(struct inode *inode, struct file *file)
 	} else {
 		/* The work holds the space; one queued is enough. */
 		get_file(space_file);
-		if (!queue_work(system_unbound_wq, &s->reap_work))
+		if (!queue_work(mkrep_wq, &s->reap_work))
 			fput(space_file);
 	}
 	fput(space_file);
