@@ -253,7 +253,7 @@ static int pre_apply(void)
 	return -EAGAIN;
 }
 
-#define NR_OBJECTS	6
+#define NR_OBJECTS	7
 
 /* The spaces and pages charged to users, summed over debugfs mkrep/users. */
 static void charged(long *spaces, long *pages)
@@ -275,19 +275,18 @@ static void charged(long *spaces, long *pages)
 
 /*
  * mkrep's object counts in debugfs: spaces, members, pages, counters,
- * bytes; and the spaces charged to users.
+ * bytes; and the spaces and pages charged to users.
  */
 static void objects(long *v)
 {
-	static const char * const names[NR_OBJECTS - 1] = {
+	static const char * const names[NR_OBJECTS - 2] = {
 		"spaces", "members", "pages", "counters", "bytes",
 	};
-	long pages;
 	unsigned int i;
 
-	for (i = 0; i < NR_OBJECTS - 1; i++)
+	for (i = 0; i < NR_OBJECTS - 2; i++)
 		v[i] = mk_mkrep_count(names[i]);
-	charged(&v[NR_OBJECTS - 1], &pages);
+	charged(&v[NR_OBJECTS - 2], &v[NR_OBJECTS - 1]);
 }
 
 /* Whether the counts are those of @before; if not, say so. */
@@ -299,10 +298,11 @@ static bool objects_unchanged(const long *before, const char *op,
 	objects(v);
 	if (!memcmp(before, v, sizeof(v)))
 		return true;
-	ksft_print_msg("%s, allocation %u: mkrep objects %ld %ld %ld %ld %ld, charged %ld;\n",
-		       op, n, v[0], v[1], v[2], v[3], v[4], v[5]);
-	ksft_print_msg("  were %ld %ld %ld %ld %ld, charged %ld\n", before[0],
-		       before[1], before[2], before[3], before[4], before[5]);
+	ksft_print_msg("%s, allocation %u: mkrep objects %ld %ld %ld %ld %ld, charged %ld %ld;\n",
+		       op, n, v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+	ksft_print_msg("  were %ld %ld %ld %ld %ld, charged %ld %ld\n",
+		       before[0], before[1], before[2], before[3], before[4],
+		       before[5], before[6]);
 	return false;
 }
 

@@ -345,12 +345,14 @@ static long possible_cpus(void)
 	return last + 1;
 }
 
+#define FORMULA_BIG	65536	/* pages: the default max_space_pages */
+
 /*
  * A helper of the formula: moves itself into @cgroup, binds itself to
  * @cpu, says 0 (or an errno) on @sock (a SOCK_SEQPACKET pair) and then
  * serves it: 'C' makes a space of @npages pages and sends its descriptor
- * back, 'J' then a descriptor joins it (answering 0 or an errno), 'Q'
- * ends.  Nothing else it does
+ * back ('B' one of FORMULA_BIG pages), 'J' then a descriptor joins it
+ * (answering 0 or an errno), 'Q' ends.  Nothing else it does
  * allocates kernel memory.
  */
 static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
@@ -370,7 +372,9 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
 	while (read(sock, &c, 1) == 1) {
 		switch (c) {
 		case 'C':
-			fd = mkrep_space_create(dev, npages * page_size,
+		case 'B':
+			fd = mkrep_space_create(dev, (c == 'B' ? FORMULA_BIG :
+						      npages) * page_size,
 						MKREP_STRATEGY_BROADCAST, 0);
 			if (fd < 0 || mk_send_fd(sock, fd, 0))
 				_exit(3);
@@ -395,7 +399,8 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
  * S(P, n) = 512 + 17 P + 8 C + C/8 + n (192 + 8 P + PAGE_SIZE + 1100),
  * the formula of design.rst, against what the memory cgroup of the
  * space's creator and members is charged: a space of 4096 pages made by
- * a helper process, then joined by one helper a CPU.  Each step is
+ * a helper process, then one of 65536 (the slope: 17 bytes a page within
+ * a third of a byte), then the first joined by one helper a CPU.  Each step is
  * within two pages and 2 KiB of the formula (the controller's per-CPU
  * byte stocks are charged a page at a time; the space's own file is
  * not in the formula), and all the members together within two pages
@@ -409,9 +414,9 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
 TEST_F_TIMEOUT(cg, formula, 120)
 {
 	const long p = 4096, slack = 2 * page_size + 2048;
-	long c, k0, k1, kprev, knext, space, member, first = 0;
+	long c, k0, k1, kbig, kprev, knext, space, member, first = 0;
 	long m0 = 192, kobj = 1100;
-	int socks[MKM_MAX][2], cpus[MKM_MAX], n = 0, i, fd = -1;
+	int socks[MKM_MAX][2], cpus[MKM_MAX], n = 0, i, fd = -1, big;
 	bool lockdep = !access("/proc/lockdep", F_OK);
 	cpu_set_t set;
 	char err;
@@ -453,6 +458,17 @@ TEST_F_TIMEOUT(cg, formula, 120)
 	       c, p, k1 - k0, space, lockdep ? "; lockdep: not checked" : "");
 	if (!lockdep)
 		EXPECT_GE(slack, labs(k1 - k0 - space));
+	/* The slope, to a third of a byte a page: one more, larger space. */
+	ASSERT_EQ(1, write(socks[0][0], "B", 1));
+	big = mk_recv_fd(socks[0][0], 0);
+	ASSERT_LE(0, big);
+	kbig = cg_kernel(self->cgroup);
+	TH_LOG("a space of %d pages: %ld bytes more, %.2f a page beyond the first",
+	       FORMULA_BIG, kbig - k1,
+	       (double)(kbig - k1 - (k1 - k0)) / (FORMULA_BIG - p));
+	EXPECT_GE(2 * slack, labs(kbig - k1 - (k1 - k0) -
+				  17 * (FORMULA_BIG - p)));
+	k1 = kbig;
 	kprev = k1;
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(1, write(socks[i][0], "J", 1));
@@ -482,6 +498,7 @@ TEST_F_TIMEOUT(cg, formula, 120)
 	for (i = 0; i < n; i++)
 		waitpid(self->kids[i], NULL, 0);
 	self->nkids = 0;
+	close(big);
 	close(fd);
 	EXPECT_EQ(0, mk_objects_settle("mkrep", "spaces", 0, 5000));
 }
