@@ -400,16 +400,19 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
  * the formula of design.rst, against what the memory cgroup of the
  * space's creator and members is charged: a space of 4096 pages made by
  * a helper process, then one of 65536 (the slope: 17 bytes a page within
- * a third of a byte), then the first joined by one helper a CPU.  Each step is
- * within two pages and 2 KiB of the formula (the controller's per-CPU
- * byte stocks are charged a page at a time; the space's own file is
- * not in the formula), and all the members together within two pages
- * and 2 KiB a member of n times a member's part: no member costs more
- * because others joined before.  On PREEMPT_RT, whose locks are
+ * a third of a byte), then the first joined by one helper a CPU.  Each
+ * step is within two pages and 2 KiB of the formula (the controller's
+ * per-CPU byte stocks are charged a page at a time; the space's own file
+ * is not in the formula), a member's also allowed up to four pages more:
+ * the page tables that mapping its status page may take and the kernel's
+ * own objects, which differ by series (6.1 measured 45 to 53 KiB a
+ * member, 6.12 33 to 41), and all the members together within
+ * the same of n times a member's part: no member costs more because
+ * others joined before.  On PREEMPT_RT, whose locks are
  * rt_mutexes, a member's struct counts 256 bytes and its file, inode,
- * dentry and VMAs about 3000 instead of 1100.  Lockdep and KASAN grow every
- * struct: with lockdep on, the members together are within a page each
- * of n times the first, and the rest is only reported.
+ * dentry and VMAs about 3000 instead of 1100.  Lockdep and KASAN grow
+ * every struct: with lockdep on, the members together are within a page
+ * each of n times the first, and the rest is only reported.
  */
 TEST_F_TIMEOUT(cg, formula, 120)
 {
@@ -480,8 +483,11 @@ TEST_F_TIMEOUT(cg, formula, 120)
 		       knext - kprev, member);
 		if (!i)
 			first = knext - kprev;
-		if (!lockdep)
-			EXPECT_GE(slack, labs(knext - kprev - member));
+		if (!lockdep) {
+			EXPECT_LE(member - slack, knext - kprev);
+			EXPECT_GE(member + 4 * page_size + slack,
+				  knext - kprev);
+		}
 		kprev = knext;
 	}
 	TH_LOG("S(%ld, %d): %ld bytes charged, formula %ld", p, n,
@@ -489,8 +495,10 @@ TEST_F_TIMEOUT(cg, formula, 120)
 	       space + n * member);
 	/* Linear: the members together, within the stock's pages. */
 	if (!lockdep) {
-		EXPECT_GE(2 * page_size + n * 2048,
-			  labs(kprev - kbig - n * member));
+		EXPECT_LE(n * member - 2 * page_size - n * 2048,
+			  kprev - kbig);
+		EXPECT_GE(n * (member + 4 * page_size + 2048) + 2 * page_size,
+			  kprev - kbig);
 	} else {
 		EXPECT_GE((n + 1) * page_size,
 			  labs(kprev - kbig - n * first));
