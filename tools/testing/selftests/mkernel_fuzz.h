@@ -11,7 +11,8 @@
  *
  * A fuzzer's state is a struct that holds a &struct mk_fuzz named fz: the
  * macros rnd(), pick(), edgy() and RESULT() take a pointer to it.  The
- * fuzzers include "kselftest_harness.h" first.
+ * fuzzers include "kselftest_harness.h" first, then "mkernel_test.h"
+ * (mk_pass_fd() sends with its mk_send_fd() and mk_recv_fd()).
  */
 #ifndef _MKERNEL_FUZZ_H
 #define _MKERNEL_FUZZ_H
@@ -134,48 +135,6 @@ static inline void mk_fuzz_result(struct mk_fuzz *f, long ret, const int *ok,
 #define RESULT(f, ret, what, ...)					\
 	mk_fuzz_result(&(f)->fz, ret, (const int[]){ __VA_ARGS__ },	\
 		       sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int), what)
-
-/* Send @fd over the socket @sock (SCM_RIGHTS, one byte): 0, or -errno. */
-static inline int mk_send_fd(int sock, int fd, int flags)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, flags) == 1 ? 0 : -errno;
-}
-
-/*
- * Receive a descriptor from @sock (recvmsg() @flags): it, -ENOMSG for a
- * message that carried none, or -errno.
- */
-static inline int mk_recv_fd(int sock, int flags)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, flags) != 1)
-		return -errno;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -ENOMSG;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
 
 /*
  * Pass @fd through SCM_RIGHTS from @sock[0] to @sock[1], a datagram

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -370,6 +371,63 @@ static inline int mk_fail_nth(unsigned int n)
 static inline int mk_fail_nth_hit(void)
 {
 	return mk_read_long(MK_FAIL_NTH) == 0;
+}
+
+/* The value of @key in a "key value" file such as memory.events. */
+static inline long mk_key_value(const char *buf, const char *key)
+{
+	const char *p = buf;
+	size_t n = strlen(key);
+
+	while (p && *p) {
+		if (!strncmp(p, key, n) && p[n] == ' ')
+			return strtol(p + n + 1, NULL, 10);
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return -1;
+}
+
+/* Send @fd over the socket @sock (SCM_RIGHTS, one byte): 0, or -errno. */
+static inline int mk_send_fd(int sock, int fd, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, flags) == 1 ? 0 : -errno;
+}
+
+/*
+ * Receive a descriptor from @sock (recvmsg() @flags): it, -ENOMSG for a
+ * message that carried none, or -errno.
+ */
+static inline int mk_recv_fd(int sock, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, flags) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -ENOMSG;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
 }
 
 #endif /* _MKERNEL_TEST_H */

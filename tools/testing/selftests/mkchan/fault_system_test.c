@@ -616,21 +616,6 @@ static void cg_child(const char *cgroup, int dev, const int cpu[2],
 	_exit(0);
 }
 
-/* The value of @key in a "key value" file such as memory.events. */
-static long key_value(const char *buf, const char *key)
-{
-	const char *p = buf;
-	size_t n = strlen(key);
-
-	while (p && *p) {
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return strtol(p + n + 1, NULL, 10);
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	return -1;
-}
-
 TEST_F_TIMEOUT(sys, cgroup_memory_max, 120)
 {
 	struct cg_report *r = shared(sizeof(*r));
@@ -694,10 +679,10 @@ TEST_F_TIMEOUT(sys, cgroup_memory_max, 120)
 	       "exited with", st == -1 ? -1 : WIFSIGNALED(st) ?
 	       WTERMSIG(st) : WEXITSTATUS(st));
 	TH_LOG("memory.events: oom %ld, oom_kill %ld, max %ld",
-	       key_value(buf, "oom"), key_value(buf, "oom_kill"),
-	       key_value(buf, "max"));
+	       mk_key_value(buf, "oom"), mk_key_value(buf, "oom_kill"),
+	       mk_key_value(buf, "max"));
 	EXPECT_TRUE(exited_ok(st));
-	EXPECT_EQ(0, key_value(buf, "oom_kill"));
+	EXPECT_EQ(0, mk_key_value(buf, "oom_kill"));
 	EXPECT_EQ(0, r->step);
 	EXPECT_LE(1, r->created);
 	EXPECT_GT(CG_MAX_CHANS, r->created) TH_LOG("memory.max is not applied");

@@ -320,44 +320,6 @@ TEST_F(ep, mapping_outlives_descriptors)
 	EXPECT_EQ(0, mk_mkchan_count("channels"));
 }
 
-/* Send @fd over a unix socket. */
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 TEST(scm_rights_handover)
 {
 	struct mkchan_create c = { .size = sizeof(c), .nslots = 64 };
@@ -370,7 +332,7 @@ TEST(scm_rights_handover)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		/* Created after the fork: only SCM_RIGHTS can bring it. */
-		int fd = recv_fd(sv[1]);
+		int fd = mk_recv_fd(sv[1], 0);
 
 		alarm(20);
 		if (fd < 0 || read(fd, &in, SLOT) != SLOT ||
@@ -382,7 +344,7 @@ TEST(scm_rights_handover)
 	dev = open("/dev/mkchan", O_RDWR);
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, ioctl(dev, MKCHAN_IOC_CREATE, &c));
-	ASSERT_EQ(0, send_fd(sv[0], c.fd[1]));
+	ASSERT_EQ(0, mk_send_fd(sv[0], c.fd[1], 0));
 	close(c.fd[1]);
 	ASSERT_EQ(SLOT, write(c.fd[0], &m, SLOT));
 	ASSERT_EQ(SLOT, read(c.fd[0], &in, SLOT));

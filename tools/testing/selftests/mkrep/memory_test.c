@@ -33,7 +33,6 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
-#include "../mkernel_fuzz.h"
 #include "libmkchan.h"
 #include "members.h"
 
@@ -305,21 +304,6 @@ static int cg_enter(const char *cgroup)
 	return cg_write(cgroup, "cgroup.procs", pid);
 }
 
-/* The value of @key in a "key value" file such as memory.events. */
-static long key_value(const char *buf, const char *key)
-{
-	const char *p = buf;
-	size_t n = strlen(key);
-
-	while (p && *p) {
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return strtol(p + n + 1, NULL, 10);
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	return -1;
-}
-
 /*
  * The kernel memory charged to @cgroup, in bytes, once the memory
  * controller's statistics were flushed: it flushes them every 2 s.
@@ -332,7 +316,7 @@ static long cg_kernel(const char *cgroup)
 	snprintf(path, sizeof(path), "%s/memory.stat", cgroup);
 	if (mk_read_all(path, buf, sizeof(buf)) < 0)
 		return -1;
-	return key_value(buf, "kernel");
+	return mk_key_value(buf, "kernel");
 }
 
 /* nr_cpu_ids: one past the last possible CPU. */
@@ -574,9 +558,9 @@ TEST_F_TIMEOUT(cg, cgroup_memory_max, 120)
 	TH_LOG("%ld pages mapped, then %s; after unmapping them: %s",
 	       mapped, strerror(-ret), strerror(-again));
 	TH_LOG("memory.events: oom %ld, oom_kill %ld, max %ld",
-	       key_value(buf, "oom"), key_value(buf, "oom_kill"),
-	       key_value(buf, "max"));
-	EXPECT_EQ(0, key_value(buf, "oom_kill"));
+	       mk_key_value(buf, "oom"), mk_key_value(buf, "oom_kill"),
+	       mk_key_value(buf, "max"));
+	EXPECT_EQ(0, mk_key_value(buf, "oom_kill"));
 	EXPECT_LT(0, mapped);
 	EXPECT_GT(8L * 1024 * 1024 / page_size, mapped)
 		TH_LOG("the creator's memory.max is not applied");
