@@ -6,13 +6,16 @@
 # (load, unload, kernel log, taint) counts once.  Also checks the plan: a
 # run that stops early is a failure.
 #
-# Prints a line per top-level test and ends with "N passed, N failed,
-# N skipped".  Exit status: 0 only if nothing failed and something passed.
+# Prints a line per top-level test; under a failed program the names of
+# its failed test cases (ten at most, and how many more), each with what
+# its assertions printed (show_case()), so that the tail of a CI log says
+# what failed; and ends with "N passed, N failed, N skipped".  Exit
+# status: 0 only if nothing failed and something passed.
 #
 # Set -v require_end=1 to require the "# mkernel-vm: end" line of the guest,
 # and -v extra_fail=N to add failures the caller found outside the KTAP.
 
-function flush_block(top_ok, name,    counted) {
+function flush_block(top_ok, name,    counted, i) {
 	counted = leaf_pass + leaf_fail + leaf_skip
 	if (counted > 0) {
 		pass += leaf_pass; fail += leaf_fail; skip += leaf_skip
@@ -21,6 +24,11 @@ function flush_block(top_ok, name,    counted) {
 		printf "  %-7s %s (%d passed, %d failed, %d skipped)\n", \
 			top_ok ? "ok" : "FAILED", name, leaf_pass, \
 			leaf_fail + (!top_ok && leaf_fail == 0), leaf_skip
+		for (i = 1; i <= nshown; i++)
+			printf "            %s\n", shown[i]
+		if (leaf_fail > MAX_CASES)
+			printf "            and %d more failed cases\n", \
+				leaf_fail - MAX_CASES
 	} else if (name ~ / # SKIP/) {
 		skip++
 		printf "  %-7s %s\n", "skipped", name
@@ -28,14 +36,57 @@ function flush_block(top_ok, name,    counted) {
 		if (top_ok) pass++; else fail++
 		printf "  %-7s %s\n", top_ok ? "ok" : "FAILED", name
 	}
-	leaf_pass = leaf_fail = leaf_skip = 0
+	leaf_pass = leaf_fail = leaf_skip = nshown = nsaid = 0
 	tops++
 }
 
+# A failed case: its name, then what it said about the failure: each
+# "Expected" line of its assertions with the message that follows it
+# (the same file and line), at most MAX_SAID lines; or, if it printed no
+# such line (a crash, a timeout), its last lines.
+function show_case(name,    i, n, prefix) {
+	shown[++nshown] = "failed: " name
+	n = 0
+	for (i = 1; i <= nsaid && n < MAX_SAID; i++) {
+		if (said[i] !~ /:Expected /)
+			continue
+		shown[++nshown] = "  " said[i]
+		n++
+		prefix = said[i]
+		sub(/:[^:]*:Expected .*/, ":", prefix)
+		if (i < nsaid && index(said[i + 1], prefix) == 1 &&
+		    said[i + 1] !~ /:Expected / && n < MAX_SAID) {
+			shown[++nshown] = "  " said[++i]
+			n++
+		}
+	}
+	for (i = nsaid - MAX_SAID + 1; !n && i <= nsaid; i++)
+		if (i >= 1)
+			shown[++nshown] = "  " said[i]
+}
+
+BEGIN { MAX_CASES = 10; MAX_SAID = 4 }
+
+# What the harness printed in a case: "# # DIR/file.c:LINE:...", kept
+# without the directory.
+/^# # [^ ]+\.c:[0-9]+:/ {
+	line = substr($0, 5)
+	sub(/^[^ :]*\//, "", line)
+	said[++nsaid] = line
+	next
+}
 /^# (not )?ok [0-9]+ / {
 	if ($0 ~ /# SKIP/) leaf_skip++
 	else if ($2 == "ok") leaf_pass++
-	else leaf_fail++
+	else {
+		leaf_fail++
+		if (leaf_fail <= MAX_CASES) {
+			name = $0
+			sub(/^# not ok [0-9]+ /, "", name)
+			show_case(name)
+		}
+	}
+	nsaid = 0
 	next
 }
 /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }

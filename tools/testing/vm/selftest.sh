@@ -61,6 +61,18 @@ expect_success() {
 
 expect_failure failing-selftest '^  FAILED  selftests: inject/fail_test \(1 passed, 1 failed' \
 	MKCHECK_INJECT=fail
+# ... and the summary names the failed case and what its assertion said,
+# so that the tail of a CI log is enough to know what failed.
+named=$logs/failing-selftest.log
+if grep -Eq '^            failed: global\.fails$' "$named" &&
+   grep -Eq '^              fail_test\.c:[0-9]+:fails:Expected 1 \(1\) == 2 \(2\)$' "$named" &&
+   grep -Eq '^              fail_test\.c:[0-9]+:fails:injected failure$' "$named"; then
+	echo "ok - failing-selftest-named: the summary names global.fails and its assertion"
+	passed=$((passed + 1))
+else
+	echo "not ok - failing-selftest-named: the summary does not name the case ($named)"
+	failed=$((failed + 1))
+fi
 expect_failure warn-panics '^  FAILED  the guest did not report the end' \
 	MKCHECK_INJECT=warn
 expect_failure warn-in-log '^  FAILED  kernel log clean' \
