@@ -58,7 +58,8 @@
  *                                 the result in m->op, its time in
  *                                 m->op_ns.  mkm_op_post() does not wait;
  *                                 mkm_wait_in_op() waits until the member
- *                                 is inside the ioctl.
+ *                                 is inside the ioctl (1: it was over
+ *                                 before that was seen).
  *   mkm_probe_arm(m, kind, off)   the member reads (MKM_PROBE_READ) or
  *                                 writes (MKM_PROBE_WRITE) the word at
  *                                 @off of its window in every turn of its
@@ -991,12 +992,19 @@ static inline int mkm_op(struct mkm_member *m, unsigned int op,
 	return mkm_wait(m, 30000);
 }
 
-/* Wait until member @m is inside MKREP_IOC_OP: 0 or -ETIMEDOUT. */
+/*
+ * Wait until member @m is inside MKREP_IOC_OP: 0, or 1 if the command is
+ * over already (an operation that ended before it was seen in flight:
+ * one whose members were all taken over at the first look takes less
+ * than one of these looks), or -ETIMEDOUT.
+ */
 static inline int mkm_wait_in_op(struct mkm_member *m, int ms)
 {
 	for (; ms >= 0; ms--) {
 		if (__atomic_load_n(&m->in_op, __ATOMIC_ACQUIRE))
 			return 0;
+		if (__atomic_load_n(&m->done, __ATOMIC_ACQUIRE) == m->seq)
+			return 1;
 		usleep(1000);
 	}
 	return -ETIMEDOUT;
