@@ -112,10 +112,12 @@ endif
 	@cp $(KBUILD_DIR)/mkchan/mkchan.ko $(KBUILD_DIR)/mkrep/mkrep.ko \
 		$(KBUILD_DIR)/ko/
 
-# A test-only module of the selftests: it uses mkchan's in-kernel API.
-# kbuild does not relink it when mkchan's symbol versions change (a
-# changed struct behind an exported function), so the versions it was
-# built against are kept beside it, and a change starts it afresh.
+# The selftests' test-only modules.  mkchan_kapi_test uses mkchan's
+# in-kernel API; mkrep_stall_test holds a process's mmap_lock and uses
+# nothing of ours.  kbuild does not relink mkchan_kapi_test when mkchan's
+# symbol versions change (a changed struct behind an exported function),
+# so the versions it was built against are kept beside it, and a change
+# starts it afresh.
 test-modules: modules
 	@if ! cmp -s $(KBUILD_DIR)/Module.symvers \
 		$(KBUILD_DIR)/kapi_test/.mkchan.symvers; then \
@@ -126,6 +128,10 @@ test-modules: modules
 		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
 	@cp $(KBUILD_DIR)/Module.symvers $(KBUILD_DIR)/kapi_test/.mkchan.symvers
 	@cp $(KBUILD_DIR)/kapi_test/mkchan_kapi_test.ko $(KBUILD_DIR)/ko/
+	@mkdir -p $(KBUILD_DIR)/stall_test
+	@cp -rsf $(SRC)/tools/testing/selftests/mkrep/stall/. $(KBUILD_DIR)/stall_test/
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/stall_test modules
+	@cp $(KBUILD_DIR)/stall_test/mkrep_stall_test.ko $(KBUILD_DIR)/ko/
 
 # --- user space -------------------------------------------------------------
 

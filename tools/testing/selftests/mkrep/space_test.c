@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "members.h"
+#include "stall/stall_test.h"
 
 #define NPAGES		16
 #define MSG_BOUND	1000000000ULL	/* 1 s: slow guests still answer */
@@ -1451,6 +1452,58 @@ TEST_F(one, cpu_offline_evicts)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("join on cpu%d again", cpu);
+}
+
+/*
+ * Taking a CPU offline evicts its member without the member's mmap_lock:
+ * a process can make the kernel hold its own lock as long as it likes
+ * (stall/stall_test.h says how), and CPU hotplug would wait so long for
+ * the whole machine, as it did when the eviction took the lock for
+ * writing under cpus_write_lock().  mkrep_stall_test.ko stands in for
+ * such a process and holds it for writing, so that taking it either way
+ * would wait.  The hold still in effect once the CPU is offline is the
+ * proof; the time is only logged.
+ */
+TEST_F(one, cpu_offline_does_not_wait_for_the_members_mm)
+{
+	struct env *e = &self->e;
+	struct mkrep_space_info info;
+	struct mkm_member *m = e->m;
+	int last = e->n - 1, cpu = m[last].cpu, dev, held, ret;
+	struct mkrep_stall_mmap hold = { .pid = m[last].pid, .ms = 20000 };
+	uint64_t t0, t1;
+
+	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
+	ASSERT_NE(0, cpu);
+	ret = mk_module_load("mkrep_stall_test");
+	ASSERT_TRUE(!ret || ret == -EEXIST)
+		TH_LOG("mkrep_stall_test.ko from $MKERNEL_MODDIR: %d", ret);
+	dev = open("/dev/mkrep_stall_test", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+	ASSERT_EQ(0, mkm_read(&m[last], 0));
+
+	ASSERT_EQ(0, ioctl(dev, MKREP_STALL_MMAP_WRITE, &hold));
+	t0 = mkm_now_ns();
+	ret = set_online(cpu, 0);
+	t1 = mkm_now_ns();
+	held = ioctl(dev, MKREP_STALL_HELD);
+	if (!ret)
+		e->offline = cpu;
+	EXPECT_EQ(0, ioctl(dev, MKREP_STALL_RELEASE));
+	EXPECT_EQ(0, ioctl(dev, MKREP_STALL_HELD));
+	close(dev);
+	EXPECT_EQ(0, mk_module_unload("mkrep_stall_test"));
+	ASSERT_EQ(0, ret) TH_LOG("cpu%d offline", cpu);
+	TH_LOG("cpu%d offline in %.1f ms", cpu, (t1 - t0) / 1e6);
+	EXPECT_EQ(1, held) TH_LOG("the offline waited for the member's mm");
+	ASSERT_EQ(0, space_info(e->fd, &info));
+	EXPECT_EQ(1, info.evicted);
+	EXPECT_EQ(SIGBUS, mkm_read(&m[last], 0));
+	/* The others go on. */
+	ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_UNMAP, 0, 0, 1));
+	EXPECT_EQ(e->n - 2, m[0].op.members);
+	EXPECT_EQ(SIGSEGV, mkm_read(&m[1], 0));
 }
 
 /* --- bad arguments, and a space alone ------------------------------------ */
