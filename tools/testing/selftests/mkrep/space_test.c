@@ -1454,6 +1454,89 @@ TEST_F(one, cpu_offline_evicts)
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("join on cpu%d again", cpu);
 }
 
+/* The NUMA node of @cpu, from sysfs, or -1. */
+static int cpu_node(int cpu)
+{
+	char path[96];
+	int node;
+
+	for (node = 0; node < 64; node++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu%d/node%d", cpu, node);
+		if (!access(path, F_OK))
+			return node;
+	}
+	return -1;
+}
+
+/*
+ * Tree: every member of the other node leaves while operations run.  In
+ * mkrep v1 the initiator chose a node in one scan of the members still
+ * waited for and looked its leader up in a second; a node whose members
+ * all left in between had no leader, and nr_cpu_ids indexed the tables.
+ * Now the set waited for is the initiator's own, fixed when the
+ * operation starts, and a leader that left is counted removed.  The far
+ * members spin without looking, so that an operation waits for them
+ * (the bound, 50 ms) unless they leave or are seen not running; each
+ * round posts their leaving 50 us later after posting the operation
+ * (timer slack and the members' loops make that only roughly the point
+ * of the operation it lands at), so that they leave before it starts or
+ * while it waits for them.  Every operation completes with its counts
+ * adding up (KASAN watches the indexing on the debug kernel), and a
+ * quarter of the leavings at least must come mid-operation (nearly all
+ * do; a spinner preempted at a look is taken over as not running).
+ */
+TEST_F_TIMEOUT(one, tree_node_leaves_during_operations, 180)
+{
+	const int rounds = 24;
+	struct env *e = &self->e;
+	int far[MKM_MAX], nfar = 0, near = -1, node, i, k;
+	unsigned int removed = 0, before = 0;
+	struct mkm_member *m;
+
+	node = cpu_node(e->cpus[0]);
+	for (i = 1; i < e->n; i++) {
+		if (cpu_node(e->cpus[i]) != node)
+			far[nfar++] = i;
+		else if (near < 0)
+			near = i;
+	}
+	if (node < 0 || !nfar || near < 0)
+		SKIP(return, "needs two NUMA nodes and three CPUs");
+	for (k = 0; k < rounds; k++) {
+		ASSERT_EQ(0, respace(e, MKREP_STRATEGY_TREE, BUSY_BOUND,
+				     MKM_EVENT_LOOP));
+		m = e->m;
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1));
+		for (i = 0; i < nfar; i++)
+			ASSERT_EQ(0, mkm_set_mode(&e->set, far[i], MKM_BUSY));
+		mkm_op_post(&m[0], MKREP_OP_UNMAP, 0, 0, 1);
+		usleep(k * 50);
+		for (i = 0; i < nfar; i++)
+			mkm_post(&m[far[i]], MKM_CMD_LEAVE);
+		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
+		ASSERT_SUM(&m[0].op);
+		EXPECT_GE(e->n - 1, m[0].op.members);
+		EXPECT_LE(e->n - 1 - nfar, m[0].op.members);
+		EXPECT_GE(nfar, m[0].op.removed);
+		removed += m[0].op.removed;
+		before += m[0].op.members == e->n - 1 - nfar;
+		for (i = 0; i < nfar; i++)
+			ASSERT_EQ(0, mkm_wait(&m[far[i]], 30000));
+		EXPECT_EQ(SIGSEGV, mkm_read(&m[near], 0))
+			TH_LOG("round %d: the near member reads the page", k);
+		/* The next one waits for those left only. */
+		ASSERT_EQ(0, mkm_op(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 1, 1));
+		ASSERT_SUM(&m[0].op);
+		EXPECT_EQ(e->n - 1 - nfar, m[0].op.members);
+		EXPECT_EQ(0, m[0].op.removed);
+	}
+	TH_LOG("%d rounds: %u members removed mid-operation, %u rounds left before",
+	       rounds, removed, before);
+	EXPECT_LE(rounds * nfar / 4, removed)
+		TH_LOG("few members left during an operation");
+}
+
 /*
  * Taking a CPU offline evicts its member without the member's mmap_lock:
  * a process can make the kernel hold its own lock as long as it likes
