@@ -36,6 +36,7 @@ install -m 0644 "$here/kernel-problems.pat" "$root/bin/kernel-problems.pat"
 install -m 0755 "$userdir/mkdemo" "$root/bin/mkdemo"
 install -m 0755 "$userdir/mkbench" "$root/bin/mkbench"
 install -m 0755 "$userdir/mkchan_example" "$root/bin/mkchan_example"
+install -m 0755 "$userdir/mkrep_example" "$root/bin/mkrep_example"
 # Root and the unprivileged user the tests switch to (su nobody).
 printf '%s\n' root:x:0:0:root:/:/bin/sh \
 	nobody:x:65534:65534:nobody:/nonexistent:/bin/false >"$root/etc/passwd"
