@@ -42,7 +42,7 @@ printf '%s\n' root:x:0:0:root:/:/bin/sh \
 	nobody:x:65534:65534:nobody:/nonexistent:/bin/false >"$root/etc/passwd"
 printf '%s\n' root:x:0: nogroup:x:65534: >"$root/etc/group"
 
-# The modules, the selftests' test module, and the runner's own (EXTRA).
+# The modules, the selftests' test modules, and the runner's own (EXTRA).
 for ko in "$kodir"/*.ko; do
 	objcopy --strip-debug "$ko" "$root/lib/mkernel/$(basename "$ko")"
 done

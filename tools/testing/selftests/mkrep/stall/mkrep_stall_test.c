@@ -46,10 +46,15 @@ static int stall_holder(void *arg)
 {
 	struct mm_struct *mm = arg;
 
+	/*
+	 * In D state while another holds the lock (6.12 has no write
+	 * trylock of an mm); the selftests hold it nowhere else.  The hold
+	 * itself sleeps interruptibly: a kernel thread gets no signal, and
+	 * is then outside D state.
+	 */
 	mmap_write_lock(mm);
 	WRITE_ONCE(stall_held, true);
 	complete(&stall_locked);
-	/* Interruptible: a kernel thread gets no signal, and no D state. */
 	wait_for_completion_interruptible_timeout(&stall_release,
 						  msecs_to_jiffies(stall_ms));
 	WRITE_ONCE(stall_held, false);
@@ -149,6 +154,7 @@ static long stall_ioctl(struct file *file, unsigned int cmd,
 static const struct file_operations stall_fops = {
 	.owner		= THIS_MODULE,
 	.unlocked_ioctl	= stall_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 static struct miscdevice stall_miscdev = {
