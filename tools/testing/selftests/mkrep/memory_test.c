@@ -305,14 +305,21 @@ static int cg_enter(const char *cgroup)
 }
 
 /*
- * The kernel memory charged to @cgroup, in bytes, once the memory
- * controller's statistics were flushed: it flushes them every 2 s.
+ * The kernel memory charged to @cgroup, in bytes.  memory.stat adds up
+ * per-CPU deltas that a flush folds in, and reading memory.stat flushes
+ * only past a threshold (about MEMCG_CHARGE_BATCH pages of updates a
+ * CPU); otherwise a deferrable worker does every 2 s, or later on an
+ * idle or busy machine.  Reading the cgroup's cpu.stat flushes its whole
+ * rstat tree, the memory controller's deltas included (6.1 and 6.12:
+ * cgroup_base_stat_cputime_show()), so the count read after it is exact.
  */
 static long cg_kernel(const char *cgroup)
 {
 	char path[192], buf[8192];
 
-	usleep(2500 * 1000);
+	snprintf(path, sizeof(path), "%s/cpu.stat", cgroup);
+	if (mk_read_all(path, buf, sizeof(buf)) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/memory.stat", cgroup);
 	if (mk_read_all(path, buf, sizeof(buf)) < 0)
 		return -1;
