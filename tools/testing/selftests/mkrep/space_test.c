@@ -679,44 +679,39 @@ TEST_F(space, busy_members_fall_back)
 	EXPECT_LT(0, fallback) TH_LOG("no busy member fell back");
 }
 
+/* mkrep_mm_running() looks at this many threads of a process, no more. */
+#define RUNNING_MAX_THREADS	64
+
 /*
  * Member @i holds every operation for the whole bound: it spins without
- * looking at its status page, and so do threads of its process on every
- * other CPU of the test but the initiator's (member 0's: a thread there
- * is off its CPU whenever the initiator looks), so that its mm runs
- * somewhere at each of the initiator's looks.  A lone spinner that a
- * kernel thread preempts for a moment runs nowhere then and is taken
- * over at once, ending the operation early; its whole process off two
- * CPUs or more at one look is rare.  With two CPUs there is no other
- * CPU: the tests that need the rule ask for three.  SCHED_OTHER only: a
- * real-time spinner keeps RCU's threads off its CPU on PREEMPT_RT (a
- * freeze then waits for a grace period for ever) and a throttled one
- * runs nowhere.
+ * looking at its status page, and its process has more threads than
+ * mkrep_mm_running() looks at (the others asleep), so it counts as
+ * running at every look whatever the scheduler does, and the fallback
+ * takes it over at the bound.  (Spinning threads of its process on the
+ * other CPUs, the way this was done before, kept it running only while
+ * one of them was on a CPU at each of the bound's thousands of looks: on
+ * 6.1-rt under TCG an operation still ended early, not running, in every
+ * try of a test in one run of three.)  Its CPU is busy; the others are
+ * left alone.
  */
 static int lock_holder(struct env *e, int i)
 {
-	int c, ret;
+	int ret;
 
 	ret = mkm_set_mode(&e->set, i, MKM_BUSY);
-	for (c = 1; !ret && c < e->n; c++) {
-		if (c == i)
-			continue;
-		e->m[i].val = e->cpus[c];
-		ret = mkm_run(&e->m[i], MKM_CMD_INTRUDER, 20000);
-		if (ret)
-			ret = ret < 0 ? -ETIMEDOUT : -ret;
-	}
-	return ret;
+	if (ret)
+		return ret;
+	e->m[i].val = RUNNING_MAX_THREADS + 5;
+	ret = mkm_run(&e->m[i], MKM_CMD_SLEEPERS, 30000);
+	return ret < 0 ? -ETIMEDOUT : -ret;
 }
 
 /*
  * The status word and poll(): a request waits for a busy member until
  * the bound (it says waiting, POLLIN, posted is the operation), and
- * after the fallback it says applied and nothing waits.  A busy member
- * whose process runs nowhere while the initiator looks is taken over as
- * not running instead, before the bound: either is fine for one try,
- * but the fallback must be seen in one of them (lock_holder() makes it
- * the rule with three CPUs or more).
+ * after the fallback it says applied and nothing waits.  A try in which
+ * the member began to peek only after the fallback (it saw no request)
+ * is not judged; one of five must see its request.
  */
 TEST_F(space, status_and_pollin_follow_a_request)
 {
@@ -764,17 +759,17 @@ TEST_F(space, status_and_pollin_follow_a_request)
 
 /*
  * One member of each mode: blocked (not running), asleep in epoll,
- * spinning without looking (fallback: lock_holder() keeps its process
+ * spinning without looking (fallback: lock_holder() makes it count as
  * running at each look; a lone spinner is preempted at one look of the
- * bound's thousands often enough on PREEMPT_RT that five rounds of it
- * can all end as not running), and the initiator's event loop.
+ * bound's thousands often enough on PREEMPT_RT to end as not running),
+ * and the initiator's event loop.
  */
 TEST_F(space, mixed_modes)
 {
 	const int rounds = 5;
 	struct env *e = &self->e;
 	struct mkm_member *m = e->m;
-	int i, k, sig[MKM_MAX], blocked = 1, busy = 2, epoll = 3, fb = 0;
+	int i, k, sig[MKM_MAX], blocked = 1, busy = 2, epoll = 3;
 
 	ASSERT_LE(3, e->n) TH_LOG("needs three CPUs");
 	ASSERT_EQ(0, respace(e, variant->strategy, BUSY_BOUND,
@@ -790,17 +785,12 @@ TEST_F(space, mixed_modes)
 		ASSERT_SUM(&m[0].op);
 		EXPECT_EQ(e->n - 1, m[0].op.members);
 		EXPECT_LE(1, m[0].op.not_running) TH_LOG("the blocked member");
-		EXPECT_LE(2, m[0].op.not_running + m[0].op.fallback)
-			TH_LOG("the blocked and the busy member");
-		if (m[0].op.fallback)
-			EXPECT_LE(BUSY_BOUND * 9 / 10, m[0].op_ns);
-		fb += m[0].op.fallback;
+		EXPECT_LE(1, m[0].op.fallback) TH_LOG("the busy member");
+		EXPECT_LE(BUSY_BOUND * 9 / 10, m[0].op_ns);
 		for (i = 1; i < e->n; i++)
 			EXPECT_EQ(SIGSEGV, sig[i])
 				TH_LOG("round %d: member %d reads the page", k, i);
 	}
-	/* The busy member, unless its process ran nowhere at one look. */
-	EXPECT_LT(0, fb);
 }
 
 /*
@@ -1057,8 +1047,8 @@ static void on_alarm(int sig)
 
 /*
  * The first operation still ran @late past @when: it held the op lock
- * then (lock_holder()'s member taken over because its process ran
- * nowhere at one look ends it early).
+ * then (what lock_holder() makes the rule; judged all the same, so that
+ * a holder that let go early fails the try instead of passing it).
  */
 static int held_past(struct mkm_member *init, uint64_t when, uint64_t late)
 {
@@ -1156,9 +1146,8 @@ TEST_F(one, join_is_interruptible)
  * An operation waiting for the op lock: a signal without SA_RESTART ends
  * the wait with EINTR, nothing done; with SA_RESTART it waits on and
  * completes after the first operation.  The first operation lasts the
- * bound for lock_holder()'s member, unless its process ran nowhere at one
- * of the initiator's looks: a try counts when it held the lock well past
- * the signal.
+ * bound for lock_holder()'s member: a try counts when it held the lock
+ * well past the signal.
  */
 TEST_F(one, op_waiting_for_the_lock_is_interruptible)
 {
@@ -1237,8 +1226,8 @@ TEST_F_TIMEOUT(one, op_lock_waiter_can_be_frozen, 120)
 	ASSERT_EQ(0, lock_holder(e, 1));
 	/*
 	 * A try counts when the holder's operation was still in flight
-	 * once the waiter was seen frozen: the holder's process running
-	 * nowhere at one look ends it early.
+	 * once the waiter was seen frozen: a freeze that took longer than
+	 * the bound proves nothing.
 	 */
 	for (tries = 0; tries < 4 && !valid; tries++) {
 		/* One operation, held for the bound. */
