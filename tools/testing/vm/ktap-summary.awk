@@ -8,15 +8,20 @@
 #
 # Prints a line per top-level test; under a failed program the names of
 # its failed test cases (ten at most, and how many more), each with what
-# its assertions printed (show_case()), so that the tail of a CI log says
-# what failed; and ends with "N passed, N failed, N skipped".  Exit
-# status: 0 only if nothing failed and something passed.
+# its assertions printed (show_case()), or, when the program failed with
+# no failed case (a crash, a timeout), the case it was running and its
+# last lines; so that the tail of a CI log says what failed.  Ends with
+# "N passed, N failed, N skipped".  Exit status: 0 only if nothing failed
+# and something passed.
 #
 # Set -v require_end=1 to require the "# mkernel-vm: end" line of the guest,
 # and -v extra_fail=N to add failures the caller found outside the KTAP.
 
 function flush_block(top_ok, name,    counted, i) {
 	counted = leaf_pass + leaf_fail + leaf_skip
+	# A case that started and never ended: the program died in it.
+	if (!top_ok && running != "")
+		show_case(running, "running: ")
 	if (counted > 0) {
 		pass += leaf_pass; fail += leaf_fail; skip += leaf_skip
 		if (!top_ok && leaf_fail == 0)
@@ -24,11 +29,6 @@ function flush_block(top_ok, name,    counted, i) {
 		printf "  %-7s %s (%d passed, %d failed, %d skipped)\n", \
 			top_ok ? "ok" : "FAILED", name, leaf_pass, \
 			leaf_fail + (!top_ok && leaf_fail == 0), leaf_skip
-		for (i = 1; i <= nshown; i++)
-			printf "            %s\n", shown[i]
-		if (leaf_fail > MAX_CASES)
-			printf "            and %d more failed cases\n", \
-				leaf_fail - MAX_CASES
 	} else if (name ~ / # SKIP/) {
 		skip++
 		printf "  %-7s %s\n", "skipped", name
@@ -36,26 +36,36 @@ function flush_block(top_ok, name,    counted, i) {
 		if (top_ok) pass++; else fail++
 		printf "  %-7s %s\n", top_ok ? "ok" : "FAILED", name
 	}
+	for (i = 1; i <= nshown; i++)
+		printf "            %s\n", shown[i]
+	if (leaf_fail > MAX_CASES)
+		printf "            and %d more failed cases\n", \
+			leaf_fail - MAX_CASES
 	leaf_pass = leaf_fail = leaf_skip = nshown = nsaid = 0
+	running = ""
 	tops++
 }
 
-# A failed case: its name, then what it said about the failure: each
-# "Expected" line of its assertions with the message that follows it
-# (the same file and line), at most MAX_SAID lines; or, if it printed no
-# such line (a crash, a timeout), its last lines.
-function show_case(name,    i, n, prefix) {
-	shown[++nshown] = "failed: " name
+# A failed case: "failed: " (or @what) and its name, then what it said
+# about the failure: each "Expected" line of its assertions with the
+# message that follows it (the same file and case, a line or a few further
+# on: a TH_LOG() may sit on the assertion's next line), at most MAX_SAID
+# lines; or, if it printed no such line (a crash, a timeout), its last
+# lines, the harness's own "Test terminated ..." among them.
+function show_case(name, what,    i, n, f, g) {
+	shown[++nshown] = (what == "" ? "failed: " : what) name
 	n = 0
 	for (i = 1; i <= nsaid && n < MAX_SAID; i++) {
 		if (said[i] !~ /:Expected /)
 			continue
 		shown[++nshown] = "  " said[i]
 		n++
-		prefix = said[i]
-		sub(/:[^:]*:Expected .*/, ":", prefix)
-		if (i < nsaid && index(said[i + 1], prefix) == 1 &&
-		    said[i + 1] !~ /:Expected / && n < MAX_SAID) {
+		if (i == nsaid || said[i + 1] ~ /:Expected / || n == MAX_SAID)
+			continue
+		split(said[i], f, ":")
+		split(said[i + 1], g, ":")
+		if (f[1] == g[1] && f[3] == g[3] && g[2] >= f[2] &&
+		    g[2] <= f[2] + MAX_GAP) {
 			shown[++nshown] = "  " said[++i]
 			n++
 		}
@@ -65,14 +75,25 @@ function show_case(name,    i, n, prefix) {
 			shown[++nshown] = "  " said[i]
 }
 
-BEGIN { MAX_CASES = 10; MAX_SAID = 4 }
+BEGIN { MAX_CASES = 10; MAX_SAID = 4; MAX_GAP = 8 }
 
-# What the harness printed in a case: "# # DIR/file.c:LINE:...", kept
-# without the directory.
-/^# # [^ ]+\.c:[0-9]+:/ {
+# A case starts: what it prints from here on is its own.
+/^# #  RUN  / {
+	running = $4
+	nsaid = 0
+	next
+}
+# What the harness printed in a case: "# # DIR/file.c:LINE:..." (or .h:
+# an assertion in a header), kept without the directory; and its own
+# "CASE: Test failed at step #N" or "Test terminated ...".
+/^# # [^ :]+\.[ch]:[0-9]+:/ {
 	line = substr($0, 5)
 	sub(/^[^ :]*\//, "", line)
 	said[++nsaid] = line
+	next
+}
+/^# # [^ ]+: Test (failed|terminated) / {
+	said[++nsaid] = substr($0, 5)
 	next
 }
 /^# (not )?ok [0-9]+ / {
@@ -83,10 +104,11 @@ BEGIN { MAX_CASES = 10; MAX_SAID = 4 }
 		if (leaf_fail <= MAX_CASES) {
 			name = $0
 			sub(/^# not ok [0-9]+ /, "", name)
-			show_case(name)
+			show_case(name, "")
 		}
 	}
 	nsaid = 0
+	running = ""
 	next
 }
 /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }

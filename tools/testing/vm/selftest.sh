@@ -73,6 +73,45 @@ else
 	echo "not ok - failing-selftest-named: the summary does not name the case ($named)"
 	failed=$((failed + 1))
 fi
+# ... and, on the host alone: a failed assertion in a header, a case that
+# crashed, and one a timeout ended while it ran, each named with what it
+# printed last.
+died=$(awk -f "$vm/ktap-summary.awk" <<'KTAP'
+TAP version 13
+1..1
+# selftests: x/died
+# TAP version 13
+# 1..3
+# #  RUN           global.header ...
+# # include/uapi/linux/mkernel_abi.h:12:header:Expected 0 (0) == 1 (1)
+# # include/uapi/linux/mkernel_abi.h:14:header:in a header
+# # header: Test failed at step #1
+# #          FAIL  global.header
+# not ok 1 global.header
+# #  RUN           global.crashes ...
+# # crashes: Test terminated unexpectedly by signal 11
+# #          FAIL  global.crashes
+# not ok 2 global.crashes
+# #  RUN           global.hangs ...
+# # tools/x/died.c:30:hangs:about to hang
+not ok 1 selftests: x/died # TIMEOUT 45 seconds
+KTAP
+)
+want='            failed: global.header
+              mkernel_abi.h:12:header:Expected 0 (0) == 1 (1)
+              mkernel_abi.h:14:header:in a header
+            failed: global.crashes
+              crashes: Test terminated unexpectedly by signal 11
+            running: global.hangs
+              died.c:30:hangs:about to hang'
+if [[ $died == *"$want"* ]]; then
+	echo "ok - summary-died: a header assertion, a crash and the case a timeout ended are named"
+	passed=$((passed + 1))
+else
+	echo "not ok - summary-died: the summary reads:"
+	printf '%s\n' "$died" | sed 's/^/#   /'
+	failed=$((failed + 1))
+fi
 expect_failure warn-panics '^  FAILED  the guest did not report the end' \
 	MKCHECK_INJECT=warn
 expect_failure warn-in-log '^  FAILED  kernel log clean' \

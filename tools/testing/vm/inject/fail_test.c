@@ -10,9 +10,11 @@ TEST(passes)
 	EXPECT_EQ(1, 1);
 }
 
+/* The message on a line of its own, as most of the project's are. */
 TEST(fails)
 {
-	EXPECT_EQ(1, 2) TH_LOG("injected failure");
+	EXPECT_EQ(1, 2)
+		TH_LOG("injected failure");
 }
 
 TEST_HARNESS_MAIN
