@@ -126,6 +126,19 @@ expect_failure soft-lockup '^  \| .*RIP: 0010:mkinject_spin' \
 	MKCHECK_INJECT=lockup
 expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \
 	MKCHECK_INJECT=hang VM_TIMEOUT=45
+# A kernel that panics before it reaches our init (an emulator's glitch
+# does that now and then) is booted once more, then fails.
+expect_failure early-panic '^mkernel: the guest stopped before its init \(QEMU status [0-9]+\); last console lines:' \
+	MKCHECK_INJECT=early-panic
+if grep -q 'Kernel panic - not syncing' "$logs/early-panic.log" &&
+   grep -q '^mkernel: booting it once more' "$logs/early-panic.log" &&
+   grep -q '^  FAILED  the guest console reports kernel problems' "$logs/early-panic.log"; then
+	echo "ok - early-panic-twice: booted once more, and the second panic fails the run"
+	passed=$((passed + 1))
+else
+	echo "not ok - early-panic-twice: no second boot, or its panic not reported ($logs/early-panic.log)"
+	failed=$((failed + 1))
+fi
 # A boot that does not reach init in time is tried once more, then fails.
 expect_failure boot-timeout '^  FAILED  the guest did not reach its init within BOOT_TIMEOUT=1s, twice' \
 	BOOT_TIMEOUT=1

@@ -44,7 +44,8 @@
 #                    new one, printed)
 #   TRINITY_SECONDS  fuzz: how long trinity runs (default 300; 0: not at all)
 #   MKCHECK_INJECT         runner self-test: fail, warn, panic, hang, uaf
-#                          (KASAN) or race (KCSAN)
+#                          (KASAN), race (KCSAN), or early-panic (the
+#                          kernel panics before it reaches our init)
 #   MKCHECK_PANIC_ON_WARN  0 to boot without panic_on_warn (default 1)
 set -euo pipefail
 
@@ -166,8 +167,14 @@ kodir=$BUILD/kernel/$kver/ko
 list=$BUILD/user/selftests/tests.list
 extra=()
 inject_args=
+inject_cmdline=
 case $inject in
 "")	;;
+early-panic)
+	# No init to run: the kernel panics (no root to mount), before ours.
+	inject_cmdline=" rdinit=/mkernel-no-such-init"
+	list=$run/inject.list
+	: >"$list" ;;
 fail)	make -C "$top" --no-print-directory inject KDIR="$kdir" BUILD="$BUILD"
 	list=$run/inject.list
 	echo inject/fail_test >"$list" ;;
@@ -177,7 +184,7 @@ warn|panic|hang|uaf|race|lockup)
 	inject_args="$inject=1"
 	list=$run/inject.list
 	: >"$list" ;;
-*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang, uaf, race, lockup" >&2; exit 2 ;;
+*)	echo "vm.sh: MKCHECK_INJECT is one of fail, warn, panic, hang, uaf, race, lockup, early-panic" >&2; exit 2 ;;
 esac
 # make fuzz: run-tests.sh runs the fuzzer and trinity's runner (a script)
 # as its selftests, so that the modules' unloading, the kernel log,
@@ -252,6 +259,7 @@ cmdline="console=ttyS0 loglevel=5 panic=-1 oops=panic panic_on_warn=$panic_on_wa
 cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1 mitigations=off"
 cmdline+=" mkernel.mode=$mode"
 [ -n "$inject_args" ] && cmdline+=" mkernel.inject=$inject_args"
+cmdline+="$inject_cmdline"
 if [ "$mode" = fuzz ]; then
 	cmdline+=" mkernel.fuzz_ops=$fuzz_ops mkernel.fuzz_seconds=$fuzz_seconds"
 	cmdline+=" mkernel.trinity_seconds=$trinity_seconds mkernel.fuzz_seed=$fuzz_seed"
@@ -322,9 +330,11 @@ boot() {
 	return 0
 }
 
-# Under TCG a guest now and then wedges while it boots, before any of our
-# code runs (QEMU 7.2's multi-threaded TCG and the kernel patching its own
-# text, most often on a loaded host): such a boot is tried once more.
+# Under TCG a guest now and then wedges or oopses while it boots, before
+# any of our code runs (QEMU 7.2's multi-threaded TCG and the kernel
+# patching its own text, most often on a loaded host: an "Oops: int3" in a
+# timer softirq was seen): such a boot is tried once more, its console
+# kept beside the second's.
 boot_timeout=${BOOT_TIMEOUT:-180}
 start=$SECONDS
 boot_rc=0
@@ -350,10 +360,15 @@ if [ -n "$accel_tried" ]; then
 else
 	boot "$boot_timeout" || boot_rc=$?
 fi
-if [ "$boot_rc" -eq 1 ]; then
-	say "the guest did not reach its init within BOOT_TIMEOUT=${boot_timeout}s; last console lines:"
+if [ "$boot_rc" -ne 0 ]; then
+	if [ "$boot_rc" -eq 1 ]; then
+		say "the guest did not reach its init within BOOT_TIMEOUT=${boot_timeout}s; last console lines:"
+	else
+		say "the guest stopped before its init (QEMU status $qemu_rc); last console lines:"
+	fi
 	{ tail -n 5 "$console" 2>/dev/null || echo "(QEMU wrote no console)"; } | sed 's/^/  | /'
-	say "booting it once more"
+	cp "$console" "$run/console-first-boot.log" 2>/dev/null || true
+	say "booting it once more (the first boot's console: $run/console-first-boot.log)"
 	start=$SECONDS
 	boot_rc=0
 	boot "$boot_timeout" || boot_rc=$?
