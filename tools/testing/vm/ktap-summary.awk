@@ -18,10 +18,17 @@
 # and -v extra_fail=N to add failures the caller found outside the KTAP.
 
 function flush_block(top_ok, name,    counted, i) {
-	counted = leaf_pass + leaf_fail + leaf_skip
-	# A case that started and never ended: the program died in it.
-	if (!top_ok && running != "")
+	# A case that started and never ended: the program died in it, and
+	# it counts as a failed case; ten failed cases are named at most.
+	if (!top_ok && running != "") {
+		if (leaf_fail > MAX_CASES)
+			shown[++nshown] = sprintf("and %d more failed cases", \
+						  leaf_fail - MAX_CASES)
 		show_case(running, "running: ")
+		leaf_fail++
+		more_shown = 1
+	}
+	counted = leaf_pass + leaf_fail + leaf_skip
 	if (counted > 0) {
 		pass += leaf_pass; fail += leaf_fail; skip += leaf_skip
 		if (!top_ok && leaf_fail == 0)
@@ -38,24 +45,28 @@ function flush_block(top_ok, name,    counted, i) {
 	}
 	for (i = 1; i <= nshown; i++)
 		printf "            %s\n", shown[i]
-	if (leaf_fail > MAX_CASES)
+	if (leaf_fail > MAX_CASES && !more_shown)
 		printf "            and %d more failed cases\n", \
 			leaf_fail - MAX_CASES
-	leaf_pass = leaf_fail = leaf_skip = nshown = nsaid = 0
-	running = ""
+	leaf_pass = leaf_fail = leaf_skip = nshown = nsaid = more_shown = 0
+	running = program = ""
 	tops++
 }
 
-# A failed case: "failed: " (or @what) and its name, then what it said
-# about the failure: each "Expected" line of its assertions with the
-# message that follows it (the same file and case, a line or a few further
-# on: a TH_LOG() may sit on the assertion's next line), at most MAX_SAID
-# lines; or, if it printed no such line (a crash, a timeout), its last
-# lines, the harness's own "Test terminated ..." among them.
+# A failed case: "failed: " and its name, then what it said about the
+# failure: each "Expected" line of its assertions with the message that
+# follows it, at most MAX_SAID lines; or, if it printed no such line (a
+# crash, a timeout), its last lines, the harness's own "Test terminated
+# ..." among them.  The message is a guess: the next line printed, if it
+# comes from the same file and case, is no Expected line and is at most
+# MAX_GAP source lines further on (a TH_LOG() may sit on the assertion's
+# next line; an assertion without one may be followed by a log of its
+# own).  A case the program died in (@what "running: ") shows its last
+# lines whatever they are: where it was.
 function show_case(name, what,    i, n, f, g) {
 	shown[++nshown] = (what == "" ? "failed: " : what) name
 	n = 0
-	for (i = 1; i <= nsaid && n < MAX_SAID; i++) {
+	for (i = 1; what == "" && i <= nsaid && n < MAX_SAID; i++) {
 		if (said[i] !~ /:Expected /)
 			continue
 		shown[++nshown] = "  " said[i]
@@ -92,7 +103,7 @@ BEGIN { MAX_CASES = 10; MAX_SAID = 4; MAX_GAP = 8 }
 	said[++nsaid] = line
 	next
 }
-/^# # [^ ]+: Test (failed|terminated) / {
+/^# # [^ ]+: Test (failed|terminated|exited|ended) / {
 	said[++nsaid] = substr($0, 5)
 	next
 }
@@ -111,12 +122,18 @@ BEGIN { MAX_CASES = 10; MAX_SAID = 4; MAX_GAP = 8 }
 	running = ""
 	next
 }
+/^# selftests: / { program = substr($0, 14); next }
+# run-tests.sh's own word on a program it killed: the running case's last.
+/^# [^ #]+: killed after / { said[++nsaid] = substr($0, 3); next }
 /^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
 /^ok [0-9]+ / { sub(/^ok [0-9]+ /, ""); flush_block(1, $0); next }
 /^not ok [0-9]+ / { sub(/^not ok [0-9]+ /, ""); flush_block(0, $0); next }
 /^# mkernel-vm: end/ { ended = 1 }
 
 END {
+	# The run stopped inside a program: the guest died, or was stopped.
+	if (program != "")
+		flush_block(0, "selftests: " program " (did not finish)")
 	fail += extra_fail
 	if (plan == 0 || tops != plan) {
 		printf "  %-7s ran %d of %d planned tests: the run stopped early\n", \
