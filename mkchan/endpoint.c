@@ -25,12 +25,17 @@ static int mkchan_ep_file_release(struct inode *inode, struct file *file)
 /*
  * read(2): whole messages (struct mkchan_slot), at least one; blocks for
  * the first unless O_NONBLOCK.  0 at the end: empty and the peer closed.
+ * The room it makes is published before it returns, as a pipe gives it
+ * back: a writer blocked, polling or O_NONBLOCK sees one slot for each
+ * message read.  -EAGAIN leaves the waiting flag set (as poll() would),
+ * so that the next message wakes an edge-triggered epoll.
  */
 static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos)
 {
 	struct mkchan_endpoint *ep = file->private_data;
 	long timeout = MAX_SCHEDULE_TIMEOUT;
+	bool announced = false;
 	struct mkchan_slot msg;
 	size_t done = 0;
 	int ret;
@@ -45,7 +50,16 @@ static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
 	}
 	while (done < count) {
 		ret = mkchan_ep_recv(ep, &msg);
-		if (ret == -EAGAIN && !done && !(file->f_flags & O_NONBLOCK)) {
+		if (ret == -EAGAIN && !done && (file->f_flags & O_NONBLOCK)) {
+			if (announced)
+				break;
+			announced = true;
+			ret = mkchan_ep_announce(ep, false);
+			if (ret)
+				break;
+			continue;	/* a message came meanwhile */
+		}
+		if (ret == -EAGAIN && !done) {
 			ret = mkchan_ep_wait(ep, false, &timeout);
 			if (ret)
 				break;
@@ -60,9 +74,7 @@ static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
 		mkchan_ep_consume(ep, msg.header);
 		done += sizeof(msg);
 	}
-	/* The caller is likely to poll now: publish what it consumed. */
-	if (ret == -EAGAIN && !done && ep->rx.published != ep->rx.head &&
-	    mkc_rx_publish(&ep->rx))
+	if (ep->rx.published != ep->rx.head && mkc_rx_publish(&ep->rx))
 		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
 out:
 	mutex_unlock(&ep->rx_lock);
@@ -74,12 +86,14 @@ out:
 /*
  * write(2): whole messages (struct mkchan_slot) whose header holds only a
  * length and a type; blocks for room for the first unless O_NONBLOCK.
+ * -EAGAIN leaves the waiting flag set, as read(2) does.
  */
 static ssize_t mkchan_ep_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
 	struct mkchan_endpoint *ep = file->private_data;
 	long timeout = MAX_SCHEDULE_TIMEOUT;
+	bool announced = false;
 	struct mkchan_slot msg;
 	size_t done = 0;
 	int ret = 0;
@@ -104,7 +118,16 @@ static ssize_t mkchan_ep_write(struct file *file, const char __user *buf,
 		}
 		ret = mkchan_ep_send(ep, mkc_hdr_type(msg.header), msg.data,
 				     mkc_hdr_len(msg.header));
-		if (ret == -EAGAIN && !done && !(file->f_flags & O_NONBLOCK)) {
+		if (ret == -EAGAIN && !done && (file->f_flags & O_NONBLOCK)) {
+			if (announced)
+				break;
+			announced = true;
+			ret = mkchan_ep_announce(ep, true);
+			if (ret)
+				break;
+			continue;	/* room was made meanwhile */
+		}
+		if (ret == -EAGAIN && !done) {
 			ret = mkchan_ep_wait(ep, true, &timeout);
 			if (ret)
 				break;

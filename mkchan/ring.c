@@ -22,6 +22,16 @@ void mkchan_ep_wake_peer(struct mkchan_endpoint *ep, __poll_t events)
 	struct mkchan_channel *chan = ep->chan;
 	unsigned int ring = events & EPOLLIN ? ep->index : 1 - ep->index;
 
+	/*
+	 * The waker clears the flags it answers, before the wake-up: each
+	 * sleeper of the peer, woken, looks again and sets its flag again if
+	 * it sleeps on (poll() does so itself); a sleeper never clears its
+	 * own, so one that stops waiting cannot clear another's under it.
+	 */
+	if (events & EPOLLIN)
+		WRITE_ONCE(chan->ring[ep->index].rctl->waiting, 0);
+	if (events & EPOLLOUT)
+		WRITE_ONCE(chan->ring[1 - ep->index].sctl->waiting, 0);
 	atomic64_inc(&chan->ring[ring].notifies);
 	trace_mkchan_notify(chan->id, ep->index);
 	wake_up_interruptible_poll(&mkchan_peer(ep)->wq, events);
@@ -125,44 +135,84 @@ void mkchan_ep_consume(struct mkchan_endpoint *ep, u64 hdr)
 		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
 }
 
-/* Whether the slot at @head of the ring @ep receives from holds a message. */
-static int mkchan_rx_ready(struct mkchan_endpoint *ep, u64 head)
+/*
+ * Whether a message may be there to read, from a look without the
+ * receiver's lock: at the endpoint's own head, which a read(2) in another
+ * thread may be moving, or, mapped, at the head user space published.  A
+ * stale head only ever finds a slot that is not empty (a message already
+ * taken, or one of a later lap): that is reported as ready, and so is a
+ * slot that fails the check, garbage or not.  The reader, under its lock,
+ * judges (-EBADMSG and a broken channel, or -EAGAIN); poll never breaks a
+ * channel on what it saw unlocked.  @announce: set the receiver's waiting
+ * flag before the last look.
+ */
+static bool mkchan_in_ready(struct mkchan_endpoint *ep, bool mapped,
+			    bool announce)
 {
-	struct mkchan_ring *ring = &ep->chan->ring[1 - ep->index];
+	struct mkchan_ring *rx = &ep->chan->ring[1 - ep->index];
 	u32 mask = ep->chan->nslots - 1;
-	/* acquire: pairs with the sender's release of the header */
-	u64 hdr = smp_load_acquire(&ring->slots[head & mask].header);
+	/* data_race: a concurrent read(2) may move it; a hint */
+	u64 head = mapped ? READ_ONCE(rx->rctl->pos) : data_race(ep->rx.head);
+	u64 hdr;
 
-	return mkc_hdr_check(hdr, head, ep->chan->nslots);
+	/* acquire: pairs with the sender's release of the header */
+	hdr = smp_load_acquire(&rx->slots[head & mask].header);
+	if (mkc_hdr_check(hdr, head, ep->chan->nslots))
+		return true;
+	if (!announce)
+		return false;
+	WRITE_ONCE(rx->rctl->waiting, 1);
+	/* full: the flag is set before we look again */
+	smp_mb();
+	/* acquire: as above */
+	hdr = smp_load_acquire(&rx->slots[head & mask].header);
+	return mkc_hdr_check(hdr, head, ep->chan->nslots) != 0;
 }
 
-/* Whether the ring @ep sends on has room after @tail. */
-static int mkchan_tx_ready(struct mkchan_endpoint *ep, u64 tail)
+/*
+ * Whether there may be room to send, from a look without the sender's
+ * lock, as mkchan_in_ready(): the ring is full only when the tail is
+ * exactly a ring ahead of the receiver's published head.  A stale tail
+ * only ever makes room seem larger; an impossible distance is reported as
+ * room, for write(2) to judge under its lock.
+ */
+static bool mkchan_out_ready(struct mkchan_endpoint *ep, bool mapped,
+			     bool announce)
 {
-	struct mkchan_ring *ring = &ep->chan->ring[ep->index];
+	struct mkchan_ring *tx = &ep->chan->ring[ep->index];
+	/* data_race: a concurrent write(2) may move it; a hint */
+	u64 tail = mapped ? READ_ONCE(tx->sctl->pos) : data_race(ep->tx.tail);
 	/* acquire: pairs with the receiver's release of its head */
-	u64 head = smp_load_acquire(&ring->rctl->pos);
+	u64 head = smp_load_acquire(&tx->rctl->pos);
 
-	if (ep->mapped)		/* both positions published, maybe stale */
-		return (s64)(tail - head) < (s64)ep->chan->nslots;
-	if (head > tail || tail - head > ep->chan->nslots)
-		return -EBADMSG;
-	return tail - head < ep->chan->nslots;
+	if (tail - head != ep->chan->nslots)
+		return true;
+	if (!announce)
+		return false;
+	WRITE_ONCE(tx->sctl->waiting, 1);
+	/* full: the flag is set before we look again */
+	smp_mb();
+	/* acquire: as above */
+	head = smp_load_acquire(&tx->rctl->pos);
+	return tail - head != ep->chan->nslots;
 }
 
 /**
  * mkchan_ep_ready() - which events are ready on an endpoint
  * @ep: the endpoint
  * @events: the events of interest (EPOLLIN, EPOLLOUT)
- * @announce: the caller (poll) may sleep: for a kernel-driven endpoint,
- *	set the waiting flag of each direction that is not ready, so that a
- *	peer driven from user space notifies
+ * @announce: the caller may sleep if nothing is ready: set the waiting
+ *	flag of each direction that is not, and look again, so that the peer
+ *	wakes it (a kernel-driven peer when it sends or makes room, one
+ *	driven from user space with MKCHAN_IOC_NOTIFY)
  *
- * For a kernel-driven endpoint the positions are the kernel's; for a
- * mapped one they are the ones user space published (libmkchan publishes
- * before it sleeps).  Either way the answer is a hint: the state may
- * change right after.  EPOLLHUP (peer closed) and EPOLLERR (broken) are
- * always reported.
+ * The positions are read without the endpoint's locks: the kernel's own
+ * for a kernel-driven endpoint, the ones user space published for a
+ * mapped one (libmkchan publishes before it sleeps).  The answer is a
+ * hint that may be spurious (the state may change right after, or a
+ * read(2) in another thread take the message), never a missed event: a
+ * reported EPOLLIN or EPOLLOUT may end in -EAGAIN.  EPOLLHUP (peer
+ * closed) and EPOLLERR (broken) are always reported.
  *
  * Return: the ready events.
  */
@@ -170,54 +220,54 @@ __poll_t mkchan_ep_ready(struct mkchan_endpoint *ep, __poll_t events,
 			 bool announce)
 {
 	struct mkchan_channel *chan = ep->chan;
-	struct mkchan_ring *tx = &chan->ring[ep->index];
-	struct mkchan_ring *rx = &chan->ring[1 - ep->index];
 	bool mapped = READ_ONCE(ep->mapped);
 	__poll_t mask = 0;
-	u64 head, tail;
-	int ret;
 
 	if (mkchan_broken(chan))
 		return EPOLLERR;
 	if (mkchan_peer_closed(ep))
 		mask |= EPOLLHUP;
-
-	if (events & (EPOLLIN | EPOLLRDNORM)) {
-		/* data_race: a concurrent read(2) may move it; a hint */
-		head = mapped ? READ_ONCE(rx->rctl->pos) : data_race(ep->rx.head);
-		ret = mkchan_rx_ready(ep, head);
-		if (!ret && announce && !mapped) {
-			WRITE_ONCE(rx->rctl->waiting, 1);
-			/* full: the flag is set before we look again */
-			smp_mb();
-			ret = mkchan_rx_ready(ep, head);
-		}
-		if (ret < 0) {
-			mkchan_mark_broken(chan, 1 - ep->index);
-			return EPOLLERR;
-		}
-		if (ret)
-			mask |= EPOLLIN | EPOLLRDNORM;
-	}
-
-	if ((events & (EPOLLOUT | EPOLLWRNORM)) && !(mask & EPOLLHUP)) {
-		/* data_race: a concurrent write(2) may move it; a hint */
-		tail = mapped ? READ_ONCE(tx->sctl->pos) : data_race(ep->tx.tail);
-		ret = mkchan_tx_ready(ep, tail);
-		if (!ret && announce && !mapped) {
-			WRITE_ONCE(tx->sctl->waiting, 1);
-			/* full: the flag is set before we look again */
-			smp_mb();
-			ret = mkchan_tx_ready(ep, tail);
-		}
-		if (ret < 0) {
-			mkchan_mark_broken(chan, ep->index);
-			return EPOLLERR;
-		}
-		if (ret)
-			mask |= EPOLLOUT | EPOLLWRNORM;
-	}
+	if ((events & (EPOLLIN | EPOLLRDNORM)) &&
+	    mkchan_in_ready(ep, mapped, announce))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((events & (EPOLLOUT | EPOLLWRNORM)) && !(mask & EPOLLHUP) &&
+	    mkchan_out_ready(ep, mapped, announce))
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
+}
+
+/**
+ * mkchan_ep_announce() - say a kernel-driven endpoint is going to wait
+ * @ep: the endpoint; the caller holds its tx_lock (@out) or rx_lock
+ * @out: for room to send rather than for a message
+ *
+ * As the protocol says: publish the position (waking a sender that waits
+ * for the room it makes), set the waiting flag, full barrier, look again.
+ * The flag stays set for the peer's next send or publication, whose
+ * wake-up clears it (mkchan_ep_wake_peer()): so a read(2) or write(2)
+ * that fails with -EAGAIN announces too, and edge-triggered epoll hears
+ * of the next event.
+ *
+ * Return: 0 when the event is there after all, -EAGAIN when the caller
+ * may sleep (or give up), -EBADMSG (the channel is marked broken).
+ */
+int mkchan_ep_announce(struct mkchan_endpoint *ep, bool out)
+{
+	bool notify = false;
+	int ret;
+
+	if (out) {
+		ret = mkc_tx_prepare_wait(&ep->tx);
+	} else {
+		ret = mkc_rx_prepare_wait(&ep->rx, &notify);
+		if (ret >= 0)
+			ret = ret ? 0 : -EAGAIN;
+	}
+	if (notify)
+		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
+	if (ret == -EBADMSG)
+		mkchan_mark_broken(ep->chan, out ? ep->index : 1 - ep->index);
+	return ret;
 }
 
 /**
@@ -226,9 +276,11 @@ __poll_t mkchan_ep_ready(struct mkchan_endpoint *ep, __poll_t events,
  * @out: wait for room to send rather than for a message
  * @timeout: in: jiffies to wait at most; out: jiffies left
  *
- * Announces the sleep in the shared control line as the protocol says,
- * so that a peer driven from user space wakes it with MKCHAN_IOC_NOTIFY,
- * and returns when the event came, the peer closed or the channel broke.
+ * Announces the sleep (mkchan_ep_announce()), so that the peer wakes it:
+ * a kernel-driven peer when it sends or makes room, one driven from user
+ * space with MKCHAN_IOC_NOTIFY.  Returns when the event may have come,
+ * the peer closed or the channel broke.  Each look before sleeping again
+ * sets the flag again, since the wake-up cleared it.
  *
  * Return: 0, -ERESTARTSYS (signal), -ETIMEDOUT or -EBADMSG.
  */
@@ -237,45 +289,22 @@ int mkchan_ep_wait(struct mkchan_endpoint *ep, bool out, long *timeout)
 	struct mkchan_ring *ring = &ep->chan->ring[out ? ep->index :
 						   1 - ep->index];
 	__poll_t want = out ? EPOLLOUT : EPOLLIN;
-	bool notify = false, sleep;
 	long left;
 	int ret;
 
-	if (out) {
-		ret = mkc_tx_prepare_wait(&ep->tx);
-		sleep = ret == -EAGAIN;
-	} else {
-		ret = mkc_rx_prepare_wait(&ep->rx, &notify);
-		sleep = ret == 0;
-	}
-	if (notify)
-		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
-
-	if (sleep) {
-		atomic64_inc(&ring->sleeps);
-		left = wait_event_interruptible_timeout(ep->wq,
-							mkchan_ep_ready(ep, want,
-									false),
-							*timeout);
-		if (left < 0) {
-			ret = left;
-		} else if (!left) {
-			ret = -ETIMEDOUT;
-		} else {
-			*timeout = left;
-			ret = 0;
-		}
-	} else if (ret == -EBADMSG) {
-		mkchan_mark_broken(ep->chan, out ? ep->index : 1 - ep->index);
-	} else {
-		ret = 0;
-	}
-
-	if (out)
-		mkc_tx_end_wait(&ep->tx);
-	else
-		mkc_rx_end_wait(&ep->rx);
-	return ret;
+	ret = mkchan_ep_announce(ep, out);
+	if (ret != -EAGAIN)
+		return ret;
+	atomic64_inc(&ring->sleeps);
+	left = wait_event_interruptible_timeout(ep->wq,
+						mkchan_ep_ready(ep, want, true),
+						*timeout);
+	if (left < 0)
+		return left;
+	if (!left)
+		return -ETIMEDOUT;
+	*timeout = left;
+	return 0;
 }
 
 /**

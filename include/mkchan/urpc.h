@@ -186,8 +186,10 @@ static inline bool mkc_tx_peer_waiting(const struct mkc_tx *tx)
 /*
  * Announce that the sender is going to sleep until there is room: publish
  * the tail, set the waiting flag, full barrier, look again.  0: there is
- * room now, do not sleep; -EAGAIN: sleep; -EBADMSG.  Either way the
- * caller ends with mkc_tx_end_wait().
+ * room now, do not sleep; -EAGAIN: sleep; -EBADMSG.  Who clears the flag
+ * depends on who wakes: with the module, the kernel, just before it wakes
+ * the side (the side leaves it set); between two sides alone in shared
+ * memory, the side itself, with mkc_tx_end_wait() once it stops waiting.
  */
 static inline int mkc_tx_prepare_wait(struct mkc_tx *tx)
 {
@@ -296,8 +298,8 @@ static inline bool mkc_rx_take(struct mkc_rx *rx, __u64 hdr, void *data)
  * Announce that the receiver is going to sleep until a message comes:
  * publish the head (*@notify: the sender must be notified), set the
  * waiting flag, full barrier, look again.  1: a message is there, do not
- * sleep; 0: sleep; -EBADMSG.  Either way the caller ends with
- * mkc_rx_end_wait().
+ * sleep; 0: sleep; -EBADMSG.  The flag is cleared as mkc_tx_prepare_wait()
+ * says: by the kernel with the module, else with mkc_rx_end_wait().
  */
 static inline int mkc_rx_prepare_wait(struct mkc_rx *rx, bool *notify)
 {

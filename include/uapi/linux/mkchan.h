@@ -189,12 +189,32 @@ struct mkchan_cpu_info {
  *      executes a full barrier and reads the sender's `waiting` flag, and
  *      calls MKCHAN_IOC_NOTIFY if it is set.
  *
- * Sleeping (either side): publish the position, set the own `waiting`
- * flag, full barrier, check again for a message (or for space); only if
- * there is none, poll() the endpoint; clear `waiting` when woken.  The
- * barriers on both sides make it impossible for both to miss each other,
- * so no wake-up is lost, and a peer that never sleeps is never notified: a
- * sender to a polling receiver makes no system call.
+ * Each endpoint has a control line for each ring (struct mkchan_ctl): the
+ * one of the ring it sends on holds its tail and its `waiting` flag that
+ * means "waiting for room"; the one of the ring it receives from holds its
+ * head and the flag that means "waiting for a message".  The receiver
+ * must publish its head as above; the sender publishes its tail only
+ * before it sleeps (nothing else reads it but poll()).
+ *
+ * Sleeping (either side, each direction on its own): publish the position
+ * of that direction, set its `waiting` flag, full barrier, check again for
+ * a message (or for room); only if there is none, poll() the endpoint.
+ * The barriers on both sides make it impossible for both to miss each
+ * other, so no wake-up is lost, and a peer that never sleeps is never
+ * notified: a sender to a polling receiver makes no system call.  The
+ * flag is cleared by the kernel alone, just before it wakes the side (on
+ * MKCHAN_IOC_NOTIFY from the peer, or when a kernel-driven peer sends or
+ * makes room); a side leaves its flag alone when it wakes.  poll() sets
+ * the flag of each event it waits for, each time it looks, and so do
+ * read(2) and write(2) when they fail with EAGAIN: several threads may
+ * wait on one endpoint, none can take back another's announcement, and
+ * edge-triggered epoll hears of the next event.  A flag left set by a
+ * side that stopped waiting costs its peer one MKCHAN_IOC_NOTIFY.
+ *
+ * Closing: the kernel sets the `closed` bit of the channel status when an
+ * endpoint is released, after everything its side wrote; a receiver that
+ * sees the bit looks at the ring once more (as libmkchan does) before it
+ * concludes that nothing more will come.
  *
  * A header whose sequence is neither the expected one nor that of the
  * previous lap (zero before the first lap), or whose length or reserved

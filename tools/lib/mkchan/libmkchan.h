@@ -61,6 +61,12 @@ struct mkchan_ep_ops {
 	 * been made (@out == 1), after the matching prepare_wait said to.
 	 */
 	int (*wait)(struct mkchan_ep *ep, int out);
+	/*
+	 * Who clears a waiting flag: the waker (the module clears it before
+	 * it wakes; poll() sets it again) or, false, the sleeper once awake
+	 * (shared memory: the two sides alone, no poll()).
+	 */
+	bool waker_clears;
 };
 
 /**

@@ -37,6 +37,7 @@ static int module_wait(struct mkchan_ep *ep, int out)
 static const struct mkchan_ep_ops module_ops = {
 	.notify = module_notify,
 	.wait = module_wait,
+	.waker_clears = true,
 };
 
 /* Whether [@off, @off + @len) lies inside a view of @size bytes. */

@@ -75,7 +75,8 @@ static int wait_room(struct mkchan_ep *ep)
 			ret = ep->ops->wait(ep, 1);
 		}
 	}
-	mkc_tx_end_wait(&ep->tx);
+	if (!ep->ops->waker_clears)
+		mkc_tx_end_wait(&ep->tx);
 	return ret;
 }
 
@@ -136,7 +137,8 @@ static int wait_message(struct mkchan_ep *ep)
 		ep->sleeps++;
 		ret = ep->ops->wait(ep, 0);
 	}
-	mkc_rx_end_wait(&ep->rx);
+	if (!ep->ops->waker_clears)
+		mkc_rx_end_wait(&ep->rx);
 	return ret < 0 ? ret : 0;
 }
 
