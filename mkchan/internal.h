@@ -123,6 +123,12 @@ void mkchan_device_exit(void);
 long mkchan_ioctl_query(void __user *arg);
 long mkchan_ioctl_cpu_info(void __user *arg);
 
+/* topology.c */
+struct mkchan_cpu_info;
+void mkchan_cpu_topology(unsigned int cpu, struct mkchan_cpu_info *ci);
+int mkchan_topology_init(void);
+void mkchan_topology_exit(void);
+
 /* channel.c */
 int mkchan_channel_new(unsigned int cpu0, unsigned int cpu1,
 		       unsigned int nslots, bool charge,

@@ -39,12 +39,21 @@ static int __init mkchan_init(void)
 		pr_err("max_channels_per_user must be at least 1\n");
 		return -EINVAL;
 	}
-	ret = mkchan_channel_init();
+	ret = mkchan_topology_init();
 	if (ret)
 		return ret;
+	ret = mkchan_channel_init();
+	if (ret)
+		goto topology;
 	ret = mkchan_device_init();
 	if (ret)
-		mkchan_channel_exit();
+		goto channel;
+	return 0;
+
+channel:
+	mkchan_channel_exit();
+topology:
+	mkchan_topology_exit();
 	return ret;
 }
 
@@ -52,6 +61,7 @@ static void __exit mkchan_exit(void)
 {
 	mkchan_device_exit();
 	mkchan_channel_exit();
+	mkchan_topology_exit();
 }
 
 module_init(mkchan_init);

@@ -84,8 +84,6 @@ long mkchan_ioctl_cpu_info(void __user *arg)
 	if (cpu_online(cpu))
 		ci.state |= MKCHAN_CPU_ONLINE;
 	ci.node = cpu_to_node(cpu);
-	ci.package_id = topology_physical_package_id(cpu);
-	ci.die_id = topology_die_id(cpu);
-	ci.core_id = topology_core_id(cpu);
+	mkchan_cpu_topology(cpu, &ci);
 	return mk_copy_struct_out(arg, &ci, sizeof(ci), usize);
 }

@@ -136,7 +136,8 @@ struct mkchan_query {
  * @__reserved: must be zero.
  *
  * Argument of %MKCHAN_IOC_CPU_INFO.  The topology of an offline CPU is
- * the one it had when it was last online.
+ * the one it had when it was last online; of a CPU not online since the
+ * module was loaded, the kernel's present view of it.
  */
 struct mkchan_cpu_info {
 	__u32 size;

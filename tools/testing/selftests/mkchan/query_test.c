@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -145,6 +146,53 @@ TEST_F(dev, cpu_info_matches_sysfs)
 		EXPECT_EQ(mk_read_long(path), ci.core_id);
 	}
 	EXPECT_EQ(q.nr_possible_cpus, seen);
+}
+
+static int set_online(unsigned int cpu, int on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), SYS_CPU "/cpu%u/online", cpu);
+	return -mk_write_str(path, on ? "1" : "0");
+}
+
+/*
+ * An offline CPU keeps the topology it had when last online: x86 zeroes
+ * a CPU's core id when it goes offline, so the CPU taken offline is one
+ * whose core is not 0 (the guest's CPUs are cores of one package).
+ */
+TEST_F(dev, cpu_info_offline_keeps_topology)
+{
+	struct mkchan_cpu_info on = { .size = sizeof(on) };
+	struct mkchan_cpu_info off = { .size = sizeof(off) };
+	char path[128];
+	long last = 0;
+	unsigned int cpu;
+	int found = 0;
+
+	ASSERT_LT(0, mk_sysfs_list_count(SYS_CPU "/online", &last));
+	for (cpu = last; cpu > 0 && !found; cpu--) {
+		snprintf(path, sizeof(path), SYS_CPU "/cpu%u/online", cpu);
+		if (access(path, W_OK) ||
+		    mk_sysfs_list_has(SYS_CPU "/online", cpu) != 1)
+			continue;
+		on.cpu = cpu;
+		ASSERT_EQ(0, cpu_info(self->fd, &on));
+		found = on.core_id != 0;
+	}
+	ASSERT_TRUE(found) TH_LOG("no online, hotpluggable CPU with a core id other than 0");
+	ASSERT_EQ(0, set_online(on.cpu, 0));
+	off.cpu = on.cpu;
+	EXPECT_EQ(0, cpu_info(self->fd, &off));
+	EXPECT_EQ(0, set_online(on.cpu, 1));
+	TH_LOG("cpu %u: package %u die %u core %u online, %u %u %u offline",
+	       on.cpu, on.package_id, on.die_id, on.core_id,
+	       off.package_id, off.die_id, off.core_id);
+	EXPECT_EQ(MKCHAN_CPU_POSSIBLE | MKCHAN_CPU_PRESENT, off.state);
+	EXPECT_EQ(on.node, off.node);
+	EXPECT_EQ(on.package_id, off.package_id);
+	EXPECT_EQ(on.die_id, off.die_id);
+	EXPECT_EQ(on.core_id, off.core_id);
 }
 
 TEST_F(dev, cpu_info_not_possible)
