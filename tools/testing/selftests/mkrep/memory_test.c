@@ -402,8 +402,10 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
  * others joined before.  On PREEMPT_RT, whose locks are
  * rt_mutexes, a member's struct counts 256 bytes and its file, inode,
  * dentry and VMAs about 3000 instead of 1100.  Lockdep and KASAN grow
- * every struct: with lockdep on, the members together are within a page
- * each of n times the first, and the rest is only reported.
+ * every struct: with lockdep on, the members together are within n times
+ * the first, give or take each member's two pages and 2 KiB of stock (the
+ * first may find a page already charged: 6.12 debug saw 36 KiB, then 44,
+ * 48 and 44), and the rest is only reported.
  */
 TEST_F_TIMEOUT(cg, formula, 120)
 {
@@ -491,7 +493,8 @@ TEST_F_TIMEOUT(cg, formula, 120)
 		EXPECT_GE(n * (member + 4 * page_size + 2048) + 2 * page_size,
 			  kprev - kbig);
 	} else {
-		EXPECT_GE((n + 1) * page_size,
+		/* Each member's part within the stock's pages and bytes. */
+		EXPECT_GE(n * (2 * page_size + 2048) + 2 * page_size,
 			  labs(kprev - kbig - n * first));
 	}
 	for (i = 0; i < n; i++)
