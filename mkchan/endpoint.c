@@ -13,6 +13,7 @@
 #include <linux/mkernel_uapi.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "internal.h"
 
@@ -27,7 +28,8 @@ static int mkchan_ep_file_release(struct inode *inode, struct file *file)
  * the first unless O_NONBLOCK.  0 at the end: empty and the peer closed.
  * The room it makes is published before it returns, as a pipe gives it
  * back: a writer blocked, polling or O_NONBLOCK sees one slot for each
- * message read.  -EAGAIN leaves the waiting flag set (as poll() would),
+ * message read.  A short read or -EAGAIN, while anyone waits on the
+ * endpoint (an epoll entry), leaves the waiting flag set as poll() would,
  * so that the next message wakes an edge-triggered epoll.
  */
 static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
@@ -50,8 +52,13 @@ static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
 	}
 	while (done < count) {
 		ret = mkchan_ep_recv(ep, &msg);
-		if (ret == -EAGAIN && !done && (file->f_flags & O_NONBLOCK)) {
-			if (announced)
+		/*
+		 * Drained, by a short read or under O_NONBLOCK: announce, so
+		 * that edge-triggered epoll hears of the next message.
+		 */
+		if (ret == -EAGAIN && (done || (file->f_flags & O_NONBLOCK))) {
+			/* Nobody waits on the endpoint: nobody to wake. */
+			if (announced || !wq_has_sleeper(&ep->wq))
 				break;
 			announced = true;
 			ret = mkchan_ep_announce(ep, false);
@@ -86,7 +93,7 @@ out:
 /*
  * write(2): whole messages (struct mkchan_slot) whose header holds only a
  * length and a type; blocks for room for the first unless O_NONBLOCK.
- * -EAGAIN leaves the waiting flag set, as read(2) does.
+ * A short write or -EAGAIN leaves the waiting flag set, as read(2) does.
  */
 static ssize_t mkchan_ep_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
@@ -118,8 +125,9 @@ static ssize_t mkchan_ep_write(struct file *file, const char __user *buf,
 		}
 		ret = mkchan_ep_send(ep, mkc_hdr_type(msg.header), msg.data,
 				     mkc_hdr_len(msg.header));
-		if (ret == -EAGAIN && !done && (file->f_flags & O_NONBLOCK)) {
-			if (announced)
+		/* Full, after a short write or under O_NONBLOCK: as read(2). */
+		if (ret == -EAGAIN && (done || (file->f_flags & O_NONBLOCK))) {
+			if (announced || !wq_has_sleeper(&ep->wq))
 				break;
 			announced = true;
 			ret = mkchan_ep_announce(ep, true);
@@ -147,7 +155,13 @@ static __poll_t mkchan_ep_poll(struct file *file, poll_table *pt)
 	struct mkchan_endpoint *ep = file->private_data;
 
 	poll_wait(file, &ep->wq, pt);
-	return mkchan_ep_ready(ep, poll_requested_events(pt), true);
+	/*
+	 * Announce only for a waiter on the queue (this one, unless it
+	 * does not wait, or an epoll entry): one that never sleeps costs
+	 * the peer no notification.
+	 */
+	return mkchan_ep_ready(ep, poll_requested_events(pt),
+			       wq_has_sleeper(&ep->wq));
 }
 
 static long mkchan_ep_ioctl_info(struct mkchan_endpoint *ep,

@@ -207,7 +207,8 @@ struct mkchan_cpu_info {
  * MKCHAN_IOC_NOTIFY from the peer, or when a kernel-driven peer sends or
  * makes room); a side leaves its flag alone when it wakes.  poll() sets
  * the flag of each event it waits for, each time it looks, and so do
- * read(2) and write(2) when they fail with EAGAIN: several threads may
+ * read(2) and write(2) when they drain the ring (EAGAIN, or a short
+ * count): several threads may
  * wait on one endpoint, none can take back another's announcement, and
  * edge-triggered epoll hears of the next event.  A flag left set by a
  * side that stopped waiting costs its peer one MKCHAN_IOC_NOTIFY.

@@ -384,6 +384,29 @@ TEST_F(ep, edge_triggered_epoll_after_eagain)
 	close(ep);
 }
 
+/*
+ * Edge-triggered epoll and a short read: two messages read with room for
+ * four; the next message is reported.  The short read, like -EAGAIN,
+ * set the waiting flag.
+ */
+TEST_F(ep, edge_triggered_epoll_after_a_short_read)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	struct mkchan_slot m[2] = { message(1), message(2) }, in[4];
+	int ep, round;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd[1], &ev));
+	for (round = 0; round < 4; round++) {
+		ASSERT_EQ(sizeof(m), write(self->fd[0], m, sizeof(m)));
+		ASSERT_EQ(1, epoll_wait(ep, &ev, 1, 2000))
+			TH_LOG("round %d: no EPOLLIN", round);
+		ASSERT_EQ(sizeof(m), read(self->fd[1], in, sizeof(in)));
+	}
+	close(ep);
+}
+
 /* Fill the ring fd[0] sends on, then read @n of it one at a time. */
 static int fill_then_read(int fd[2], int n)
 {
