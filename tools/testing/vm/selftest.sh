@@ -129,6 +129,20 @@ else
 	printf '%s\n' "$died" | sed 's/^/#   /'
 	failed=$((failed + 1))
 fi
+expect_failure warn-panics '^  FAILED  the guest did not report the end' \
+	MKCHECK_INJECT=warn
+expect_failure warn-in-log '^  FAILED  kernel log clean' \
+	MKCHECK_INJECT=warn MKCHECK_PANIC_ON_WARN=0
+expect_failure kasan-use-after-free 'BUG: KASAN: (slab-)?use-after-free in mkinject' \
+	MKCHECK_INJECT=uaf KFLAVOUR=debug
+expect_failure kcsan-data-race 'BUG: KCSAN: data-race in mkinject' \
+	MKCHECK_INJECT=race KFLAVOUR=kcsan
+expect_failure kernel-panic 'Kernel panic - not syncing: mkinject: injected panic' \
+	MKCHECK_INJECT=panic
+expect_failure soft-lockup '^  \| .*RIP: 0010:mkinject_spin' \
+	MKCHECK_INJECT=lockup
+expect_failure guest-hang '^  FAILED  the guest did not finish within VM_TIMEOUT=45s' \
+	MKCHECK_INJECT=hang VM_TIMEOUT=45
 # A kernel that panics before it reaches our init (an emulator's glitch
 # does that now and then) is booted once more, then fails.
 expect_failure early-panic '^mkernel: the guest stopped before its init \(QEMU status [0-9]+\); last console lines:' \
