@@ -40,7 +40,7 @@
 /* full: orders a publication before the read of the peer's flag */
 #define mkc_mb()			smp_mb()
 /* The payload may be rewritten by a hostile peer while it is copied. */
-#define mkc_copy_payload(d, s, n)	data_race(memcpy(d, s, n))
+#define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
 #else
 #include <errno.h>
 #include <stdbool.h>
@@ -62,8 +62,35 @@ static inline void mkc_mb(void)
 #endif
 }
 
-#define mkc_copy_payload(d, s, n)	memcpy(d, s, n)
+#define mkc_copy_payload(d, s, n)	mkc_copy_msg(d, s, n)
 #endif
+
+/*
+ * Copy a payload of @n bytes (at most MKCHAN_PAYLOAD_MAX).  A length known
+ * at compile time is one fixed-size copy; the common run-time lengths are
+ * fixed-size copies too, so that none of them becomes a call to memcpy().
+ */
+static inline void *mkc_copy_msg(void *d, const void *s, unsigned int n)
+{
+	if (__builtin_constant_p(n))
+		return memcpy(d, s, n);
+	switch (n) {
+	case 8:
+		return memcpy(d, s, 8);
+	case 16:
+		return memcpy(d, s, 16);
+	case 24:
+		return memcpy(d, s, 24);
+	case 32:
+		return memcpy(d, s, 32);
+	case 48:
+		return memcpy(d, s, 48);
+	case MKCHAN_PAYLOAD_MAX:
+		return memcpy(d, s, MKCHAN_PAYLOAD_MAX);
+	default:
+		return memcpy(d, s, n);
+	}
+}
 
 /* The sequence number in the header of message @pos. */
 static inline __u32 mkc_seq(__u64 pos)
@@ -167,7 +194,7 @@ static inline void mkc_tx_put(struct mkc_tx *tx, unsigned int type,
 {
 	struct mkchan_slot *slot = &tx->slots[tx->tail & tx->mask];
 
-	memcpy(slot->data, data, len);
+	mkc_copy_msg(slot->data, data, len);
 	mkc_store_release(&slot->header, mkc_hdr(tx->tail, type, len));
 	tx->tail++;
 }
@@ -251,6 +278,30 @@ static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 }
 
 /*
+ * Look at message @k after the head without consuming anything: as
+ * mkc_rx_peek().  The sender writes its messages in order, each header
+ * with release: when message @k is there, so is every message before it,
+ * and their headers (still to be checked) can be read without acquire.
+ */
+static inline int mkc_rx_peek_at(const struct mkc_rx *rx, __u32 k, __u64 *hdr)
+{
+	__u64 pos = rx->head + k;
+
+	*hdr = mkc_load_acquire(&rx->slots[pos & rx->mask].header);
+	return mkc_hdr_check(*hdr, pos, rx->mask + 1);
+}
+
+/*
+ * The payload of message @k after the head, in its slot: valid until the
+ * message is consumed, and as shared memory, rewritable by a hostile peer
+ * while it is read.
+ */
+static inline const void *mkc_rx_data_at(const struct mkc_rx *rx, __u32 k)
+{
+	return rx->slots[(rx->head + k) & rx->mask].data;
+}
+
+/*
  * Publish the head; then, after a full barrier, whether the sender waits
  * for room and must be notified.
  */
@@ -278,6 +329,15 @@ static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)
 static inline bool mkc_rx_consume(struct mkc_rx *rx)
 {
 	rx->head++;
+	if (rx->head - rx->published >= rx->batch)
+		return mkc_rx_publish(rx);
+	return false;
+}
+
+/* Consume @n messages (all of them found there) as mkc_rx_consume(). */
+static inline bool mkc_rx_consume_n(struct mkc_rx *rx, __u32 n)
+{
+	rx->head += n;
 	if (rx->head - rx->published >= rx->batch)
 		return mkc_rx_publish(rx);
 	return false;
