@@ -139,22 +139,60 @@ static inline void mkchan_cpu_relax(void)
 #endif
 }
 
-/* Messages. */
+/*
+ * Messages.
+ *
+ * The fast paths are inline: a send is a fixed-size copy, one release
+ * store and, for mkchan_send()/mkchan_flush(), a full barrier and one load
+ * of the peer's waiting flag; a receive is one acquire load, a copy (none
+ * in place) and, every quarter ring, a publication.  The rest is out of
+ * line in msg.c: the peer's status (closed, broken) is read only when the
+ * ring looks full to a sender or empty to a receiver, so a sender learns
+ * of a close at the latest once it has filled what the ring had room for.
+ */
+
+/* Out of line (msg.c): what the inline fast paths call rarely. */
+int __mkchan_put_refill(struct mkchan_ep *ep);
+int __mkchan_recv_empty(struct mkchan_ep *ep, __u64 *hdr, int ret);
+int __mkchan_notify(struct mkchan_ep *ep);
 
 /*
  * Write one message without the notify check: 0, -EAGAIN (ring full),
  * -EPIPE (peer closed), -EBADMSG (corrupt channel), -EINVAL (@len > 56).
+ * The peer's status is read when the credits run out, so a put after the
+ * peer closed may return 0 (the message is lost, as are those the ring
+ * held): -EPIPE comes at the latest a ring's worth of messages later.
  * Follow one or more with mkchan_flush().
  */
-int mkchan_put(struct mkchan_ep *ep, unsigned int type, const void *data,
-	       size_t len);
+static inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
+			     const void *data, size_t len)
+{
+	if (len > MKCHAN_PAYLOAD_MAX)
+		return -EINVAL;
+	if (__builtin_expect(ep->tx.tail >= ep->tx.limit, 0)) {
+		int ret = __mkchan_put_refill(ep);
+
+		if (ret)
+			return ret;
+	}
+	mkc_tx_put(&ep->tx, type, data, len);
+	return 0;
+}
 
 /* Wake the peer if it announced it is going to sleep: 0 or -errno. */
-int mkchan_flush(struct mkchan_ep *ep);
+static inline int mkchan_flush(struct mkchan_ep *ep)
+{
+	return mkc_tx_peer_waiting(&ep->tx) ? __mkchan_notify(ep) : 0;
+}
 
 /* mkchan_put() then mkchan_flush(). */
-int mkchan_send(struct mkchan_ep *ep, unsigned int type, const void *data,
-		size_t len);
+static inline int mkchan_send(struct mkchan_ep *ep, unsigned int type,
+			      const void *data, size_t len)
+{
+	int ret = mkchan_put(ep, type, data, len);
+
+	return ret ? ret : mkchan_flush(ep);
+}
 
 /*
  * As mkchan_send(), but when the ring is full, spin @spin times re-reading
@@ -163,13 +201,100 @@ int mkchan_send(struct mkchan_ep *ep, unsigned int type, const void *data,
 int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 		     const void *data, size_t len, unsigned long spin);
 
+/**
+ * struct mkchan_msg - a message looked at in place
+ * @data: its payload, in the ring's slot: valid until it is consumed, and
+ *	shared memory that a peer breaking the protocol could rewrite while
+ *	it is read (copy out what must be checked before it is used)
+ * @type: its type
+ * @len: its length, at most MKCHAN_PAYLOAD_MAX
+ */
+struct mkchan_msg {
+	const void *data;
+	unsigned int type;
+	unsigned int len;
+};
+
+/*
+ * Look at up to @max (at least 1) of the next messages in place, without
+ * consuming them: how many are there (1 to @max, filled in @msg[]), or
+ * -EAGAIN (none), -EPIPE (none, and the peer closed), -EBADMSG, -EINVAL
+ * (@max is 0).  @max is cut to the ring's slots.  One look at the header
+ * @max - 1 slots ahead tells whether all of them are there.
+ * mkchan_consume() hands their slots back.
+ */
+static inline int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
+			      unsigned int max)
+{
+	unsigned int i, n = 1;
+	__u64 hdr;
+	int ret;
+
+	if (!max)
+		return -EINVAL;
+	if (max > ep->nslots)
+		max = ep->nslots;
+	if (max > 1 && mkc_rx_peek_at(&ep->rx, max - 1, &hdr) == 1)
+		n = max;
+	for (i = 0; i < max; i++) {
+		ret = mkc_rx_peek_at(&ep->rx, i, &hdr);
+		if (__builtin_expect(ret != 1, 0)) {
+			if (i >= n)
+				break;	/* the rest is for the next look */
+			if (n > 1)
+				return -EBADMSG; /* a later one and not this */
+			ret = __mkchan_recv_empty(ep, &hdr, ret);
+			if (ret < 0)
+				return ret;
+		}
+		msg[i].data = mkc_rx_data_at(&ep->rx, i);
+		msg[i].type = mkc_hdr_type(hdr);
+		msg[i].len = mkc_hdr_len(hdr);
+	}
+	return (int)i;
+}
+
+/*
+ * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
+ * -errno when waking the sender failed (they are consumed all the same).
+ */
+static inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
+{
+	return mkc_rx_consume_n(&ep->rx, n) ? __mkchan_notify(ep) : 0;
+}
+
 /*
  * Take one message if there is one: its type in *@type, its payload into
  * @data (MKCHAN_PAYLOAD_MAX bytes), its length in *@len.  0, -EAGAIN
  * (empty), -EPIPE (empty and the peer closed), -EBADMSG.
  */
-int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
-		    size_t *len);
+static inline int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
+				  void *data, size_t *len)
+{
+	__u64 hdr;
+	int ret;
+
+	ret = mkc_rx_peek(&ep->rx, &hdr);
+	if (__builtin_expect(ret != 1, 0)) {
+		ret = __mkchan_recv_empty(ep, &hdr, ret);
+		if (ret < 0)
+			return ret;
+	}
+	*type = mkc_hdr_type(hdr);
+	*len = mkc_hdr_len(hdr);
+	/* The message is ours even if waking the sender fails. */
+	if (mkc_rx_take(&ep->rx, hdr, data))
+		__mkchan_notify(ep);
+	return 0;
+}
+
+/*
+ * Sleep until a message may have come, for a receiver that found the ring
+ * empty (mkchan_peek() or mkchan_try_recv() said -EAGAIN): 0 to look
+ * again (also after a signal; the look says -EPIPE once the peer closed),
+ * -EBADMSG, or an error of the backend's sleep.
+ */
+int mkchan_wait_message(struct mkchan_ep *ep);
 
 /*
  * As mkchan_try_recv(), but when the ring is empty, spin @spin times, then

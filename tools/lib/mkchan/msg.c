@@ -4,21 +4,13 @@
  *
  * Everything here is the protocol of <mkchan/urpc.h> plus the status of
  * the channel; the backend (ep->ops) is called only to sleep and to wake
- * a peer that announced it is going to sleep.  The fast paths make no
- * system call.
+ * a peer that announced it is going to sleep.  The fast paths are inline
+ * in libmkchan.h; this file has what they call rarely (no credit left,
+ * nothing to read, a peer to wake) and the paths that sleep.
  */
 #include <errno.h>
 
 #include "libmkchan.h"
-
-static inline void cpu_relax(void)
-{
-#ifdef __x86_64__
-	__builtin_ia32_pause();
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
 
 static bool peer_closed(const struct mkchan_ep *ep)
 {
@@ -26,41 +18,39 @@ static bool peer_closed(const struct mkchan_ep *ep)
 	       MKCHAN_STATUS_EP(!ep->index);
 }
 
-static int notify(struct mkchan_ep *ep)
+int __mkchan_notify(struct mkchan_ep *ep)
 {
 	ep->notifies++;
 	return ep->ops->notify(ep);
 }
 
-int mkchan_put(struct mkchan_ep *ep, unsigned int type, const void *data,
-	       size_t len)
+/*
+ * mkchan_put() found no credit left: the peer's status, then the head it
+ * published.  0 when there is room; -EPIPE, -EBADMSG or -EAGAIN.
+ */
+int __mkchan_put_refill(struct mkchan_ep *ep)
 {
-	int ret;
-
-	if (len > MKCHAN_PAYLOAD_MAX)
-		return -EINVAL;
 	if (peer_closed(ep))
 		return -EPIPE;
 	if (mkc_read_once(ep->status->broken))
 		return -EBADMSG;
-	ret = mkc_tx_space(&ep->tx);
+	return mkc_tx_refresh(&ep->tx);
+}
+
+/*
+ * A receive found no message at the head (@ret from mkc_rx_peek(): 0 or
+ * -EBADMSG): look again if the peer closed, since what it sent before it
+ * closed is visible then.  1 with the message's header in *@hdr, or
+ * -EAGAIN, -EPIPE, -EBADMSG.
+ */
+int __mkchan_recv_empty(struct mkchan_ep *ep, __u64 *hdr, int ret)
+{
 	if (ret)
 		return ret;
-	mkc_tx_put(&ep->tx, type, data, len);
-	return 0;
-}
-
-int mkchan_flush(struct mkchan_ep *ep)
-{
-	return mkc_tx_peer_waiting(&ep->tx) ? notify(ep) : 0;
-}
-
-int mkchan_send(struct mkchan_ep *ep, unsigned int type, const void *data,
-		size_t len)
-{
-	int ret = mkchan_put(ep, type, data, len);
-
-	return ret ? ret : mkchan_flush(ep);
+	if (!peer_closed(ep))
+		return -EAGAIN;
+	ret = mkc_rx_peek(&ep->rx, hdr);
+	return ret ? ret : -EPIPE;
 }
 
 /* Sleep until the receiver may have made room: 0 (look again) or -errno. */
@@ -100,39 +90,13 @@ int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 	}
 }
 
-int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
-		    size_t *len)
-{
-	__u64 hdr;
-	int ret;
-
-	ret = mkc_rx_peek(&ep->rx, &hdr);
-	if (!ret) {
-		if (!peer_closed(ep))
-			return -EAGAIN;
-		/* What the peer sent before it closed is visible now. */
-		ret = mkc_rx_peek(&ep->rx, &hdr);
-		if (!ret)
-			return -EPIPE;
-	}
-	if (ret < 0)
-		return ret;
-	*type = mkc_hdr_type(hdr);
-	*len = mkc_hdr_len(hdr);
-	/* The message is ours even if waking the sender fails. */
-	if (mkc_rx_take(&ep->rx, hdr, data))
-		notify(ep);
-	return 0;
-}
-
-/* Sleep until a message may have come: 0 (look again) or -errno. */
-static int wait_message(struct mkchan_ep *ep)
+int mkchan_wait_message(struct mkchan_ep *ep)
 {
 	bool wake;
 	int ret = mkc_rx_prepare_wait(&ep->rx, &wake);
 
 	if (wake)
-		notify(ep);
+		__mkchan_notify(ep);
 	if (!ret && !peer_closed(ep)) {
 		ep->sleeps++;
 		ret = ep->ops->wait(ep, 0);
@@ -156,7 +120,7 @@ int mkchan_recv(struct mkchan_ep *ep, unsigned int *type, void *data,
 			mkchan_cpu_relax();
 			continue;
 		}
-		ret = wait_message(ep);
+		ret = mkchan_wait_message(ep);
 		if (ret)
 			return ret;
 	}

@@ -369,7 +369,14 @@ static void kill_round(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mkchan_ep_info(s.fd, &info));
 	EXPECT_EQ(MKCHAN_EP_PEER_CLOSED, info.state & ~MKCHAN_EP_MAPPED);
 	if (s.mapped) {
-		ASSERT_EQ(-EPIPE, mkchan_send(&s.ep, 1, "x", 1));
+		/* Learnt at the latest when the credits run out. */
+		for (i = 0; i <= NSLOTS; i++) {
+			ret = mkchan_send(&s.ep, 1, "x", 1);
+			if (ret)
+				break;
+		}
+		ASSERT_EQ(-EPIPE, ret) TH_LOG("round %u: %d sends after the kill",
+					      round, i);
 		ASSERT_EQ(-EPIPE, mkchan_send_wait(&s.ep, 1, "x", 1, 0));
 	} else {
 		make_slot(&slot, s.tx_tag, s.sent);

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receiving in place and in batches: mkchan_peek() and mkchan_consume() of
+ * libmkchan, on both backends (/dev/mkchan mapped, and plain shared
+ * memory).  Pointers into the slots, lengths and types, batches cut at
+ * what is there and at the ring, laps, garbage in the middle of a batch,
+ * the peer's close, and a sender asleep on a full ring woken by consume.
+ * And the bound on how late a sender learns of a close, now that its
+ * fast path reads the channel's status only when its credits run out.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmkchan.h"
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+
+#define NSLOTS		64
+#define STREAM_MSGS	300000UL
+#define STALL_SECS	10
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+FIXTURE(chan) {
+	struct mkchan_ep ep[2];
+	int fd[2];	/* the module's endpoints; -1 for shared memory */
+};
+
+FIXTURE_VARIANT(chan) {
+	bool module;
+};
+
+FIXTURE_VARIANT_ADD(chan, module) {
+	.module = true,
+};
+
+FIXTURE_VARIANT_ADD(chan, shm) {
+	.module = false,
+};
+
+FIXTURE_SETUP(chan)
+{
+	int dev, i;
+
+	self->fd[0] = -1;
+	self->fd[1] = -1;
+	if (!variant->module) {
+		ASSERT_EQ(0, mkchan_shm_create(NSLOTS, &self->ep[0],
+					       &self->ep[1]));
+		return;
+	}
+	dev = mkchan_open();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, mkchan_create(dev, 0, 0, NSLOTS, 0, self->fd));
+	close(dev);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, mkchan_map(&self->ep[i], self->fd[i]));
+}
+
+FIXTURE_TEARDOWN(chan)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (self->fd[i] == -2)
+			continue;	/* closed by the test */
+		mkchan_unmap(&self->ep[i]);
+		if (self->fd[i] >= 0)
+			close(self->fd[i]);
+	}
+}
+
+/* Close endpoint @i in this process: the peer sees it closed. */
+static void close_ep(struct mkchan_ep ep[2], int fd[2], int i)
+{
+	mkchan_close(&ep[i]);
+	fd[i] = -2;
+}
+
+/* Message @seq: @seq % 57 bytes, each (seq + k) & 0xff, type seq & 0xff. */
+static int send_seq(struct mkchan_ep *ep, __u64 seq)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int k, len = seq % (MKCHAN_PAYLOAD_MAX + 1);
+
+	for (k = 0; k < len; k++)
+		buf[k] = (unsigned char)(seq + k);
+	return mkchan_send(ep, seq & 0xff, buf, len);
+}
+
+/* Whether @m is message @seq of send_seq(). */
+static bool is_seq(const struct mkchan_msg *m, __u64 seq)
+{
+	const unsigned char *p = m->data;
+	unsigned int k, len = seq % (MKCHAN_PAYLOAD_MAX + 1);
+
+	if (m->type != (seq & 0xff) || m->len != len)
+		return false;
+	for (k = 0; k < len; k++)
+		if (p[k] != (unsigned char)(seq + k))
+			return false;
+	return true;
+}
+
+/* The payload is the slot's: peek twice, the same; consume, the next. */
+TEST_F(chan, peek_points_into_the_slot)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m[2];
+	__u64 seq;
+
+	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 1));
+	for (seq = 0; seq < 3 * NSLOTS; seq++) {
+		ASSERT_EQ(0, send_seq(tx, seq));
+		ASSERT_EQ(1, mkchan_peek(rx, m, 1));
+		ASSERT_TRUE(is_seq(&m[0], seq)) TH_LOG("message %llu",
+						       (unsigned long long)seq);
+		EXPECT_EQ((const void *)rx->rx.slots[seq % NSLOTS].data,
+			  m[0].data);
+		ASSERT_EQ(1, mkchan_peek(rx, &m[1], 2));
+		EXPECT_EQ(m[0].data, m[1].data);
+		ASSERT_EQ(0, mkchan_consume(rx, 1));
+		EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 1));
+	}
+	EXPECT_EQ(-EINVAL, mkchan_peek(rx, m, 0));
+}
+
+/*
+ * A batch is what is there, up to @max and the ring; batches of every
+ * size over several laps keep the order and every byte.
+ */
+TEST_F(chan, peek_batches)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	static struct mkchan_msg m[2 * NSLOTS];
+	__u64 sent = 0, got = 0;
+	unsigned int want, i;
+	int n;
+
+	for (want = 1; want <= NSLOTS + 3; want++) {
+		/* Fill what the ring takes, up to want + 2 messages. */
+		while (sent - got < NSLOTS && sent - got < want + 2)
+			ASSERT_EQ(0, send_seq(tx, sent++));
+		n = mkchan_peek(rx, m, want);
+		ASSERT_LT(0, n) TH_LOG("max %u: %s", want, strerror(-n));
+		EXPECT_EQ(want < sent - got ? want : sent - got, (__u64)n)
+			TH_LOG("max %u, %llu there", want,
+			       (unsigned long long)(sent - got));
+		for (i = 0; i < (unsigned int)n; i++)
+			ASSERT_TRUE(is_seq(&m[i], got + i))
+				TH_LOG("max %u: message %llu", want,
+				       (unsigned long long)(got + i));
+		ASSERT_EQ(0, mkchan_consume(rx, n));
+		got += n;
+	}
+	/* More than the ring: cut to the ring. */
+	while (sent - got < NSLOTS)
+		ASSERT_EQ(0, send_seq(tx, sent++));
+	EXPECT_EQ(-EAGAIN, send_seq(tx, sent));
+	EXPECT_EQ(NSLOTS, mkchan_peek(rx, m, 2 * NSLOTS));
+	ASSERT_EQ(0, mkchan_consume(rx, NSLOTS));
+	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 2 * NSLOTS));
+	/* The room consumed is the sender's again. */
+	EXPECT_EQ(0, send_seq(tx, sent));
+}
+
+/*
+ * Garbage in the middle of a batch: the messages before it are good, a
+ * batch that reaches past it is -EBADMSG, and so is the next look at it.
+ */
+TEST_F(chan, peek_garbage_in_a_batch)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m[8];
+	__u64 seq;
+
+	/* The sender's slots are in its writable view on both backends. */
+	for (seq = 0; seq < 6; seq++)
+		ASSERT_EQ(0, send_seq(tx, seq));
+	tx->tx.slots[2].header |= 1ULL << 56;	/* a reserved bit */
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 6));
+	EXPECT_EQ(2, mkchan_peek(rx, m, 3));
+	EXPECT_TRUE(is_seq(&m[1], 1));
+	ASSERT_EQ(0, mkchan_consume(rx, 2));
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 1));
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
+	EXPECT_EQ(-EBADMSG, mkchan_wait_message(rx));
+	EXPECT_EQ(0, rx->sleeps);
+}
+
+/* After the peer closed: what it sent, then -EPIPE; a wait does not sleep. */
+TEST_F(chan, peek_after_close)
+{
+	struct mkchan_ep *rx = &self->ep[1];
+	struct mkchan_msg m[8];
+	__u64 seq;
+
+	for (seq = 0; seq < 3; seq++)
+		ASSERT_EQ(0, send_seq(&self->ep[0], seq));
+	close_ep(self->ep, self->fd, 0);
+	ASSERT_EQ(3, mkchan_peek(rx, m, 8));
+	EXPECT_TRUE(is_seq(&m[2], 2));
+	ASSERT_EQ(0, mkchan_consume(rx, 3));
+	EXPECT_EQ(-EPIPE, mkchan_peek(rx, m, 8));
+	EXPECT_EQ(0, mkchan_wait_message(rx));
+	EXPECT_EQ(-EPIPE, mkchan_peek(rx, m, 1));
+	EXPECT_EQ(0, rx->sleeps);
+}
+
+/*
+ * A sender learns of its peer's close at the latest when its credits run
+ * out: after at most a ring of messages that go nowhere, -EPIPE, and
+ * -EPIPE again.
+ */
+TEST_F(chan, send_after_close_is_bounded)
+{
+	struct mkchan_ep *tx = &self->ep[0];
+	unsigned int ok = 0;
+	__u64 seq = 0;
+	int ret;
+
+	/* Credits fetched: the sender holds a ring's worth. */
+	ASSERT_EQ(0, send_seq(tx, seq++));
+	close_ep(self->ep, self->fd, 1);
+	while ((ret = send_seq(tx, seq++)) == 0)
+		if (++ok > NSLOTS)
+			break;
+	EXPECT_EQ(-EPIPE, ret);
+	EXPECT_GE(NSLOTS - 1, ok);
+	EXPECT_EQ(-EPIPE, send_seq(tx, seq));
+	EXPECT_EQ(-EPIPE, mkchan_put(tx, 0, &seq, 8));
+	EXPECT_EQ(-EPIPE, mkchan_send_wait(tx, 0, &seq, 8, 0));
+	EXPECT_EQ(0, tx->sleeps);
+}
+
+/*
+ * Two processes: the child sends STREAM_MSGS messages, sleeping when the
+ * ring is full; the parent takes them in batches of every size from 1 to
+ * 17, in place, sleeping when it is empty.  Each pauses now and then so
+ * that the other goes to sleep.  Every message arrives, in order, byte for
+ * byte, and each side slept, to be woken by the other's send or consume.
+ */
+TEST_F_TIMEOUT(chan, stream_in_batches, 120)
+{
+	struct mkchan_ep *rx = &self->ep[1];
+	struct mkchan_msg m[17];
+	__u64 got = 0, last = now_ns();
+	unsigned int max = 1, i;
+	int n, st;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		unsigned char buf[MKCHAN_PAYLOAD_MAX];
+		struct mkchan_ep *tx = &self->ep[0];
+		__u64 seq;
+
+		if (self->fd[0] >= 0) {
+			close(self->fd[1]);
+			if (mkchan_map(tx, self->fd[0]))
+				_exit(2);
+		}
+		for (seq = 0; seq < STREAM_MSGS; seq++) {
+			unsigned int k, len = seq % (MKCHAN_PAYLOAD_MAX + 1);
+
+			for (k = 0; k < len; k++)
+				buf[k] = (unsigned char)(seq + k);
+			if (mkchan_send_wait(tx, seq & 0xff, buf, len, 64))
+				_exit(3);
+			if (seq % 50000 == 49999)
+				usleep(2000);	/* the receiver sleeps */
+		}
+		_exit(tx->sleeps ? 0 : 4);
+	}
+	while (got < STREAM_MSGS) {
+		n = mkchan_peek(rx, m, max);
+		if (n == -EAGAIN) {
+			ASSERT_GT(last + STALL_SECS * 1000000000ULL, now_ns())
+				TH_LOG("no message for %d s at %llu", STALL_SECS,
+				       (unsigned long long)got);
+			ASSERT_EQ(0, mkchan_wait_message(rx));
+			continue;
+		}
+		ASSERT_LT(0, n) TH_LOG("at %llu: %s", (unsigned long long)got,
+				       strerror(-n));
+		for (i = 0; i < (unsigned int)n; i++)
+			ASSERT_TRUE(is_seq(&m[i], got + i))
+				TH_LOG("message %llu",
+				       (unsigned long long)(got + i));
+		ASSERT_EQ(0, mkchan_consume(rx, n));
+		if (got / 40000 != (got + n) / 40000)
+			usleep(2000);	/* the ring fills, the sender sleeps */
+		got += n;
+		last = now_ns();
+		max = max % 17 + 1;
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		TH_LOG("sender: status %#x", st);
+	EXPECT_LE(1, rx->sleeps);
+}
+
+TEST_HARNESS_MAIN
