@@ -168,8 +168,8 @@ MK_ABI_OFFSET(struct mkchan_ctl, pos, 0);
 MK_ABI_FIELD_SIZE(struct mkchan_ctl, pos, 8);
 MK_ABI_OFFSET(struct mkchan_ctl, waiting, 8);
 MK_ABI_FIELD_SIZE(struct mkchan_ctl, waiting, 4);
-MK_ABI_OFFSET(struct mkchan_ctl, __pad, 12);
-MK_ABI_FIELD_SIZE(struct mkchan_ctl, __pad, 4);
+MK_ABI_OFFSET(struct mkchan_ctl, flags, 12);
+MK_ABI_FIELD_SIZE(struct mkchan_ctl, flags, 4);
 MK_ABI_OFFSET(struct mkchan_ctl, __unused, 16);
 MK_ABI_FIELD_SIZE(struct mkchan_ctl, __unused, 48);
 

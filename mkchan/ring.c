@@ -144,7 +144,8 @@ void mkchan_ep_consume(struct mkchan_endpoint *ep, u64 hdr)
  * slot that fails the check, garbage or not.  The reader, under its lock,
  * judges (-EBADMSG and a broken channel, or -EAGAIN); poll never breaks a
  * channel on what it saw unlocked.  @announce: set the receiver's waiting
- * flag before the last look.
+ * flag before the last look (or, for a mapped receiver that has
+ * MKCHAN_CTL_MEMBARRIER, find it still set).
  */
 static bool mkchan_in_ready(struct mkchan_endpoint *ep, bool mapped,
 			    bool announce)
@@ -161,7 +162,18 @@ static bool mkchan_in_ready(struct mkchan_endpoint *ep, bool mapped,
 		return true;
 	if (!announce)
 		return false;
-	WRITE_ONCE(rx->rctl->waiting, 1);
+	/*
+	 * A mapped receiver with light senders sets its flag itself, with the
+	 * membarrier() they count on; a flag a wake-up cleared since is an
+	 * event for it: it looks again and announces again.
+	 */
+	if (mapped &&
+	    (READ_ONCE(rx->rctl->flags) & MKCHAN_CTL_MEMBARRIER)) {
+		if (!READ_ONCE(rx->rctl->waiting))
+			return true;
+	} else {
+		WRITE_ONCE(rx->rctl->waiting, 1);
+	}
 	/* full: the flag is set before we look again */
 	smp_mb();
 	/* acquire: as above */

@@ -39,6 +39,8 @@
 #define mkc_write_once(x, v)		WRITE_ONCE(x, v)
 /* full: orders a publication before the read of the peer's flag */
 #define mkc_mb()			smp_mb()
+/* the compiler's alone: a light sender (never the kernel) */
+#define mkc_barrier()			barrier()
 /* The payload may be rewritten by a hostile peer while it is copied. */
 #define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
 #else
@@ -62,6 +64,8 @@ static inline void mkc_mb(void)
 #endif
 }
 
+/* the compiler's alone; see mkc_tx_peer_waiting() */
+#define mkc_barrier()			__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define mkc_copy_payload(d, s, n)	mkc_copy_msg(d, s, n)
 #endif
 
@@ -141,6 +145,10 @@ static inline int mkc_hdr_check(__u64 hdr, __u64 pos, __u32 nslots)
  * @tail: next message to write
  * @limit: messages below @limit may be written (credits)
  * @mask: slots - 1
+ * @light: the sender's process is registered for membarrier()'s global
+ *	expedited command, so that it may leave out its full barrier for a
+ *	receiver with %MKCHAN_CTL_MEMBARRIER ("Light senders" in
+ *	<uapi/linux/mkchan.h>); never in the kernel
  */
 struct mkc_tx {
 	struct mkchan_slot *slots;
@@ -149,6 +157,7 @@ struct mkc_tx {
 	__u64 tail;
 	__u64 limit;
 	__u32 mask;
+	bool light;
 };
 
 static inline void mkc_tx_init(struct mkc_tx *tx, struct mkchan_slot *slots,
@@ -162,6 +171,7 @@ static inline void mkc_tx_init(struct mkc_tx *tx, struct mkchan_slot *slots,
 	tx->tail = tail;
 	tx->limit = tail;	/* the first send reads the published head */
 	tx->mask = nslots - 1;
+	tx->light = false;
 }
 
 /*
@@ -201,12 +211,21 @@ static inline void mkc_tx_put(struct mkc_tx *tx, unsigned int type,
 
 /*
  * After one or more mkc_tx_put(): whether the receiver announced it is
- * going to sleep, so that the sender must notify it.  Full barrier first:
- * the messages are visible before the flag is read.
+ * going to sleep, so that the sender must notify it.  Full barrier first,
+ * so that the messages are visible before the flag is read; or, for a
+ * light sender whose receiver runs membarrier() before its last look, the
+ * compiler's barrier alone: the receiver's membarrier() puts a full
+ * barrier into this thread's program wherever it is, and either it falls
+ * before this read (which then sees the flag), or the messages were
+ * visible before the receiver looked.  The bit, once seen, stays set.
  */
 static inline bool mkc_tx_peer_waiting(const struct mkc_tx *tx)
 {
-	mkc_mb();
+	if (tx->light &&
+	    (mkc_read_once(tx->peer->flags) & MKCHAN_CTL_MEMBARRIER))
+		mkc_barrier();
+	else
+		mkc_mb();
 	return mkc_read_once(tx->peer->waiting) != 0;
 }
 
@@ -355,6 +374,18 @@ static inline bool mkc_rx_take(struct mkc_rx *rx, __u64 hdr, void *data)
 }
 
 /*
+ * The first half of mkc_rx_prepare_wait(): publish the head (*@notify:
+ * the sender must be notified) and set the waiting flag.  The caller then
+ * executes the barrier (membarrier() for a receiver with
+ * MKCHAN_CTL_MEMBARRIER, else a full one) and looks again.
+ */
+static inline void mkc_rx_announce(struct mkc_rx *rx, bool *notify)
+{
+	*notify = rx->published != rx->head && mkc_rx_publish(rx);
+	mkc_write_once(rx->ctl->waiting, 1);
+}
+
+/*
  * Announce that the receiver is going to sleep until a message comes:
  * publish the head (*@notify: the sender must be notified), set the
  * waiting flag, full barrier, look again.  1: a message is there, do not
@@ -365,8 +396,7 @@ static inline int mkc_rx_prepare_wait(struct mkc_rx *rx, bool *notify)
 {
 	__u64 hdr;
 
-	*notify = rx->published != rx->head && mkc_rx_publish(rx);
-	mkc_write_once(rx->ctl->waiting, 1);
+	mkc_rx_announce(rx, notify);
 	mkc_mb();
 	return mkc_rx_peek(rx, &hdr);
 }

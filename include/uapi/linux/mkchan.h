@@ -178,7 +178,11 @@ struct mkchan_cpu_info {
  *      (smp_store_release()): the header is the last store to the slot;
  *   3. if it may need to wake the receiver, it executes a full barrier
  *      (smp_mb()) and then reads the receiver's `waiting` flag; if the flag
- *      is set it calls MKCHAN_IOC_NOTIFY.
+ *      is set it calls MKCHAN_IOC_NOTIFY.  The barrier may be a compiler
+ *      barrier alone (a "light" sender) when the receiver's control line
+ *      has MKCHAN_CTL_MEMBARRIER and the sender's process has registered
+ *      with membarrier(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED): see
+ *      "Light senders" below.
  *
  * Receiving message p (the receiver's side):
  *   1. it reads the header of slot p & (nslots - 1) once, with acquire
@@ -212,6 +216,28 @@ struct mkchan_cpu_info {
  * wait on one endpoint, none can take back another's announcement, and
  * edge-triggered epoll hears of the next event.  A flag left set by a
  * side that stopped waiting costs its peer one MKCHAN_IOC_NOTIFY.
+ *
+ * Light senders.  The full barrier of a sender is a locked instruction
+ * per message (or per batch), paid whether or not the receiver ever
+ * sleeps.  A receiver may take the whole cost of the exchange on itself:
+ * it sets MKCHAN_CTL_MEMBARRIER in the `flags` of its control line, and
+ * from then on, each time it goes to sleep, it sets its `waiting` flag and
+ * calls membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) before it looks again.
+ * That call runs a full barrier on every CPU that runs a thread of a
+ * registered process, so a registered sender's header store and its read
+ * of `waiting` cannot both miss the receiver's store and look: either the
+ * sender reads the flag after that barrier (and sees it set), or its
+ * header was visible before the receiver looked.  The price is the
+ * receiver's: an interrupt to each CPU running a registered process, each
+ * time it goes to sleep.  The bit is set once and never cleared; a
+ * process that cannot call membarrier() must not drive a receiver that
+ * has it.  For such a receiver, poll() never sets `waiting` itself: when
+ * it finds the flag clear (a wake-up cleared it since the receiver set
+ * it), it reports EPOLLIN, and the receiver announces again, with its
+ * membarrier().  The kernel's own endpoints never set the bit, and the
+ * kernel as a sender always executes the full barrier.  Only the
+ * direction of messages is light: a receiver publishing its head, and a
+ * sender waiting for room, keep their full barriers.
  *
  * Closing: the kernel sets the `closed` bit of the channel status when an
  * endpoint is released, after everything its side wrote; a receiver that
@@ -257,7 +283,8 @@ struct mkchan_slot {
  *	above (release); a free-running count of messages.
  * @waiting: non-zero while the side is going to sleep or sleeping: the peer
  *	must call MKCHAN_IOC_NOTIFY after its next publication.
- * @__pad: zero.
+ * @flags: zero, or in a receiver's control line %MKCHAN_CTL_MEMBARRIER
+ *	(see "Light senders" above); set by the side, never by the kernel.
  * @__unused: zero.
  *
  * Each control line sits alone at the start of its own page, writable only
@@ -266,9 +293,15 @@ struct mkchan_slot {
 struct mkchan_ctl {
 	__u64 pos;
 	__u32 waiting;
-	__u32 __pad;
+	__u32 flags;
 	__u64 __unused[6];
 };
+
+/*
+ * Bit of mkchan_ctl.flags: this receiver calls membarrier(MEMBARRIER_CMD_
+ * GLOBAL_EXPEDITED) between setting `waiting` and its last look.
+ */
+#define MKCHAN_CTL_MEMBARRIER	(1U << 0)
 
 /* Bits of mkchan_status.closed and of mkchan_status.broken. */
 #define MKCHAN_STATUS_EP(i)	(1U << (i))

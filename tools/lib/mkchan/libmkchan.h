@@ -16,6 +16,12 @@
  *     futexes on the slot header and on the published head.
  * One thread at a time may send on an endpoint, and one at a time may
  * receive on it.
+ *
+ * Light senders ("Light senders" in <linux/mkchan.h>): where membarrier()
+ * has its global expedited command, the process registers for it and its
+ * endpoints send with a compiler barrier instead of a full one per
+ * message; as receivers they call membarrier() each time they go to
+ * sleep.  ep->tx.light says whether an endpoint sends light.
  */
 #ifndef _LIBMKCHAN_H
 #define _LIBMKCHAN_H
@@ -101,7 +107,10 @@ struct mkchan_ep {
  * Map endpoint @epfd (both of its views) and take over driving it from the
  * positions the kernel published.  @epfd stays open and owned by the
  * caller; mkchan_unmap() unmaps.  -EPROTO when the layout the kernel
- * describes does not fit the views it gives.
+ * describes does not fit the views it gives; membarrier()'s error when
+ * the endpoint has light senders (MKCHAN_CTL_MEMBARRIER, set by an
+ * earlier mapping) and this process cannot call it.  Where membarrier()
+ * can, the endpoint sends light and lets its senders be light.
  */
 int mkchan_map(struct mkchan_ep *ep, int epfd);
 void mkchan_unmap(struct mkchan_ep *ep);

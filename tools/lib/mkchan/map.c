@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "libmkchan.h"
+#include "internal.h"
 
 static int module_notify(struct mkchan_ep *ep)
 {
@@ -101,6 +101,13 @@ int mkchan_map(struct mkchan_ep *ep, int epfd)
 	ep->map_size[0] = info.rw_size;
 	ep->map[1] = ro;
 	ep->map_size[1] = info.ro_size;
+	mkchan_light_setup(ep);
+	/* Its light senders count on a membarrier() we cannot make. */
+	if ((mkc_read_once(rx_ctl->flags) & MKCHAN_CTL_MEMBARRIER) &&
+	    !ep->tx.light) {
+		mkchan_unmap(ep);
+		return mkchan_membarrier_setup();
+	}
 	return 0;
 }
 

@@ -10,7 +10,7 @@
  */
 #include <errno.h>
 
-#include "libmkchan.h"
+#include "internal.h"
 
 static bool peer_closed(const struct mkchan_ep *ep)
 {
@@ -93,8 +93,20 @@ int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 int mkchan_wait_message(struct mkchan_ep *ep)
 {
 	bool wake;
-	int ret = mkc_rx_prepare_wait(&ep->rx, &wake);
+	__u64 hdr;
+	int ret = 0;
 
+	/*
+	 * Publish, set the flag, barrier, look again: the barrier is
+	 * membarrier() when light senders may be sending to us.
+	 */
+	mkc_rx_announce(&ep->rx, &wake);
+	if (mkc_read_once(ep->rx.ctl->flags) & MKCHAN_CTL_MEMBARRIER)
+		ret = mkchan_membarrier();
+	else
+		mkc_mb();
+	if (!ret)
+		ret = mkc_rx_peek(&ep->rx, &hdr);
 	if (wake)
 		__mkchan_notify(ep);
 	if (!ret && !peer_closed(ep)) {

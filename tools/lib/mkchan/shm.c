@@ -35,7 +35,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
-#include "libmkchan.h"
+#include "internal.h"
 
 /* The 32-bit futex word holding the low half of a 64-bit value. */
 static __u32 *low_word(const __u64 *p)
@@ -185,6 +185,8 @@ int mkchan_shm_create(unsigned int nslots, struct mkchan_ep *ep0,
 	}
 	shm_setup(ep0, map[0], size, 0, nslots, slots, page);
 	shm_setup(ep1, map[1], size, 1, nslots, slots, page);
+	mkchan_light_setup(ep0);
+	mkchan_light_setup(ep1);
 	return 0;
 }
 
