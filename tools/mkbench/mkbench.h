@@ -135,6 +135,29 @@ extern const char *const native_name[];
 void native_open(const struct bench_opts *o, enum native_kind kind,
 		 unsigned long iters, struct meas *m);
 
+/*
+ * native_msgring.c: the same ping-pong through two io_uring instances, each
+ * thread waiting in io_uring_enter() for the CQE that the other posts into
+ * its ring with IORING_OP_MSG_RING.  0, or -errno with the reason in @why
+ * and @m left empty (m->fn NULL) where io_uring cannot do it here.
+ */
+int msgring_open(const struct bench_opts *o, unsigned long iters,
+		 struct meas *m, char *why, size_t len);
+
+/*
+ * peer_rings.c: reference rings written here, not mkchan's protocol, of
+ * URPC_NSLOTS slots: a polling ping-pong (one-way ns), or with @streaming
+ * side 0 streaming 8-byte messages to side 1 (ns per message).
+ */
+#define URPC_NSLOTS	256	/* slots of every ring of mkbench urpc */
+enum peer_kind {
+	PEER_UMP,	/* 64-byte lines, a sequence flag in each line */
+	PEER_SPSC,	/* 8-byte slots, head and tail with cached copies */
+};
+
+void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
+		    bool streaming, struct meas *m);
+
 /* env.c */
 struct bench_env {
 	char desc[192];		/* what was measured, in words */
@@ -148,6 +171,14 @@ void env_detect(const char *given, struct bench_env *env);
 void env_load_average(char *buf, size_t len);
 /* 1 when @cpu is online, 0 when it is not, -1 when it cannot tell. */
 int env_cpu_online(int cpu);
+/* 1 when @a and @b are SMT siblings (sysfs), 0 when not, -1: unknown. */
+int env_smt_siblings(int a, int b);
+/*
+ * The steal column of /proc/stat, in ns: @steal[0] of the aggregate "cpu"
+ * line, @steal[1 + i] of CPU @cpu[i]'s line (-1 where there is none).
+ * @ncpus gets the number of CPU lines.  0, or -errno.
+ */
+int env_steal(const int cpu[2], long long steal[3], unsigned int *ncpus);
 /* The first two online CPUs this process may run on, in @cpu. */
 int env_default_cpus(int cpu[2]);
 
@@ -172,6 +203,8 @@ void report_rate(const char *variant, const char *metric, const char *label,
 /* Any other value: a ratio, a count; only in the CSV if @label is NULL. */
 void report_value(const char *variant, const char *metric, const char *label,
 		  double v, const char *unit);
+/* A line of the table that says why @label was not measured. */
+void report_missing(const char *label, const char *why);
 /*
  * A ratio @num[r] / @den[r] of two measurements taken in the same round r,
  * reported as the median over the rounds; returns it.

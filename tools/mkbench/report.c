@@ -16,12 +16,16 @@
 
 #define MAX_ROWS	128
 
-/* One line of the table: a section title when @unit is empty. */
+/*
+ * One line of the table: a section title when @unit is empty, why it was
+ * not measured when @note is not.
+ */
 struct line {
 	char label[64];
 	double median, best;
 	bool has_best;
 	char unit[16];
+	char note[96];
 };
 
 struct csv_row {
@@ -180,6 +184,14 @@ void report_value(const char *variant, const char *metric, const char *label,
 	add_row(variant, metric, "", v, unit);
 }
 
+void report_missing(const char *label, const char *why)
+{
+	struct line *l = add_line(label, "-");
+
+	if (l)
+		snprintf(l->note, sizeof(l->note), "not measured: %s", why);
+}
+
 double report_ratio(const char *variant, const char *metric,
 		    const char *label, const double *num, const double *den,
 		    unsigned int n)
@@ -212,6 +224,10 @@ void report_print(void)
 			continue;
 		}
 		printf("    %-44s", l->label);
+		if (l->note[0]) {
+			printf(" %s\n", l->note);
+			continue;
+		}
 		print_value(l->median);
 		if (l->has_best)
 			print_value(l->best);
