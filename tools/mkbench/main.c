@@ -38,7 +38,7 @@ static const struct bench_suite suites[] = {
 		.help = "URPC channels vs the cache line and native IPC",
 		.run = urpc_suite,
 		.iters = 100000, .min_iters = 100, .max_iters = 1UL << 32,
-		.backends = urpc_backends,
+		.backends = urpc_backends, .plots = true,
 	}, {
 		.name = "shootdown",
 		.help = "message-based unmap vs Linux's IPI TLB shootdown, 1..N cores",
@@ -108,9 +108,12 @@ static void print_usage(FILE *f)
 		"                     at most 1000000000 (default 0: the module's,\n"
 		"                     op_bound_us)\n"
 		"  --csv FILE         also write suite,variant,cpus,metric,value,unit\n"
-		"  --plot FILE.png    shootdown: plot latency against cores with\n"
-		"                     gnuplot, when it is installed\n"
-		"                     counter: plot throughput against cores\n"
+		"  --plot FILE.png    plot with gnuplot, when it is installed\n"
+		"                     urpc: every round of every row, one-way\n"
+		"                     times and streaming rates, by the placement\n"
+		"                     each round saw\n"
+		"                     shootdown: latency against cores\n"
+		"                     counter: throughput against cores\n"
 		"  --env NAME         the environment to report (default:\n"
 		"                     $MKBENCH_ENV, else detected from CPUID)\n");
 }

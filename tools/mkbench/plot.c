@@ -71,8 +71,9 @@ int plot_png(const char *suite, const char *file,
 	char title[256];
 
 	if (!in_path("gnuplot")) {
-		printf("\nmkbench: --plot %s: gnuplot is not installed (Debian: apt-get install\n"
-		       "gnuplot-nox); no plot written\n", file);
+		printf("\nmkbench: --plot %s: gnuplot is not installed; no plot written\n"
+		       "(in mkernel's tree `make deps` installs it; Debian: gnuplot-nox)\n",
+		       file);
 		return 0;
 	}
 	if (!has_data) {

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkbench urpc - the URPC measurements: a channel of libmkchan per
+ * measurement, over /dev/mkchan (mkchan_create() and mkchan_map()) or over
+ * plain shared memory (mkchan_shm_create()), the same protocol code either
+ * way; polling ping-pong (received in place, with light senders and with
+ * the full barrier per message), streaming with mkchan_put() in batches
+ * received in place in batches, or mkchan_send() and mkchan_try_recv()
+ * per message, and ping-pong with both receivers asleep.  Every message
+ * carries a sequence number that the other side checks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libmkchan.h"
+#include "urpc.h"
+
+/* A ring of 16 KiB: both sides' L1 holds it. */
+#define NSLOTS		URPC_NSLOTS
+#define PUT_BATCH	URPC_PUT_BATCH
+
+struct chan {
+	struct mkchan_ep *ep[2];
+	int fd[2];
+	const struct bench_opts *o;
+	bool sleep;		/* receive with spin 0: sleep at once */
+	bool copy;		/* receive with mkchan_try_recv(), a copy */
+	struct {
+		uint64_t __aligned(128) seq;
+	} side[2];		/* each side's private counter */
+};
+
+static void fail(const char *what, int err)
+{
+	fprintf(stderr, "mkbench: %s: %s\n", what,
+		err ? strerror(-err) : "unexpected message");
+	exit(1);
+}
+
+int pick_backend(const struct bench_opts *o, char *why, size_t len)
+{
+	struct mkchan_query q;
+	char reason[96];
+	int fd, ret;
+
+	if (!strcmp(o->backend, "shm")) {
+		snprintf(why, len, "shm (memfd, no module; --backend shm)");
+		return BACKEND_SHM;
+	}
+	fd = mkchan_open();
+	if (fd >= 0) {
+		ret = mkchan_query(fd, &q);
+		close(fd);
+		if (!ret && (q.features & MKCHAN_FEAT_CHANNELS)) {
+			snprintf(why, len, "module (%s)", MKCHAN_DEVICE);
+			return BACKEND_MODULE;
+		}
+		snprintf(reason, sizeof(reason),
+			 "the loaded mkchan has no channels");
+	} else {
+		snprintf(reason, sizeof(reason), "%s: %s", MKCHAN_DEVICE,
+			 strerror(-fd));
+	}
+	if (!strcmp(o->backend, "module")) {
+		fprintf(stderr, "mkbench: --backend module: %s\n", reason);
+		return -1;
+	}
+	snprintf(why, len, "shm (memfd, no module; %s)", reason);
+	return BACKEND_SHM;
+}
+
+static struct chan *chan_open(const struct bench_opts *o, int backend,
+			      enum urpc_kind kind)
+{
+	bool sleep = kind == URPC_SLEEP;
+	size_t epsize = (sizeof(struct mkchan_ep) + 127) & ~127UL;
+	struct chan *c = aligned_alloc(128, sizeof(*c));
+	int i, devfd, ret;
+
+	if (!c)
+		fail("memory", -ENOMEM);
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->sleep = sleep;
+	c->copy = kind == URPC_SEND;
+	c->fd[0] = -1;
+	c->fd[1] = -1;
+	/* Each endpoint's private state on lines of its own. */
+	for (i = 0; i < 2; i++) {
+		c->ep[i] = aligned_alloc(128, epsize);
+		if (!c->ep[i])
+			fail("memory", -ENOMEM);
+	}
+	if (backend == BACKEND_SHM) {
+		ret = mkchan_shm_create(NSLOTS, c->ep[0], c->ep[1]);
+		if (ret)
+			fail("mkchan_shm_create", ret);
+		goto out;
+	}
+	devfd = mkchan_open();
+	if (devfd < 0)
+		fail(MKCHAN_DEVICE, devfd);
+	ret = mkchan_create(devfd, o->cpu[0], o->cpu[1], NSLOTS, 0, c->fd);
+	close(devfd);
+	if (ret)
+		fail("mkchan_create", ret);
+	for (i = 0; i < 2; i++) {
+		ret = mkchan_map(c->ep[i], c->fd[i]);
+		if (ret)
+			fail("mkchan_map", ret);
+	}
+out:
+	/* The full barrier per message, as without light senders. */
+	if (kind == URPC_PINGPONG_FULL)
+		for (i = 0; i < 2; i++)
+			c->ep[i]->tx.light = false;
+	return c;
+}
+
+/* Whether the endpoints send light ("Light senders", libmkchan.h). */
+bool urpc_light(const struct meas *m)
+{
+	const struct chan *c = m->arg;
+
+	return c->ep[0]->tx.light && c->ep[1]->tx.light;
+}
+
+static void chan_close(struct chan *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (c->fd[i] < 0) {
+			mkchan_shm_close(c->ep[i]);
+		} else {
+			mkchan_unmap(c->ep[i]);
+			close(c->fd[i]);
+		}
+		free(c->ep[i]);
+	}
+	free(c);
+}
+
+/* Receive one 8-byte message into *@v: in place, or copied (c->copy). */
+static void recv_one(struct chan *c, int side, uint64_t *v)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	struct mkchan_ep *ep = c->ep[side];
+	struct mkchan_msg m;
+	unsigned int type;
+	size_t len;
+	int ret;
+
+	if (c->sleep || c->copy) {
+		if (c->sleep)
+			ret = mkchan_recv(ep, &type, buf, &len, 0);
+		else
+			while ((ret = mkchan_try_recv(ep, &type, buf,
+						      &len)) == -EAGAIN)
+				bench_relax(c->o);
+		if (ret)
+			fail("receive", ret);
+		if (len != sizeof(*v))
+			fail("receive", 0);
+		memcpy(v, buf, sizeof(*v));
+		return;
+	}
+	while ((ret = mkchan_peek(ep, &m, 1)) == -EAGAIN)
+		bench_relax(c->o);
+	if (ret < 0)
+		fail("mkchan_peek", ret);
+	if (m.len != sizeof(*v))
+		fail("receive", 0);
+	memcpy(v, m.data, sizeof(*v));
+	ret = mkchan_consume(ep, 1);
+	if (ret)
+		fail("mkchan_consume", ret);
+}
+
+static void send_one(struct chan *c, int side, uint64_t v)
+{
+	int ret;
+
+	while ((ret = mkchan_send(c->ep[side], 0, &v, sizeof(v))) == -EAGAIN)
+		bench_relax(c->o);
+	if (ret)
+		fail("send", ret);
+}
+
+/* Side 0 sends its sequence number, side 1 sends it back. */
+static void pingpong(void *arg, int side, unsigned long n)
+{
+	struct chan *c = arg;
+	uint64_t *seq = &c->side[0].seq, v;
+
+	for (; n; n--) {
+		if (side == 1) {
+			recv_one(c, 1, &v);
+			send_one(c, 1, v);
+			continue;
+		}
+		send_one(c, 0, *seq);
+		recv_one(c, 0, &v);
+		if (v != (*seq)++)
+			fail("ping-pong", 0);
+	}
+}
+
+/* Side 1 receives and checks the sequence of what side 0 streams. */
+static void stream_receive(struct chan *c, unsigned long n)
+{
+	uint64_t *seq = &c->side[1].seq, v;
+
+	for (; n; n--) {
+		recv_one(c, 1, &v);
+		if (v != (*seq)++)
+			fail("stream", 0);
+	}
+}
+
+/*
+ * Side 1 of stream_put(): up to PUT_BATCH messages at a time, in place,
+ * one look at the header PUT_BATCH - 1 slots ahead (mkchan_peek()).
+ */
+static void stream_receive_batches(struct chan *c, unsigned long n)
+{
+	struct mkchan_ep *ep = c->ep[1];
+	uint64_t *seq = &c->side[1].seq, v;
+	struct mkchan_msg m[PUT_BATCH];
+	int got, i, ret;
+
+	while (n) {
+		got = mkchan_peek(ep, m, n < PUT_BATCH ? n : PUT_BATCH);
+		if (got == -EAGAIN) {
+			bench_relax(c->o);
+			continue;
+		}
+		if (got < 0)
+			fail("mkchan_peek", got);
+		for (i = 0; i < got; i++) {
+			if (m[i].len != sizeof(v))
+				fail("stream", 0);
+			memcpy(&v, m[i].data, sizeof(v));
+			if (v != (*seq)++)
+				fail("stream", 0);
+		}
+		ret = mkchan_consume(ep, got);
+		if (ret)
+			fail("mkchan_consume", ret);
+		n -= got;
+	}
+}
+
+/* Side 0 streams with mkchan_put(), one mkchan_flush() per PUT_BATCH. */
+static void stream_put(void *arg, int side, unsigned long n)
+{
+	struct chan *c = arg;
+	struct mkchan_ep *ep = c->ep[0];
+	uint64_t *seq = &c->side[0].seq;
+	unsigned long i;
+	int ret;
+
+	if (side == 1) {
+		stream_receive_batches(c, n);
+		return;
+	}
+	for (i = 1; i <= n; i++) {
+		while ((ret = mkchan_put(ep, 0, seq, sizeof(*seq))) == -EAGAIN) {
+			mkchan_flush(ep);
+			bench_relax(c->o);
+		}
+		if (ret)
+			fail("mkchan_put", ret);
+		(*seq)++;
+		if (i % PUT_BATCH == 0)
+			mkchan_flush(ep);
+	}
+	mkchan_flush(ep);
+}
+
+/* Side 0 streams with mkchan_send(), a flush (and its barrier) each. */
+static void stream_send(void *arg, int side, unsigned long n)
+{
+	struct chan *c = arg;
+	uint64_t *seq = &c->side[0].seq;
+
+	if (side == 1) {
+		stream_receive(c, n);
+		return;
+	}
+	for (; n; n--)
+		send_one(c, 0, (*seq)++);
+}
+
+static void chan_free(void *arg)
+{
+	chan_close(arg);
+}
+
+void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
+	       unsigned long blocking, struct meas *m)
+{
+	struct chan *c = chan_open(o, backend, kind);
+	unsigned long n = 10 * o->iters;
+
+	switch (kind) {
+	case URPC_PINGPONG:
+	case URPC_PINGPONG_FULL:
+		meas_init(o, m, pingpong, c, o->iters / 10, o->iters,
+			  2.0 * o->iters, chan_free);
+		break;
+	case URPC_PUT:
+		meas_init(o, m, stream_put, c, o->iters, n, n, chan_free);
+		break;
+	case URPC_SEND:
+		meas_init(o, m, stream_send, c, o->iters, n, n, chan_free);
+		break;
+	case URPC_SLEEP:
+		meas_init(o, m, pingpong, c, blocking / 10, blocking,
+			  2.0 * blocking, chan_free);
+		break;
+	}
+}
+
+void urpc_counts(const struct meas *m, unsigned long *sleeps,
+		 unsigned long *notifies)
+{
+	const struct chan *c = m->arg;
+
+	*sleeps = c->ep[0]->sleeps + c->ep[1]->sleeps;
+	*notifies = c->ep[0]->notifies + c->ep[1]->notifies;
+}

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkbench urpc - verdicts that can be trusted: a target is judged only on
+ * rounds in which the reference, the cache-line transfer time, was what it
+ * can be on the placement the round saw, and the time the hypervisor stole
+ * from the CPUs during the run is said.
+ *
+ * Placement.  On a VM the vCPUs move between hyperthreads of one core and
+ * separate cores every few seconds, and every time measured moves with
+ * them, so each round is classed by its own cache-line time:
+ *
+ *   SMT siblings  line < 25 ns: the line stays in one core's caches (14-15
+ *                 ns seen on a Zen 4 VM, Documentation/performance.rst);
+ *   near cores    25 to 45 ns: separate cores sharing a last-level cache
+ *                 (a Zen core complex: about 33 ns there);
+ *   far cores     45 ns and more: separate cores across a mesh, complexes
+ *                 or sockets (53-88 ns seen on Xeon VMs, 90-165 ns across
+ *                 Zen core complexes).
+ *
+ * A placement whose line time sits on a threshold is split in two classes;
+ * the thresholds are where the machines measured so far have none.
+ *
+ * What sysfs declares (thread_siblings_list) is printed beside it: on a VM
+ * it is the guest's topology, not where the vCPUs run.
+ *
+ * Stability.  A round is stable when its line time is within STABLE_RATIO
+ * of the best round of its placement.  A target is judged per placement
+ * seen, on the median over its stable rounds of the ratio taken within
+ * each round, when at least MIN_STABLE and at least half of that
+ * placement's rounds are stable; otherwise it is "not judged".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "urpc.h"
+
+#define SMT_BELOW_NS	25.0	/* line time of SMT siblings, at most */
+#define NEAR_BELOW_NS	45.0	/* ... of cores sharing a cache, at most */
+#define STABLE_RATIO	1.2	/* a stable round: line <= 1.2 x the best */
+#define MIN_STABLE	2	/* stable rounds a verdict needs, at least */
+#define STEAL_SUSPECT	1.0	/* steal, % of the run, that voids verdicts */
+
+const char *const place_name[PLACES] = {
+	[PLACE_SMT] = "SMT siblings",
+	[PLACE_NEAR] = "near cores",
+	[PLACE_FAR] = "far cores",
+};
+
+const char *const place_short[PLACES] = {
+	[PLACE_SMT] = "smt",
+	[PLACE_NEAR] = "near",
+	[PLACE_FAR] = "far",
+};
+
+/* The line times of placement @p, in words. */
+static void place_range(enum place p, char *buf, size_t len)
+{
+	if (p == PLACE_SMT)
+		snprintf(buf, len, "line < %.0f ns", SMT_BELOW_NS);
+	else if (p == PLACE_NEAR)
+		snprintf(buf, len, "line %.0f-%.0f ns", SMT_BELOW_NS,
+			 NEAR_BELOW_NS);
+	else
+		snprintf(buf, len, "line >= %.0f ns", NEAR_BELOW_NS);
+}
+
+static enum place classify(double line_ns)
+{
+	if (line_ns < SMT_BELOW_NS)
+		return PLACE_SMT;
+	return line_ns < NEAR_BELOW_NS ? PLACE_NEAR : PLACE_FAR;
+}
+
+void rounds_classify(const struct bench_opts *o, const double *line,
+		     unsigned int n, struct urpc_rounds *rs)
+{
+	unsigned int r;
+	enum place p;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->n = n;
+	rs->line = line;
+	rs->declared = env_smt_siblings(o->cpu[0], o->cpu[1]);
+	for (r = 0; r < n; r++) {
+		p = classify(line[r]);
+		rs->place[r] = p;
+		if (!rs->rounds[p]++ || line[r] < rs->best[p])
+			rs->best[p] = line[r];
+	}
+	for (r = 0; r < n; r++) {
+		p = rs->place[r];
+		rs->stable[r] = line[r] <= STABLE_RATIO * rs->best[p];
+		rs->nstable[p] += rs->stable[r];
+	}
+}
+
+void rounds_print_declared(const struct bench_opts *o)
+{
+	int declared = env_smt_siblings(o->cpu[0], o->cpu[1]);
+
+	printf("  placement    CPUs %d and %d: %s, says sysfs\n"
+	       "               (thread_siblings_list); seen per round from its\n"
+	       "               cache-line time: SMT siblings below %.0f ns, near\n"
+	       "               cores below %.0f ns, far cores above\n",
+	       o->cpu[0], o->cpu[1],
+	       declared < 0 ? "of unknown placement" :
+	       declared ? "SMT siblings" : "separate cores",
+	       SMT_BELOW_NS, NEAR_BELOW_NS);
+}
+
+void rounds_print(const struct urpc_rounds *rs)
+{
+	unsigned int r, col = 0, total = 0;
+	char item[48], variant[32];
+	int p, len;
+
+	printf("\n  rounds       line ns and placement seen (~: not stable)\n   ");
+	for (r = 0; r < rs->n; r++) {
+		len = snprintf(item, sizeof(item), "%u: %.1f %s%s", r + 1,
+			       rs->line[r], place_short[rs->place[r]],
+			       rs->stable[r] ? "" : "~");
+		if (r && col + len + 2 > 74) {
+			printf(",\n   ");
+			col = 0;
+		} else if (r) {
+			printf(", ");
+			col += 2;
+		}
+		printf("%s", item);
+		col += len;
+	}
+	printf("\n");
+	for (p = 0; p < PLACES; p++) {
+		total += rs->nstable[p];
+		if (!rs->rounds[p])
+			continue;
+		snprintf(variant, sizeof(variant), "verdict-%s",
+			 place_short[p]);
+		report_value(variant, "rounds", NULL, rs->rounds[p], "rounds");
+		report_value(variant, "stable_rounds", NULL, rs->nstable[p],
+			     "rounds");
+	}
+	report_value("verdict", "stable_rounds", NULL, total, "rounds");
+	report_value("verdict", "rounds", NULL, rs->n, "rounds");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @t's ratio over the stable rounds of placement @p. */
+static double stable_median(const struct urpc_rounds *rs, enum place p,
+			    const struct urpc_target *t)
+{
+	double q[MKBENCH_MAX_REPS];
+	unsigned int r, k = 0;
+
+	for (r = 0; r < rs->n; r++)
+		if (rs->place[r] == p && rs->stable[r])
+			q[k++] = t->num[r] / t->den[r];
+	qsort(q, k, sizeof(*q), cmp_double);
+	return k % 2 ? q[k / 2] : (q[k / 2 - 1] + q[k / 2]) / 2;
+}
+
+static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
+		  enum place p, const struct urpc_target *t)
+{
+	unsigned int k = rs->nstable[p], n = rs->rounds[p];
+	char variant[32], metric[64];
+	double v;
+	bool met;
+
+	if (2 * k < n) {
+		printf("    %-46s not judged: reference unstable (%u of %u rounds stable)\n",
+		       t->what, k, n);
+		return;
+	}
+	if (k < MIN_STABLE) {
+		printf("    %-46s not judged: too few rounds (%u stable, %u needed)\n",
+		       t->what, k, MIN_STABLE);
+		return;
+	}
+	v = stable_median(rs, p, t);
+	met = t->at_most ? v <= t->bound : v >= t->bound;
+	printf("    %-46s %11.2f %-9s %s\n", t->what, v, "x",
+	       env->emulated ? "not judged (emulated)" : met ? "met" : "MISSED");
+	snprintf(variant, sizeof(variant), "verdict-%s", place_short[p]);
+	report_value(variant, t->metric, NULL, v, "x");
+	snprintf(metric, sizeof(metric), "%s_met", t->metric);
+	if (!env->emulated)
+		report_value(variant, metric, NULL, met, "bool");
+}
+
+void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
+		   bool suspect, const struct urpc_target *t, unsigned int n)
+{
+	char range[32];
+	unsigned int i;
+	int p;
+
+	printf("\n  targets, per placement seen: the median over its stable rounds of\n"
+	       "  the ratio within a round%s\n",
+	       suspect ? " (SUSPECT: steal time above 1%)" : "");
+	printf("  rule: a round is stable when its line time is within %.1fx of the best\n"
+	       "  of its placement; judged on >= %d stable rounds and >= half of them\n",
+	       STABLE_RATIO, MIN_STABLE);
+	for (p = 0; p < PLACES; p++) {
+		if (!rs->rounds[p])
+			continue;
+		place_range(p, range, sizeof(range));
+		printf("  %s (%s, best %.1f ns): %u of %u rounds stable\n",
+		       place_name[p], range, rs->best[p],
+		       rs->nstable[p], rs->rounds[p]);
+		for (i = 0; i < n; i++)
+			judge(rs, env, p, &t[i]);
+	}
+	if (env->virtual && !env->emulated)
+		printf("  (a virtual machine: the hypervisor adds to every wake-up that needs an\n"
+		       "   interrupt between CPUs, i.e. to the native IPC and to the sleeping URPC)\n");
+}
+
+void steal_begin(const struct bench_opts *o, struct steal *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cpu[0] = o->cpu[0];
+	s->cpu[1] = o->cpu[1];
+	s->ok = !env_steal(s->cpu, s->before, &s->ncpus);
+	s->t0 = now_ns();
+}
+
+void steal_end(struct steal *s)
+{
+	unsigned int ncpus;
+
+	s->t1 = now_ns();
+	s->ok = s->ok && !env_steal(s->cpu, s->after, &ncpus);
+}
+
+/* Steal of column @i over the run, in ns; -1 where it is unknown. */
+static long long stolen(const struct steal *s, int i)
+{
+	if (s->before[i] < 0 || s->after[i] < 0)
+		return -1;
+	return s->after[i] - s->before[i];
+}
+
+/* @ns of steal as a share of @cpus CPUs for the run, in %. */
+static double steal_pct(const struct steal *s, long long ns,
+			unsigned int cpus)
+{
+	return 100.0 * ns / ((double)(s->t1 - s->t0) * (cpus ? cpus : 1));
+}
+
+bool steal_print(const struct steal *s)
+{
+	double pct, worst;
+	long long ns;
+	int i;
+
+	if (!s->ok) {
+		printf("\n  steal time   unknown (no steal column in /proc/stat)\n");
+		return false;
+	}
+	printf("\n  steal time   during the run (%.1f s):", (s->t1 - s->t0) / 1e9);
+	worst = 0;
+	for (i = 1; i < 3; i++) {
+		ns = stolen(s, i);
+		if (ns < 0)
+			continue;
+		pct = steal_pct(s, ns, 1);
+		worst = pct > worst ? pct : worst;
+		printf("%s CPU %d %lld ms (%.1f%%)", i > 1 ? "," : "",
+		       s->cpu[i - 1], ns / 1000000, pct);
+		report_value("env", i == 1 ? "steal_pct_cpu_a" :
+			     "steal_pct_cpu_b", NULL, pct, "%");
+	}
+	/* The aggregate line adds up every CPU's steal. */
+	ns = stolen(s, 0);
+	pct = steal_pct(s, ns, s->ncpus);
+	worst = pct > worst ? pct : worst;
+	printf("\n               all %u CPUs %lld ms (%.1f%% of %u x the run)\n",
+	       s->ncpus, ns / 1000000, pct, s->ncpus);
+	report_value("env", "steal_ms", NULL, ns / 1e6, "ms");
+	report_value("env", "steal_pct", NULL, pct, "%");
+	if (worst <= STEAL_SUSPECT)
+		return false;
+	printf("               above %.0f%%: the hypervisor ran something else on\n"
+	       "               these CPUs during the run; the verdicts are suspect\n",
+	       STEAL_SUSPECT);
+	return true;
+}
