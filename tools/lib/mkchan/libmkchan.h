@@ -264,6 +264,19 @@ static inline int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
 }
 
 /*
+ * Whether mkchan_peek() would find something (a message, or garbage it
+ * reports): one load of the next header, nothing else, for the loop of a
+ * receiver that spins.  The peer's close is not looked at: a spinner also
+ * calls mkchan_peek() now and then (or before it sleeps) to see -EPIPE.
+ */
+static inline bool mkchan_ready(const struct mkchan_ep *ep)
+{
+	__u64 hdr;
+
+	return mkc_rx_peek(&ep->rx, &hdr) != 0;
+}
+
+/*
  * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
  * -errno when waking the sender failed (they are consumed all the same).
  */

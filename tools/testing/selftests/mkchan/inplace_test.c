@@ -203,6 +203,31 @@ TEST_F(chan, peek_garbage_in_a_batch)
 	EXPECT_EQ(0, rx->sleeps);
 }
 
+/*
+ * mkchan_ready(), a spinner's look: false on an empty ring, true once a
+ * message (or garbage) is there, false after a close with nothing left
+ * (mkchan_peek() says why).
+ */
+TEST_F(chan, ready_is_one_look)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m;
+
+	EXPECT_FALSE(mkchan_ready(rx));
+	ASSERT_EQ(0, send_seq(tx, 0));
+	EXPECT_TRUE(mkchan_ready(rx));
+	ASSERT_EQ(1, mkchan_peek(rx, &m, 1));
+	ASSERT_EQ(0, mkchan_consume(rx, 1));
+	EXPECT_FALSE(mkchan_ready(rx));
+	tx->tx.slots[1].header = 0xdeadbeef;	/* neither lap's sequence */
+	EXPECT_TRUE(mkchan_ready(rx));
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, &m, 1));
+	tx->tx.slots[1].header = 0;
+	close_ep(self->ep, self->fd, 0);
+	EXPECT_FALSE(mkchan_ready(rx));
+	EXPECT_EQ(-EPIPE, mkchan_peek(rx, &m, 1));
+}
+
 /* After the peer closed: what it sent, then -EPIPE; a wait does not sleep. */
 TEST_F(chan, peek_after_close)
 {
