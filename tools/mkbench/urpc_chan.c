@@ -169,7 +169,8 @@ static void recv_one(struct chan *c, int side, uint64_t *v)
 		return;
 	}
 	while ((ret = mkchan_peek(ep, &m, 1)) == -EAGAIN)
-		bench_relax(c->o);
+		while (!mkchan_ready(ep))
+			bench_relax(c->o);
 	if (ret < 0)
 		fail("mkchan_peek", ret);
 	if (m.len != sizeof(*v))
