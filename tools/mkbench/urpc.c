@@ -40,6 +40,7 @@
 /* Every measurement of the suite, in the order of a round. */
 enum {
 	M_LINE, M_RING, M_PINGPONG, M_PINGPONG_FULL, M_PUT, M_SEND,
+	M_SEND_FULL,
 	M_UMP_PINGPONG, M_UMP_STREAM, M_SPSC_PINGPONG, M_SPSC_STREAM,
 	M_SLEEP, M_NATIVE, M_MSGRING = M_NATIVE + NATIVE_KINDS, M_COUNT
 };
@@ -110,6 +111,7 @@ static void open_all(const struct bench_opts *o, int backend,
 		  &m[M_PINGPONG_FULL]);
 	urpc_open(o, backend, URPC_PUT, blocking, &m[M_PUT]);
 	urpc_open(o, backend, URPC_SEND, blocking, &m[M_SEND]);
+	urpc_open(o, backend, URPC_SEND_FULL, blocking, &m[M_SEND_FULL]);
 	peer_ring_open(o, PEER_UMP, false, &m[M_UMP_PINGPONG]);
 	peer_ring_open(o, PEER_UMP, true, &m[M_UMP_STREAM]);
 	peer_ring_open(o, PEER_SPSC, false, &m[M_SPSC_PINGPONG]);
@@ -156,6 +158,9 @@ static void report_all(const struct bench_opts *o, const char *b,
 	snprintf(variant, sizeof(variant), "urpc-%s-stream-send", b);
 	report_rate(variant, "rate", "streaming, send + try_recv a message",
 		    m[M_SEND].ns, o->reps, NULL);
+	snprintf(variant, sizeof(variant), "urpc-%s-stream-send-full", b);
+	report_rate(variant, "rate", "  the same, a full barrier a message",
+		    m[M_SEND_FULL].ns, o->reps, NULL);
 	snprintf(variant, sizeof(variant), "urpc-%s-sleep", b);
 	report_time(variant, "oneway_ns", "ping-pong, one-way (receiver sleeps)",
 		    m[M_SLEEP].ns, o->reps, NULL);
@@ -209,6 +214,9 @@ static void report_ratios(const struct bench_opts *o, struct meas *m)
 	report_ratio("ratio", "urpc_full_over_light",
 		     "URPC full barrier / light, one-way",
 		     m[M_PINGPONG_FULL].ns, m[M_PINGPONG].ns, o->reps);
+	report_ratio("ratio", "urpc_light_over_full_send",
+		     "URPC send streaming, light / full (rates)",
+		     m[M_SEND_FULL].ns, m[M_SEND].ns, o->reps);
 	report_ratio("ratio", "urpc_over_ump_pingpong",
 		     "URPC / UMP-style ring, one-way", m[M_PINGPONG].ns,
 		     m[M_UMP_PINGPONG].ns, o->reps);

@@ -18,6 +18,7 @@ enum urpc_kind {
 	URPC_PINGPONG_FULL,	/* the same, a full barrier per message */
 	URPC_PUT,		/* put x32 + flush, received in batches */
 	URPC_SEND,		/* send, and mkchan_try_recv(), per message */
+	URPC_SEND_FULL,		/* the same, a full barrier per message */
 	URPC_SLEEP,		/* ping-pong, both receivers asleep */
 };
 

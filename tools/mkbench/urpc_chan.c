@@ -85,7 +85,7 @@ static struct chan *chan_open(const struct bench_opts *o, int backend,
 	memset(c, 0, sizeof(*c));
 	c->o = o;
 	c->sleep = sleep;
-	c->copy = kind == URPC_SEND;
+	c->copy = kind == URPC_SEND || kind == URPC_SEND_FULL;
 	c->fd[0] = -1;
 	c->fd[1] = -1;
 	/* Each endpoint's private state on lines of its own. */
@@ -114,7 +114,7 @@ static struct chan *chan_open(const struct bench_opts *o, int backend,
 	}
 out:
 	/* The full barrier per message, as without light senders. */
-	if (kind == URPC_PINGPONG_FULL)
+	if (kind == URPC_PINGPONG_FULL || kind == URPC_SEND_FULL)
 		for (i = 0; i < 2; i++)
 			c->ep[i]->tx.light = false;
 	return c;
@@ -317,6 +317,7 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 		meas_init(o, m, stream_put, c, o->iters, n, n, chan_free);
 		break;
 	case URPC_SEND:
+	case URPC_SEND_FULL:
 		meas_init(o, m, stream_send, c, o->iters, n, n, chan_free);
 		break;
 	case URPC_SLEEP:
