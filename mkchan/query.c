@@ -28,7 +28,7 @@ int mkchan_describe(struct mkchan_query *q)
 {
 	q->abi_version = MKCHAN_ABI_VERSION;
 	q->features = MKCHAN_FEAT_QUERY | MKCHAN_FEAT_CPU_INFO |
-		      MKCHAN_FEAT_CHANNELS;
+		      MKCHAN_FEAT_CHANNELS | MKCHAN_FEAT_LIGHT_SENDERS;
 	q->nr_cpu_ids = nr_cpu_ids;
 	q->nr_possible_cpus = num_possible_cpus();
 	q->nr_online_cpus = num_online_cpus();

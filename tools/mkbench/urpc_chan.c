@@ -113,10 +113,17 @@ static struct chan *chan_open(const struct bench_opts *o, int backend,
 			fail("mkchan_map", ret);
 	}
 out:
-	/* The full barrier per message, as without light senders. */
-	if (kind == URPC_PINGPONG_FULL || kind == URPC_SEND_FULL)
-		for (i = 0; i < 2; i++)
-			c->ep[i]->tx.light = false;
+	/*
+	 * Light senders for the polling rows; the full barrier per message
+	 * (libmkchan's default) for their twins and the sleeping ping-pong.
+	 */
+	if (kind == URPC_PINGPONG || kind == URPC_PUT || kind == URPC_SEND)
+		for (i = 0; i < 2; i++) {
+			ret = mkchan_set_light(c->ep[i]);
+			if (ret && kind == URPC_PINGPONG && !i)
+				fprintf(stderr, "mkbench: light senders: %s; those rows keep the full barrier\n",
+					strerror(-ret));
+		}
 	return c;
 }
 

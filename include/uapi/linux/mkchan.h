@@ -70,6 +70,8 @@
 #define MKCHAN_FEAT_QUERY	(1U << 0)	/* MKCHAN_IOC_QUERY */
 #define MKCHAN_FEAT_CPU_INFO	(1U << 1)	/* MKCHAN_IOC_CPU_INFO */
 #define MKCHAN_FEAT_CHANNELS	(1U << 2)	/* MKCHAN_IOC_CREATE and endpoints */
+/* poll() honours MKCHAN_CTL_MEMBARRIER (see "Light senders" below) */
+#define MKCHAN_FEAT_LIGHT_SENDERS (1U << 3)
 
 /**
  * struct mkchan_query - the module's ABI, limits and the machine it sees
@@ -237,7 +239,9 @@ struct mkchan_cpu_info {
  * membarrier().  The kernel's own endpoints never set the bit, and the
  * kernel as a sender always executes the full barrier.  Only the
  * direction of messages is light: a receiver publishing its head, and a
- * sender waiting for room, keep their full barriers.
+ * sender waiting for room, keep their full barriers.  A module that
+ * honours the bit in poll() says so with MKCHAN_FEAT_LIGHT_SENDERS; on
+ * one that does not, a receiver must not set it.
  *
  * Closing: the kernel sets the `closed` bit of the channel status when an
  * endpoint is released, after everything its side wrote; a receiver that

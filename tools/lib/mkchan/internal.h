@@ -7,9 +7,10 @@
 
 #include "libmkchan.h"
 
+#define MKCHAN_HIDDEN	__attribute__((visibility("hidden")))
+
 /* membarrier.c */
-int mkchan_membarrier_setup(void);
-int mkchan_membarrier(void);
-void mkchan_light_setup(struct mkchan_ep *ep);
+MKCHAN_HIDDEN int mkchan_membarrier_setup(void);
+MKCHAN_HIDDEN int mkchan_membarrier(void);
 
 #endif /* _LIBMKCHAN_INTERNAL_H */

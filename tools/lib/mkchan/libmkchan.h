@@ -17,11 +17,13 @@
  * One thread at a time may send on an endpoint, and one at a time may
  * receive on it.
  *
- * Light senders ("Light senders" in <linux/mkchan.h>): where membarrier()
- * has its global expedited command, the process registers for it and its
- * endpoints send with a compiler barrier instead of a full one per
- * message; as receivers they call membarrier() each time they go to
- * sleep.  ep->tx.light says whether an endpoint sends light.
+ * Light senders ("Light senders" in <linux/mkchan.h>), an endpoint's
+ * choice (mkchan_set_light()): it sends with a compiler barrier instead of
+ * a full one per message, and as a receiver calls membarrier() each time
+ * it goes to sleep.  ep->tx.light says whether an endpoint sends light.
+ *
+ * struct mkchan_ep and the protocol state in it are compiled into the
+ * callers of the inline fast paths: their layout is part of the ABI.
  */
 #ifndef _LIBMKCHAN_H
 #define _LIBMKCHAN_H
@@ -88,6 +90,8 @@ struct mkchan_ep_ops {
  * @map_size: their lengths
  * @sleeps: times this endpoint went to sleep
  * @notifies: times it woke its peer
+ * @membarriers: times it called membarrier() before a sleep (light
+ *	senders): each one interrupts every CPU that runs a registered process
  */
 struct mkchan_ep {
 	struct mkc_tx tx;
@@ -101,16 +105,16 @@ struct mkchan_ep {
 	size_t map_size[2];
 	unsigned long sleeps;
 	unsigned long notifies;
+	unsigned long membarriers;
 };
 
 /*
  * Map endpoint @epfd (both of its views) and take over driving it from the
  * positions the kernel published.  @epfd stays open and owned by the
  * caller; mkchan_unmap() unmaps.  -EPROTO when the layout the kernel
- * describes does not fit the views it gives; membarrier()'s error when
- * the endpoint has light senders (MKCHAN_CTL_MEMBARRIER, set by an
- * earlier mapping) and this process cannot call it.  Where membarrier()
- * can, the endpoint sends light and lets its senders be light.
+ * describes does not fit the views it gives; mkchan_set_light()'s error
+ * when an earlier mapping made the endpoint light and this process cannot
+ * keep it so.
  */
 int mkchan_map(struct mkchan_ep *ep, int epfd);
 void mkchan_unmap(struct mkchan_ep *ep);
@@ -121,6 +125,21 @@ void mkchan_unmap(struct mkchan_ep *ep);
  * closed once every process that has the endpoint closed it.
  */
 void mkchan_close(struct mkchan_ep *ep);
+
+/*
+ * Make @ep light, for good ("Light senders" in <linux/mkchan.h>): it
+ * sends without a full barrier per message to receivers that carry the
+ * cost, and its own senders may do the same, since it now calls
+ * membarrier() each time it goes to sleep.  That costs an interrupt on
+ * every CPU running a process registered for membarrier()'s global
+ * expedited command, each time @ep sleeps: worth it for an endpoint that
+ * sends much and sleeps seldom.  0, or -errno: membarrier()'s (-ENOSYS,
+ * -EPERM; -EINVAL when it lacks the command), or for the module
+ * -EOPNOTSUPP (a module without MKCHAN_FEAT_LIGHT_SENDERS) or
+ * mkchan_open()'s.  A program that waits in its own poll(2) or epoll on a
+ * light endpoint calls mkchan_arm() before each wait.
+ */
+int mkchan_set_light(struct mkchan_ep *ep);
 
 /* The largest ring of mkchan_shm_create(): 64 MiB of slots. */
 #define MKCHAN_SHM_MAX_SLOTS	(1024U * 1024)
@@ -152,18 +171,27 @@ static inline void mkchan_cpu_relax(void)
  * Messages.
  *
  * The fast paths are inline: a send is a fixed-size copy, one release
- * store and, for mkchan_send()/mkchan_flush(), a full barrier and one load
- * of the peer's waiting flag; a receive is one acquire load, a copy (none
+ * store and, for mkchan_send()/mkchan_flush(), a full barrier (none for a
+ * light sender) and one load of the peer's waiting flag; a receive is one acquire load, a copy (none
  * in place) and, every quarter ring, a publication.  The rest is out of
  * line in msg.c: the peer's status (closed, broken) is read only when the
  * ring looks full to a sender or empty to a receiver, so a sender learns
  * of a close at the latest once it has filled what the ring had room for.
  */
 
+/*
+ * The fast paths are static inline in every caller; msg.c defines
+ * MKCHAN_INLINE empty and so emits them as the library's functions too,
+ * for a program built against an older libmkchan.h that called them.
+ */
+#ifndef MKCHAN_INLINE
+#define MKCHAN_INLINE	static inline
+#endif
+
 /* Out of line (msg.c): what the inline fast paths call rarely. */
-int __mkchan_put_refill(struct mkchan_ep *ep);
-int __mkchan_recv_empty(struct mkchan_ep *ep, __u64 *hdr, int ret);
-int __mkchan_notify(struct mkchan_ep *ep);
+int mkchan_put_slow(struct mkchan_ep *ep);
+int mkchan_recv_slow(struct mkchan_ep *ep, __u64 *hdr, int ret);
+int mkchan_notify_peer(struct mkchan_ep *ep);
 
 /*
  * Write one message without the notify check: 0, -EAGAIN (ring full),
@@ -173,13 +201,13 @@ int __mkchan_notify(struct mkchan_ep *ep);
  * held): -EPIPE comes at the latest a ring's worth of messages later.
  * Follow one or more with mkchan_flush().
  */
-static inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
+MKCHAN_INLINE int mkchan_put(struct mkchan_ep *ep, unsigned int type,
 			     const void *data, size_t len)
 {
 	if (len > MKCHAN_PAYLOAD_MAX)
 		return -EINVAL;
 	if (__builtin_expect(ep->tx.tail >= ep->tx.limit, 0)) {
-		int ret = __mkchan_put_refill(ep);
+		int ret = mkchan_put_slow(ep);
 
 		if (ret)
 			return ret;
@@ -188,14 +216,18 @@ static inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
 	return 0;
 }
 
-/* Wake the peer if it announced it is going to sleep: 0 or -errno. */
-static inline int mkchan_flush(struct mkchan_ep *ep)
+/*
+ * Wake the peer if it announced it is going to sleep: 0 or -errno.  The
+ * messages are made visible first: a full barrier, or for a light sender
+ * whose receiver carries the cost, the compiler's alone.
+ */
+MKCHAN_INLINE int mkchan_flush(struct mkchan_ep *ep)
 {
-	return mkc_tx_peer_waiting(&ep->tx) ? __mkchan_notify(ep) : 0;
+	return mkc_tx_peer_waiting(&ep->tx) ? mkchan_notify_peer(ep) : 0;
 }
 
 /* mkchan_put() then mkchan_flush(). */
-static inline int mkchan_send(struct mkchan_ep *ep, unsigned int type,
+MKCHAN_INLINE int mkchan_send(struct mkchan_ep *ep, unsigned int type,
 			      const void *data, size_t len)
 {
 	int ret = mkchan_put(ep, type, data, len);
@@ -232,7 +264,7 @@ struct mkchan_msg {
  * @max - 1 slots ahead tells whether all of them are there.
  * mkchan_consume() hands their slots back.
  */
-static inline int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
+MKCHAN_INLINE int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
 			      unsigned int max)
 {
 	unsigned int i, n = 1;
@@ -252,7 +284,7 @@ static inline int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
 				break;	/* the rest is for the next look */
 			if (n > 1)
 				return -EBADMSG; /* a later one and not this */
-			ret = __mkchan_recv_empty(ep, &hdr, ret);
+			ret = mkchan_recv_slow(ep, &hdr, ret);
 			if (ret < 0)
 				return ret;
 		}
@@ -269,7 +301,7 @@ static inline int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
  * receiver that spins.  The peer's close is not looked at: a spinner also
  * calls mkchan_peek() now and then (or before it sleeps) to see -EPIPE.
  */
-static inline bool mkchan_ready(const struct mkchan_ep *ep)
+MKCHAN_INLINE bool mkchan_ready(const struct mkchan_ep *ep)
 {
 	__u64 hdr;
 
@@ -280,9 +312,9 @@ static inline bool mkchan_ready(const struct mkchan_ep *ep)
  * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
  * -errno when waking the sender failed (they are consumed all the same).
  */
-static inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
+MKCHAN_INLINE int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
 {
-	return mkc_rx_consume_n(&ep->rx, n) ? __mkchan_notify(ep) : 0;
+	return mkc_rx_consume_n(&ep->rx, n) ? mkchan_notify_peer(ep) : 0;
 }
 
 /*
@@ -290,7 +322,7 @@ static inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
  * @data (MKCHAN_PAYLOAD_MAX bytes), its length in *@len.  0, -EAGAIN
  * (empty), -EPIPE (empty and the peer closed), -EBADMSG.
  */
-static inline int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
+MKCHAN_INLINE int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
 				  void *data, size_t *len)
 {
 	__u64 hdr;
@@ -298,7 +330,7 @@ static inline int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
 
 	ret = mkc_rx_peek(&ep->rx, &hdr);
 	if (__builtin_expect(ret != 1, 0)) {
-		ret = __mkchan_recv_empty(ep, &hdr, ret);
+		ret = mkchan_recv_slow(ep, &hdr, ret);
 		if (ret < 0)
 			return ret;
 	}
@@ -306,15 +338,26 @@ static inline int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
 	*len = mkc_hdr_len(hdr);
 	/* The message is ours even if waking the sender fails. */
 	if (mkc_rx_take(&ep->rx, hdr, data))
-		__mkchan_notify(ep);
+		mkchan_notify_peer(ep);
 	return 0;
 }
+
+/*
+ * Say that the receiver is about to sleep, for a program that waits in its
+ * own poll(2), epoll or select on the endpoint's descriptor: publish the
+ * head, set the waiting flag, barrier (membarrier() for a light endpoint),
+ * look again.  1: a message (or garbage) is there, do not wait; 0: wait
+ * now; -EBADMSG, or membarrier()'s error.  Needed before each wait on a
+ * light endpoint (whose poll() only reports the flag a wake-up cleared);
+ * on others it saves poll() a round.
+ */
+int mkchan_arm(struct mkchan_ep *ep);
 
 /*
  * Sleep until a message may have come, for a receiver that found the ring
  * empty (mkchan_peek() or mkchan_try_recv() said -EAGAIN): 0 to look
  * again (also after a signal; the look says -EPIPE once the peer closed),
- * -EBADMSG, or an error of the backend's sleep.
+ * -EBADMSG, or an error of mkchan_arm() or of the backend's sleep.
  */
 int mkchan_wait_message(struct mkchan_ep *ep);
 

@@ -101,12 +101,16 @@ int mkchan_map(struct mkchan_ep *ep, int epfd)
 	ep->map_size[0] = info.rw_size;
 	ep->map[1] = ro;
 	ep->map_size[1] = info.ro_size;
-	mkchan_light_setup(ep);
-	/* Its light senders count on a membarrier() we cannot make. */
-	if ((mkc_read_once(rx_ctl->flags) & MKCHAN_CTL_MEMBARRIER) &&
-	    !ep->tx.light) {
-		mkchan_unmap(ep);
-		return mkchan_membarrier_setup();
+	/*
+	 * An earlier mapping made it light: its light senders count on a
+	 * membarrier() before each sleep, which this process must make too.
+	 */
+	if (mkc_read_once(rx_ctl->flags) & MKCHAN_CTL_MEMBARRIER) {
+		ret = mkchan_set_light(ep);
+		if (ret) {
+			mkchan_unmap(ep);
+			return ret;
+		}
 	}
 	return 0;
 }

@@ -3,14 +3,12 @@
  * libmkchan - light senders: membarrier(2) in place of a sender's full
  * barrier per message ("Light senders" in <linux/mkchan.h>).
  *
- * A process that can use membarrier()'s global expedited command
- * registers for it once; its endpoints then send "light" (a compiler
- * barrier before reading the receiver's waiting flag) to every receiver
- * that carries the cost, and carry it themselves as receivers: each time
- * one goes to sleep it calls membarrier() between setting its flag and
- * looking again.  Where membarrier() is missing (a kernel without
- * CONFIG_MEMBARRIER, a seccomp filter), everything stays as it was: full
- * barriers, no flag.
+ * An endpoint that mkchan_set_light() turned on registers its process for
+ * membarrier()'s global expedited command (once a process), then sends
+ * "light" (a compiler barrier before reading the receiver's waiting flag)
+ * to every receiver that carries the cost, and carries it itself as a
+ * receiver: each time it goes to sleep it calls membarrier() between
+ * setting its flag and looking again (mkchan_arm()).
  */
 #include <errno.h>
 #include <linux/membarrier.h>
@@ -62,17 +60,40 @@ int mkchan_membarrier(void)
 	return sys_membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) ? -errno : 0;
 }
 
-/*
- * Make @ep light as a sender and let its senders be light, when the
- * process can: its own receiving control line says MKCHAN_CTL_MEMBARRIER
- * from now on (the bit is never cleared).
- */
-void mkchan_light_setup(struct mkchan_ep *ep)
+/* Whether the loaded module's poll() honours the bit: 0 or -errno. */
+static int module_light_poll(void)
 {
-	if (mkchan_membarrier_setup())
-		return;
+	static int state;	/* 0 not yet asked, 1 yes, else -errno */
+	int st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	struct mkchan_query q;
+	int fd;
+
+	if (st)
+		return st < 0 ? st : 0;
+	fd = mkchan_open();
+	st = fd;
+	if (fd >= 0) {
+		st = mkchan_query(fd, &q);
+		close(fd);
+		if (!st)
+			st = q.features & MKCHAN_FEAT_LIGHT_SENDERS ? 1 :
+			     -EOPNOTSUPP;
+	}
+	__atomic_store_n(&state, st, __ATOMIC_RELEASE);
+	return st < 0 ? st : 0;
+}
+
+int mkchan_set_light(struct mkchan_ep *ep)
+{
+	int ret = mkchan_membarrier_setup();
+
+	if (!ret && ep->fd >= 0)
+		ret = module_light_poll();
+	if (ret)
+		return ret;
 	ep->tx.light = true;
 	mkc_write_once(ep->rx.ctl->flags,
 		       mkc_read_once(ep->rx.ctl->flags) |
 		       MKCHAN_CTL_MEMBARRIER);
+	return 0;
 }

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 
+/* The inline fast paths of libmkchan.h, emitted here out of line too. */
+#define MKCHAN_INLINE
 #include "internal.h"
 
 static bool peer_closed(const struct mkchan_ep *ep)
@@ -18,7 +20,7 @@ static bool peer_closed(const struct mkchan_ep *ep)
 	       MKCHAN_STATUS_EP(!ep->index);
 }
 
-int __mkchan_notify(struct mkchan_ep *ep)
+int mkchan_notify_peer(struct mkchan_ep *ep)
 {
 	ep->notifies++;
 	return ep->ops->notify(ep);
@@ -28,7 +30,7 @@ int __mkchan_notify(struct mkchan_ep *ep)
  * mkchan_put() found no credit left: the peer's status, then the head it
  * published.  0 when there is room; -EPIPE, -EBADMSG or -EAGAIN.
  */
-int __mkchan_put_refill(struct mkchan_ep *ep)
+int mkchan_put_slow(struct mkchan_ep *ep)
 {
 	if (peer_closed(ep))
 		return -EPIPE;
@@ -43,7 +45,7 @@ int __mkchan_put_refill(struct mkchan_ep *ep)
  * closed is visible then.  1 with the message's header in *@hdr, or
  * -EAGAIN, -EPIPE, -EBADMSG.
  */
-int __mkchan_recv_empty(struct mkchan_ep *ep, __u64 *hdr, int ret)
+int mkchan_recv_slow(struct mkchan_ep *ep, __u64 *hdr, int ret)
 {
 	if (ret)
 		return ret;
@@ -90,7 +92,7 @@ int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 	}
 }
 
-int mkchan_wait_message(struct mkchan_ep *ep)
+int mkchan_arm(struct mkchan_ep *ep)
 {
 	bool wake;
 	__u64 hdr;
@@ -101,14 +103,23 @@ int mkchan_wait_message(struct mkchan_ep *ep)
 	 * membarrier() when light senders may be sending to us.
 	 */
 	mkc_rx_announce(&ep->rx, &wake);
-	if (mkc_read_once(ep->rx.ctl->flags) & MKCHAN_CTL_MEMBARRIER)
+	if (mkc_read_once(ep->rx.ctl->flags) & MKCHAN_CTL_MEMBARRIER) {
+		ep->membarriers++;
 		ret = mkchan_membarrier();
-	else
+	} else {
 		mkc_mb();
+	}
 	if (!ret)
 		ret = mkc_rx_peek(&ep->rx, &hdr);
 	if (wake)
-		__mkchan_notify(ep);
+		mkchan_notify_peer(ep);
+	return ret;
+}
+
+int mkchan_wait_message(struct mkchan_ep *ep)
+{
+	int ret = mkchan_arm(ep);
+
 	if (!ret && !peer_closed(ep)) {
 		ep->sleeps++;
 		ret = ep->ops->wait(ep, 0);

@@ -185,8 +185,6 @@ int mkchan_shm_create(unsigned int nslots, struct mkchan_ep *ep0,
 	}
 	shm_setup(ep0, map[0], size, 0, nslots, slots, page);
 	shm_setup(ep1, map[1], size, 1, nslots, slots, page);
-	mkchan_light_setup(ep0);
-	mkchan_light_setup(ep1);
 	return 0;
 }
 
