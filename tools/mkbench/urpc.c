@@ -42,7 +42,8 @@ enum {
 	M_LINE, M_RING, M_PINGPONG, M_PINGPONG_FULL, M_PUT, M_SEND,
 	M_SEND_FULL,
 	M_UMP_PINGPONG, M_UMP_STREAM, M_SPSC_PINGPONG, M_SPSC_STREAM,
-	M_SLEEP, M_NATIVE, M_MSGRING = M_NATIVE + NATIVE_KINDS, M_COUNT
+	M_SLEEP, M_NATIVE, M_MSGRING = M_NATIVE + NATIVE_KINDS,
+	M_LINE_END, M_COUNT
 };
 
 static void print_header(const struct bench_opts *o,
@@ -121,6 +122,7 @@ static void open_all(const struct bench_opts *o, int backend,
 		native_open(o, k, blocking, &m[M_NATIVE + k]);
 	msgring_why[0] = '\0';
 	msgring_open(o, blocking, &m[M_MSGRING], msgring_why, len);
+	cacheline_open(o, false, &m[M_LINE_END]);	/* the round's end */
 }
 
 /* The rows of the table and of the CSV. */
@@ -177,13 +179,14 @@ static void report_all(const struct bench_opts *o, const char *b,
 		    "ping-pong, one-way (polling)", m[M_UMP_PINGPONG].ns,
 		    o->reps, NULL);
 	report_rate("peer-ump-stream", "rate",
-		    "streaming, 8-byte payload a line", m[M_UMP_STREAM].ns,
+		    "streaming, 8 bytes a line, one at a time", m[M_UMP_STREAM].ns,
 		    o->reps, NULL);
 	report_section("peer: SPSC ring, cached indices (rigtorp style)");
 	report_time("peer-spsc-pingpong", "oneway_ns",
 		    "ping-pong, one-way (polling)", m[M_SPSC_PINGPONG].ns,
 		    o->reps, NULL);
-	report_rate("peer-spsc-stream", "rate", "streaming, 8-byte slots",
+	report_rate("peer-spsc-stream", "rate",
+		    "streaming, 8-byte slots, one at a time",
 		    m[M_SPSC_STREAM].ns, o->reps, NULL);
 
 	report_section("native ping-pong, one-way (blocking)");
@@ -342,7 +345,7 @@ int urpc_suite(const struct bench_opts *o)
 	report_value("env", "emulated", NULL, env.emulated, "bool");
 	report_print();
 
-	rounds_classify(o, m[M_LINE].ns, o->reps, &rs);
+	rounds_classify(o, m[M_LINE].ns, m[M_LINE_END].ns, o->reps, &rs);
 	rounds_print(&rs);
 	suspect = steal_print(&steal);
 	print_targets(&env, &rs, suspect, m);

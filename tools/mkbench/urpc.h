@@ -47,6 +47,7 @@ extern const char *const place_short[PLACES];	/* "smt", "near", "far" */
 struct urpc_rounds {
 	unsigned int n;			/* rounds */
 	const double *line;		/* the cache-line time of each, ns */
+	const double *line_end;		/* ... measured again at its end */
 	enum place place[MKBENCH_MAX_REPS];
 	bool stable[MKBENCH_MAX_REPS];
 	unsigned int rounds[PLACES];	/* rounds of each placement */
@@ -55,9 +56,13 @@ struct urpc_rounds {
 	int declared;			/* env_smt_siblings() of the CPUs */
 };
 
-/* Classify the @n rounds of @line (M_LINE's samples) into @rs. */
+/*
+ * Classify the @n rounds of @line (M_LINE's samples, at the start of each
+ * round) and @line_end (M_LINE_END's, at its end) into @rs.
+ */
 void rounds_classify(const struct bench_opts *o, const double *line,
-		     unsigned int n, struct urpc_rounds *rs);
+		     const double *line_end, unsigned int n,
+		     struct urpc_rounds *rs);
 /* The header's line: the placement sysfs declares, the thresholds. */
 void rounds_print_declared(const struct bench_opts *o);
 /* Each round's line time and placement, compact; the CSV counts. */

@@ -23,11 +23,16 @@
  * What sysfs declares (thread_siblings_list) is printed beside it: on a VM
  * it is the guest's topology, not where the vCPUs run.
  *
- * Stability.  A round is stable when its line time is within STABLE_RATIO
- * of the best round of its placement.  A target is judged per placement
- * seen, on the median over its stable rounds of the ratio taken within
- * each round, when at least MIN_STABLE and at least half of that
- * placement's rounds are stable; otherwise it is "not judged".
+ * Stability.  The line is measured at the start of each round and again
+ * at its end; a round is stable when both fall in the same placement and
+ * within STABLE_RATIO of the best of that placement, so that a round in
+ * which the vCPUs moved is never stable.  A target is judged per
+ * placement, on the median over its stable rounds of the ratio taken
+ * within each round, when the placement was seen in at least a quarter of
+ * the rounds (a few disturbed rounds do not make a class of their own)
+ * and at least MIN_STABLE and at least half of its rounds are stable;
+ * otherwise it is "not judged", and so is every target when the steal
+ * time makes the run suspect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +78,8 @@ static enum place classify(double line_ns)
 }
 
 void rounds_classify(const struct bench_opts *o, const double *line,
-		     unsigned int n, struct urpc_rounds *rs)
+		     const double *line_end, unsigned int n,
+		     struct urpc_rounds *rs)
 {
 	unsigned int r;
 	enum place p;
@@ -81,6 +87,7 @@ void rounds_classify(const struct bench_opts *o, const double *line,
 	memset(rs, 0, sizeof(*rs));
 	rs->n = n;
 	rs->line = line;
+	rs->line_end = line_end;
 	rs->declared = env_smt_siblings(o->cpu[0], o->cpu[1]);
 	for (r = 0; r < n; r++) {
 		p = classify(line[r]);
@@ -88,9 +95,17 @@ void rounds_classify(const struct bench_opts *o, const double *line,
 		if (!rs->rounds[p]++ || line[r] < rs->best[p])
 			rs->best[p] = line[r];
 	}
+	/* A round's end in the same placement is a measurement of it too. */
 	for (r = 0; r < n; r++) {
 		p = rs->place[r];
-		rs->stable[r] = line[r] <= STABLE_RATIO * rs->best[p];
+		if (classify(line_end[r]) == p && line_end[r] < rs->best[p])
+			rs->best[p] = line_end[r];
+	}
+	for (r = 0; r < n; r++) {
+		p = rs->place[r];
+		rs->stable[r] = classify(line_end[r]) == p &&
+				line[r] <= STABLE_RATIO * rs->best[p] &&
+				line_end[r] <= STABLE_RATIO * rs->best[p];
 		rs->nstable[p] += rs->stable[r];
 	}
 }
@@ -104,6 +119,7 @@ void rounds_print_declared(const struct bench_opts *o)
 	       "               cache-line time: SMT siblings below %.0f ns, near\n"
 	       "               cores below %.0f ns, far cores above\n",
 	       o->cpu[0], o->cpu[1],
+	       o->cpu[0] == o->cpu[1] ? "the same CPU" :
 	       declared < 0 ? "of unknown placement" :
 	       declared ? "SMT siblings" : "separate cores",
 	       SMT_BELOW_NS, NEAR_BELOW_NS);
@@ -115,10 +131,11 @@ void rounds_print(const struct urpc_rounds *rs)
 	char item[48], variant[32];
 	int p, len;
 
-	printf("\n  rounds       line ns and placement seen (~: not stable)\n   ");
+	printf("\n  rounds       line ns at the start/end and placement seen (~: not stable)\n   ");
 	for (r = 0; r < rs->n; r++) {
-		len = snprintf(item, sizeof(item), "%u: %.1f %s%s", r + 1,
-			       rs->line[r], place_short[rs->place[r]],
+		len = snprintf(item, sizeof(item), "%u: %.0f/%.0f %s%s", r + 1,
+			       rs->line[r], rs->line_end[r],
+			       place_short[rs->place[r]],
 			       rs->stable[r] ? "" : "~");
 		if (r && col + len + 2 > 74) {
 			printf(",\n   ");
@@ -167,13 +184,23 @@ static double stable_median(const struct urpc_rounds *rs, enum place p,
 }
 
 static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
-		  enum place p, const struct urpc_target *t)
+		  bool suspect, enum place p, const struct urpc_target *t)
 {
 	unsigned int k = rs->nstable[p], n = rs->rounds[p];
 	char variant[32], metric[64];
 	double v;
 	bool met;
 
+	if (suspect) {
+		printf("    %-46s not judged: steal time above %.0f%%\n",
+		       t->what, STEAL_SUSPECT);
+		return;
+	}
+	if (4 * n < rs->n) {
+		printf("    %-46s not judged: placement seen in %u of %u rounds\n",
+		       t->what, n, rs->n);
+		return;
+	}
 	if (2 * k < n) {
 		printf("    %-46s not judged: reference unstable (%u of %u rounds stable)\n",
 		       t->what, k, n);
@@ -205,8 +232,10 @@ void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
 	printf("\n  targets, per placement seen: the median over its stable rounds of\n"
 	       "  the ratio within a round%s\n",
 	       suspect ? " (SUSPECT: steal time above 1%)" : "");
-	printf("  rule: a round is stable when its line time is within %.1fx of the best\n"
-	       "  of its placement; judged on >= %d stable rounds and >= half of them\n",
+	printf("  rule: a round is stable when its line time, at its start and at its\n"
+	       "  end, is within %.1fx of the best of its placement; a placement is\n"
+	       "  judged when seen in >= 1/4 of the rounds, on >= %d stable rounds and\n"
+	       "  >= half of its rounds\n",
 	       STABLE_RATIO, MIN_STABLE);
 	for (p = 0; p < PLACES; p++) {
 		if (!rs->rounds[p])
@@ -216,7 +245,7 @@ void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
 		       place_name[p], range, rs->best[p],
 		       rs->nstable[p], rs->rounds[p]);
 		for (i = 0; i < n; i++)
-			judge(rs, env, p, &t[i]);
+			judge(rs, env, suspect, p, &t[i]);
 	}
 	if (env->virtual && !env->emulated)
 		printf("  (a virtual machine: the hypervisor adds to every wake-up that needs an\n"
