@@ -169,6 +169,7 @@ static bool mkchan_in_ready(struct mkchan_endpoint *ep, bool mapped,
 	 */
 	if (mapped &&
 	    (READ_ONCE(rx->rctl->flags) & MKCHAN_CTL_MEMBARRIER)) {
+		/* pairs with mkchan_ep_wake_peer()'s WRITE_ONCE() */
 		if (!READ_ONCE(rx->rctl->waiting))
 			return true;
 	} else {

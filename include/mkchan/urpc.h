@@ -299,8 +299,9 @@ static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 /*
  * Look at message @k after the head without consuming anything: as
  * mkc_rx_peek().  The sender writes its messages in order, each header
- * with release: when message @k is there, so is every message before it,
- * and their headers (still to be checked) can be read without acquire.
+ * with release: when message @k is there, so is every message before it
+ * (their headers still to be checked: a hostile peer need not be in
+ * order).
  */
 static inline int mkc_rx_peek_at(const struct mkc_rx *rx, __u32 k, __u64 *hdr)
 {

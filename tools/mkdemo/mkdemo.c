@@ -150,6 +150,7 @@ struct hop {
 
 static void *hop_run(void *arg)
 {
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	struct hop *h = arg;
 	unsigned long token = 0, round;
 	unsigned int type;
@@ -161,9 +162,12 @@ static void *hop_run(void *arg)
 			h->err = mkchan_send_wait(&h->out, 2, &token,
 						  sizeof(token), SPIN);
 		if (!h->err)
-			h->err = mkchan_recv(&h->in, &type, &token, &len, SPIN);
+			h->err = mkchan_recv(&h->in, &type, buf, &len, SPIN);
+		if (!h->err && len != sizeof(token))
+			h->err = -EPROTO;
 		if (h->err)
 			break;
+		memcpy(&token, buf, sizeof(token));
 		token++;
 		h->passed++;
 		if (!h->first)

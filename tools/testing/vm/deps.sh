@@ -16,7 +16,10 @@
 #             headers (installed: DKMS builds for installed kernels)
 #     fuzz    trinity, the system-call fuzzer of make fuzz
 #
-# A second run installs nothing.
+# A second run installs nothing.  With DEPS_INSTALL=no it installs
+# nothing at all: it names what is missing, points at `make deps` and
+# fails (the benchmark targets, which must not install behind the user's
+# back).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,6 +67,11 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
+if [ "${DEPS_INSTALL:-yes}" = no ]; then
+	echo "mkernel: missing Debian packages: ${missing[*]};" \
+		"\`make deps\` installs them" >&2
+	exit 1
+fi
 echo "mkernel: installing from Debian: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "mkernel: not root; install them with: apt-get install ${missing[*]}" >&2

@@ -152,7 +152,10 @@ trap stop_guest EXIT
 trap 'stop_guest; exit 130' INT
 trap 'stop_guest; exit 143' TERM
 
-KFLAVOUR=$flavour "$vm/deps.sh" "${deps[@]}"
+# A benchmark installs nothing behind the user's back: `make deps` does.
+install=yes
+[ "$mode" = bench ] && install=no
+DEPS_INSTALL=$install KFLAVOUR=$flavour "$vm/deps.sh" "${deps[@]}"
 case $flavour in
 debug|kcsan)	"$vm/build-kernel.sh" "$flavour" ;;
 esac
