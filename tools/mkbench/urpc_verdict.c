@@ -30,9 +30,9 @@
  * placement, on the median over its stable rounds of the ratio taken
  * within each round, when the placement was seen in at least a quarter of
  * the rounds (a few disturbed rounds do not make a class of their own)
- * and at least MIN_STABLE and at least half of its rounds are stable;
- * otherwise it is "not judged", and so is every target when the steal
- * time makes the run suspect.
+ * and at least MIN_STABLE of its rounds are stable (the unstable ones
+ * are left out, however many); otherwise it is "not judged", and so is
+ * every target when the steal time makes the run suspect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +43,7 @@
 #define SMT_BELOW_NS	25.0	/* line time of SMT siblings, at most */
 #define NEAR_BELOW_NS	45.0	/* ... of cores sharing a cache, at most */
 #define STABLE_RATIO	1.2	/* a stable round: line <= 1.2 x the best */
-#define MIN_STABLE	2	/* stable rounds a verdict needs, at least */
+#define MIN_STABLE	3	/* stable rounds a verdict needs, at least */
 #define STEAL_SUSPECT	1.0	/* steal, % of the run, that voids verdicts */
 
 const char *const place_name[PLACES] = {
@@ -201,14 +201,9 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 		       t->what, n, rs->n);
 		return;
 	}
-	if (2 * k < n) {
-		printf("    %-46s not judged: reference unstable (%u of %u rounds stable)\n",
-		       t->what, k, n);
-		return;
-	}
 	if (k < MIN_STABLE) {
-		printf("    %-46s not judged: too few rounds (%u stable, %u needed)\n",
-		       t->what, k, MIN_STABLE);
+		printf("    %-46s not judged: reference unstable (%u of %u rounds stable, %u needed)\n",
+		       t->what, k, n, MIN_STABLE);
 		return;
 	}
 	v = stable_median(rs, p, t);
@@ -234,8 +229,8 @@ void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
 	       suspect ? " (SUSPECT: steal time above 1%)" : "");
 	printf("  rule: a round is stable when its line time, at its start and at its\n"
 	       "  end, is within %.1fx of the best of its placement; a placement is\n"
-	       "  judged when seen in >= 1/4 of the rounds, on >= %d stable rounds and\n"
-	       "  >= half of its rounds\n",
+	       "  judged when seen in >= 1/4 of the rounds, on its stable rounds, if\n"
+	       "  there are >= %d\n",
 	       STABLE_RATIO, MIN_STABLE);
 	for (p = 0; p < PLACES; p++) {
 		if (!rs->rounds[p])
