@@ -172,8 +172,9 @@ static inline void mkchan_cpu_relax(void)
  *
  * The fast paths are inline: a send is a fixed-size copy, one release
  * store and, for mkchan_send()/mkchan_flush(), a full barrier (none for a
- * light sender) and one load of the peer's waiting flag; a receive is one acquire load, a copy (none
- * in place) and, every quarter ring, a publication.  The rest is out of
+ * light sender) and one load of the peer's waiting flag; a receive is one
+ * acquire load, a copy (none in place) and, every quarter ring, a
+ * publication.  The rest is out of
  * line in msg.c: the peer's status (closed, broken) is read only when the
  * ring looks full to a sender or empty to a receiver, so a sender learns
  * of a close at the latest once it has filled what the ring had room for.
@@ -181,11 +182,12 @@ static inline void mkchan_cpu_relax(void)
 
 /*
  * The fast paths are static inline in every caller; msg.c defines
- * MKCHAN_INLINE empty and so emits them as the library's functions too,
- * for a program built against an older libmkchan.h that called them.
+ * MKCHAN_STATIC empty and declares them extern, and so emits them as the
+ * library's functions too, for a program built against an older
+ * libmkchan.h that called them.
  */
-#ifndef MKCHAN_INLINE
-#define MKCHAN_INLINE	static inline
+#ifndef MKCHAN_STATIC
+#define MKCHAN_STATIC	static
 #endif
 
 /* Out of line (msg.c): what the inline fast paths call rarely. */
@@ -201,8 +203,8 @@ int mkchan_notify_peer(struct mkchan_ep *ep);
  * held): -EPIPE comes at the latest a ring's worth of messages later.
  * Follow one or more with mkchan_flush().
  */
-MKCHAN_INLINE int mkchan_put(struct mkchan_ep *ep, unsigned int type,
-			     const void *data, size_t len)
+MKCHAN_STATIC inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
+				    const void *data, size_t len)
 {
 	if (len > MKCHAN_PAYLOAD_MAX)
 		return -EINVAL;
@@ -221,14 +223,14 @@ MKCHAN_INLINE int mkchan_put(struct mkchan_ep *ep, unsigned int type,
  * messages are made visible first: a full barrier, or for a light sender
  * whose receiver carries the cost, the compiler's alone.
  */
-MKCHAN_INLINE int mkchan_flush(struct mkchan_ep *ep)
+MKCHAN_STATIC inline int mkchan_flush(struct mkchan_ep *ep)
 {
 	return mkc_tx_peer_waiting(&ep->tx) ? mkchan_notify_peer(ep) : 0;
 }
 
 /* mkchan_put() then mkchan_flush(). */
-MKCHAN_INLINE int mkchan_send(struct mkchan_ep *ep, unsigned int type,
-			      const void *data, size_t len)
+MKCHAN_STATIC inline int mkchan_send(struct mkchan_ep *ep, unsigned int type,
+				     const void *data, size_t len)
 {
 	int ret = mkchan_put(ep, type, data, len);
 
@@ -264,8 +266,8 @@ struct mkchan_msg {
  * @max - 1 slots ahead tells whether all of them are there.
  * mkchan_consume() hands their slots back.
  */
-MKCHAN_INLINE int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
-			      unsigned int max)
+MKCHAN_STATIC inline int mkchan_peek(struct mkchan_ep *ep,
+				     struct mkchan_msg *msg, unsigned int max)
 {
 	unsigned int i, n = 1;
 	__u64 hdr;
@@ -301,7 +303,7 @@ MKCHAN_INLINE int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
  * receiver that spins.  The peer's close is not looked at: a spinner also
  * calls mkchan_peek() now and then (or before it sleeps) to see -EPIPE.
  */
-MKCHAN_INLINE bool mkchan_ready(const struct mkchan_ep *ep)
+MKCHAN_STATIC inline bool mkchan_ready(const struct mkchan_ep *ep)
 {
 	__u64 hdr;
 
@@ -312,7 +314,7 @@ MKCHAN_INLINE bool mkchan_ready(const struct mkchan_ep *ep)
  * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
  * -errno when waking the sender failed (they are consumed all the same).
  */
-MKCHAN_INLINE int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
+MKCHAN_STATIC inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
 {
 	return mkc_rx_consume_n(&ep->rx, n) ? mkchan_notify_peer(ep) : 0;
 }
@@ -322,8 +324,9 @@ MKCHAN_INLINE int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
  * @data (MKCHAN_PAYLOAD_MAX bytes), its length in *@len.  0, -EAGAIN
  * (empty), -EPIPE (empty and the peer closed), -EBADMSG.
  */
-MKCHAN_INLINE int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,
-				  void *data, size_t *len)
+MKCHAN_STATIC inline int mkchan_try_recv(struct mkchan_ep *ep,
+					 unsigned int *type, void *data,
+					 size_t *len)
 {
 	__u64 hdr;
 	int ret;

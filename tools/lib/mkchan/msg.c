@@ -11,8 +11,8 @@
 #include <errno.h>
 
 /* The inline fast paths of libmkchan.h, emitted here out of line too. */
-#define MKCHAN_INLINE
-#include "internal.h"
+#define MKCHAN_STATIC
+#include "fastpath.h"
 
 static bool peer_closed(const struct mkchan_ep *ep)
 {
