@@ -44,8 +44,9 @@ struct ump_line {
 
 struct ump_ring {
 	struct ump_line line[SLOTS];
-	uint64_t __aligned(128) acked;	/* messages taken, by the receiver */
-
+	/* messages taken, by the receiver */
+	uint64_t __aligned(128) acked;
+	/* each side's own, on lines of their own */
 	struct {
 		uint64_t __aligned(128) pos;
 		uint64_t acked;		/* the last value read of @acked */

@@ -121,7 +121,7 @@ out:
 		for (i = 0; i < 2; i++) {
 			ret = mkchan_set_light(c->ep[i]);
 			if (ret && kind == URPC_PINGPONG && !i)
-				fprintf(stderr, "mkbench: light senders: %s; those rows keep the full barrier\n",
+				fprintf(stderr, "mkbench: light senders: %s\n",
 					strerror(-ret));
 		}
 	return c;

@@ -202,7 +202,7 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 		return;
 	}
 	if (k < MIN_STABLE) {
-		printf("    %-46s not judged: reference unstable (%u of %u rounds stable, %u needed)\n",
+		printf("    %-46s not judged: reference unstable (%u of %u stable, %u needed)\n",
 		       t->what, k, n, MIN_STABLE);
 		return;
 	}
