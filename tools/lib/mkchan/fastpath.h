@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libmkchan - the inline fast paths of libmkchan.h as the library's own
- * functions too: msg.c alone includes this, with MKCHAN_STATIC defined
- * empty, so that these declarations (not inline) make its inline
- * definitions external ones.  A program built against an older libmkchan.h, which had them as
- * functions, still links.
+ * functions too, for bindings of other languages: msg.c alone includes
+ * this, with MKCHAN_STATIC defined empty, so that these declarations (not
+ * inline) make its inline definitions external ones.
  */
 #ifndef _LIBMKCHAN_FASTPATH_H
 #define _LIBMKCHAN_FASTPATH_H

@@ -112,9 +112,10 @@ struct mkchan_ep {
  * Map endpoint @epfd (both of its views) and take over driving it from the
  * positions the kernel published.  @epfd stays open and owned by the
  * caller; mkchan_unmap() unmaps.  -EPROTO when the layout the kernel
- * describes does not fit the views it gives; mkchan_set_light()'s error
- * when an earlier mapping made the endpoint light and this process cannot
- * keep it so.
+ * describes does not fit the views it gives.  An endpoint an earlier
+ * mapping made light is light here too (mkchan_set_light(), whose error
+ * this returns when this process cannot keep it so): a program that
+ * waits on it in its own poll or epoll must call mkchan_arm() first.
  */
 int mkchan_map(struct mkchan_ep *ep, int epfd);
 void mkchan_unmap(struct mkchan_ep *ep);
@@ -136,8 +137,11 @@ void mkchan_close(struct mkchan_ep *ep);
  * sends much and sleeps seldom.  0, or -errno: membarrier()'s (-ENOSYS,
  * -EPERM; -EINVAL when it lacks the command), or for the module
  * -EOPNOTSUPP (a module without MKCHAN_FEAT_LIGHT_SENDERS) or
- * mkchan_open()'s.  A program that waits in its own poll(2) or epoll on a
- * light endpoint calls mkchan_arm() before each wait.
+ * mkchan_open()'s (the feature is asked of /dev/mkchan).  A program that
+ * waits in its own poll(2) or epoll on a light endpoint calls
+ * mkchan_arm() before each wait.  Call it before the endpoint is used, or
+ * from the thread that receives on it: a receiver going to sleep in
+ * another thread meanwhile may have used a plain barrier.
  */
 int mkchan_set_light(struct mkchan_ep *ep);
 
@@ -182,9 +186,9 @@ static inline void mkchan_cpu_relax(void)
 
 /*
  * The fast paths are static inline in every caller; msg.c defines
- * MKCHAN_STATIC empty and declares them extern, and so emits them as the
- * library's functions too, for a program built against an older
- * libmkchan.h that called them.
+ * MKCHAN_STATIC empty and declares them (fastpath.h), and so emits them
+ * as the library's functions too, for callers that cannot use a C
+ * header's inline functions (bindings of other languages).
  */
 #ifndef MKCHAN_STATIC
 #define MKCHAN_STATIC	static
@@ -349,10 +353,14 @@ MKCHAN_STATIC inline int mkchan_try_recv(struct mkchan_ep *ep,
  * Say that the receiver is about to sleep, for a program that waits in its
  * own poll(2), epoll or select on the endpoint's descriptor: publish the
  * head, set the waiting flag, barrier (membarrier() for a light endpoint),
- * look again.  1: a message (or garbage) is there, do not wait; 0: wait
- * now; -EBADMSG, or membarrier()'s error.  Needed before each wait on a
- * light endpoint (whose poll() only reports the flag a wake-up cleared);
- * on others it saves poll() a round.
+ * look again; the first look is before all that, and the membarrier() is
+ * left out while the flag is still set from the last one.  1: a message
+ * (or garbage) is there, do not wait; 0: wait now; -EBADMSG,
+ * membarrier()'s error, or -EOPNOTSUPP for shared memory (no descriptor).
+ * Needed before each wait on a light endpoint (whose poll() only reports
+ * the flag a wake-up cleared) and before each edge-triggered epoll_wait()
+ * on any endpoint (the wake-up cleared the flag, and nothing else sets it
+ * again before epoll looks, which it does only after a new event).
  */
 int mkchan_arm(struct mkchan_ep *ep);
 

@@ -70,7 +70,7 @@ static int module_light_poll(void)
 
 	if (st)
 		return st < 0 ? st : 0;
-	fd = mkchan_open();
+	fd = mkchan_open();	/* the descriptor of an endpoint cannot tell */
 	st = fd;
 	if (fd >= 0) {
 		st = mkchan_query(fd, &q);
@@ -79,7 +79,9 @@ static int module_light_poll(void)
 			st = q.features & MKCHAN_FEAT_LIGHT_SENDERS ? 1 :
 			     -EOPNOTSUPP;
 	}
-	__atomic_store_n(&state, st, __ATOMIC_RELEASE);
+	/* The answer of the module, not a failure to ask it (-EMFILE). */
+	if (st > 0 || st == -EOPNOTSUPP)
+		__atomic_store_n(&state, st, __ATOMIC_RELEASE);
 	return st < 0 ? st : 0;
 }
 

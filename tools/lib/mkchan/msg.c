@@ -92,18 +92,23 @@ int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 	}
 }
 
-int mkchan_arm(struct mkchan_ep *ep)
+/*
+ * Publish, set the flag, barrier, look again.  The barrier is membarrier()
+ * when light senders may be sending to us, unless our flag is still set
+ * since the last one: only this side sets it (poll() does not, for a
+ * light receiver), so a flag found set was set before a membarrier()
+ * that every later light send is ordered after.
+ */
+static int arm(struct mkchan_ep *ep)
 {
+	bool light = mkc_read_once(ep->rx.ctl->flags) & MKCHAN_CTL_MEMBARRIER;
+	bool armed = mkc_read_once(ep->rx.ctl->waiting);
 	bool wake;
 	__u64 hdr;
 	int ret = 0;
 
-	/*
-	 * Publish, set the flag, barrier, look again: the barrier is
-	 * membarrier() when light senders may be sending to us.
-	 */
 	mkc_rx_announce(&ep->rx, &wake);
-	if (mkc_read_once(ep->rx.ctl->flags) & MKCHAN_CTL_MEMBARRIER) {
+	if (light && !armed) {
 		ep->membarriers++;
 		ret = mkchan_membarrier();
 	} else {
@@ -116,9 +121,21 @@ int mkchan_arm(struct mkchan_ep *ep)
 	return ret;
 }
 
+int mkchan_arm(struct mkchan_ep *ep)
+{
+	__u64 hdr;
+	int ret;
+
+	/* Only the module's endpoints have a descriptor to wait on. */
+	if (ep->fd < 0)
+		return -EOPNOTSUPP;
+	ret = mkc_rx_peek(&ep->rx, &hdr);
+	return ret ? ret : arm(ep);
+}
+
 int mkchan_wait_message(struct mkchan_ep *ep)
 {
-	int ret = mkchan_arm(ep);
+	int ret = arm(ep);
 
 	if (!ret && !peer_closed(ep)) {
 		ep->sleeps++;

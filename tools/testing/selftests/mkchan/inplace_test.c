@@ -280,7 +280,8 @@ TEST_F(chan, send_after_close_is_bounded)
  * that the other goes to sleep.  Every message arrives, in order, byte for
  * byte, and each side slept, to be woken by the other's send or consume.
  */
-TEST_F_TIMEOUT(chan, stream_in_batches, 120)
+static void stream_in_batches(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(chan) *self, bool light)
 {
 	struct mkchan_ep *rx = &self->ep[1];
 	struct mkchan_msg m[17];
@@ -289,6 +290,8 @@ TEST_F_TIMEOUT(chan, stream_in_batches, 120)
 	int n, st;
 	pid_t pid;
 
+	if (light)
+		ASSERT_EQ(0, mkchan_set_light(rx));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
@@ -301,6 +304,8 @@ TEST_F_TIMEOUT(chan, stream_in_batches, 120)
 			if (mkchan_map(tx, self->fd[0]))
 				_exit(2);
 		}
+		if (light && mkchan_set_light(tx))
+			_exit(5);
 		for (seq = 0; seq < STREAM_MSGS; seq++) {
 			unsigned int k, len = seq % (MKCHAN_PAYLOAD_MAX + 1);
 
@@ -339,6 +344,17 @@ TEST_F_TIMEOUT(chan, stream_in_batches, 120)
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("sender: status %#x", st);
 	EXPECT_LE(1, rx->sleeps);
+}
+
+TEST_F_TIMEOUT(chan, stream_in_batches, 120)
+{
+	stream_in_batches(_metadata, self, false);
+}
+
+/* The same with light senders on both sides. */
+TEST_F_TIMEOUT(chan, stream_in_batches_light, 120)
+{
+	stream_in_batches(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN

@@ -239,12 +239,14 @@ TEST_F_TIMEOUT(chan, sleeping_ping_pong_loses_nothing, 120)
  * mkchan_arm() says so, waits in epoll_wait(), edge- or level-triggered.
  * Every message arrives; no wait outlasts 5 s (a lost wake-up).
  */
-static void epoll_receiver(struct __test_metadata *_metadata, bool edge)
+static void epoll_receiver(struct __test_metadata *_metadata, bool edge,
+			   bool light)
 {
 	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	struct epoll_event ev = { .events = EPOLLIN | (edge ? EPOLLET : 0) };
 	struct mkchan_ep ep[2];
-	unsigned int type, got = 0, waits = 0;
+	unsigned int type, got = 0, waits = 0, empty = 0;
+	bool woken = false;
 	int dev, fd[2], efd, n, st, ret;
 	size_t len;
 	pid_t pid;
@@ -254,14 +256,16 @@ static void epoll_receiver(struct __test_metadata *_metadata, bool edge)
 	ASSERT_EQ(0, mkchan_create(dev, 0, 0, NSLOTS, 0, fd));
 	close(dev);
 	ASSERT_EQ(0, mkchan_map(&ep[1], fd[1]));
-	ASSERT_EQ(0, mkchan_set_light(&ep[1]));
+	if (light)
+		ASSERT_EQ(0, mkchan_set_light(&ep[1]));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		__u64 seq;
 
 		close(fd[1]);
-		if (mkchan_map(&ep[0], fd[0]) || mkchan_set_light(&ep[0]))
+		if (mkchan_map(&ep[0], fd[0]) ||
+		    (light && mkchan_set_light(&ep[0])))
 			_exit(2);
 		for (seq = 0; seq < ROUND_TRIPS; seq++) {
 			if (mkchan_send_wait(&ep[0], 0, &seq, sizeof(seq), 0))
@@ -279,9 +283,11 @@ static void epoll_receiver(struct __test_metadata *_metadata, bool edge)
 		ret = mkchan_try_recv(&ep[1], &type, buf, &len);
 		if (!ret) {
 			got++;
+			woken = false;
 			continue;
 		}
 		ASSERT_EQ(-EAGAIN, ret);
+		empty += woken;	/* woken for nothing */
 		ret = mkchan_arm(&ep[1]);
 		ASSERT_LE(0, ret);
 		if (ret)
@@ -290,7 +296,11 @@ static void epoll_receiver(struct __test_metadata *_metadata, bool edge)
 		ASSERT_EQ(1, n) TH_LOG("%s epoll: no event for 5 s at %u",
 				       edge ? "edge" : "level", got);
 		waits++;
+		woken = true;
 	}
+	/* A wait for nothing now and then, never a spin. */
+	EXPECT_GE(ROUND_TRIPS / 10, empty)
+		TH_LOG("%u waits, %u of them for nothing", waits, empty);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		TH_LOG("sender: status %#x", st);
@@ -301,12 +311,49 @@ static void epoll_receiver(struct __test_metadata *_metadata, bool edge)
 
 TEST(epoll_edge_after_arm)
 {
-	epoll_receiver(_metadata, true);
+	epoll_receiver(_metadata, true, true);
 }
 
 TEST(epoll_level_after_arm)
 {
-	epoll_receiver(_metadata, false);
+	epoll_receiver(_metadata, false, true);
+}
+
+/* Edge-triggered epoll needs mkchan_arm() on any endpoint, light or not. */
+TEST(epoll_edge_after_arm_full_barrier)
+{
+	epoll_receiver(_metadata, true, false);
+}
+
+/*
+ * mkchan_arm(): -EOPNOTSUPP without a descriptor (shared memory); else 1
+ * with a message there (and nothing announced), 0 with the flag set.
+ */
+TEST_F(chan, arm)
+{
+	struct mkchan_ep *rx = &self->ep[1];
+	__u64 seq = 1;
+
+	if (!variant->module) {
+		EXPECT_EQ(-EOPNOTSUPP, mkchan_arm(rx));
+		EXPECT_EQ(0, rx->rx.ctl->waiting);
+		return;
+	}
+	ASSERT_EQ(0, mkchan_send(&self->ep[0], 0, &seq, sizeof(seq)));
+	EXPECT_EQ(1, mkchan_arm(rx));
+	EXPECT_EQ(0, rx->rx.ctl->waiting);
+	ASSERT_EQ(1, mkchan_peek(rx, &(struct mkchan_msg){ 0 }, 1));
+	ASSERT_EQ(0, mkchan_consume(rx, 1));
+	EXPECT_EQ(0, mkchan_arm(rx));
+	EXPECT_EQ(1, rx->rx.ctl->waiting);
+	EXPECT_EQ(0, rx->membarriers);
+	ASSERT_EQ(0, mkchan_set_light(rx));
+	mkc_write_once(rx->rx.ctl->waiting, 0);
+	EXPECT_EQ(0, mkchan_arm(rx));
+	EXPECT_EQ(1, rx->membarriers);
+	/* Still set since the last membarrier(): none again. */
+	EXPECT_EQ(0, mkchan_arm(rx));
+	EXPECT_EQ(1, rx->membarriers);
 }
 
 /* Make membarrier(2) fail with @err in this process (seccomp, x86-64). */
