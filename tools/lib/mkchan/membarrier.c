@@ -94,6 +94,13 @@ int mkchan_set_light(struct mkchan_ep *ep)
 	if (ret)
 		return ret;
 	ep->tx.light = true;
+	/*
+	 * A flag left set by a wait before, with a plain barrier, must not
+	 * pass for one set with membarrier() (mkchan_arm() leaves it out
+	 * while armed): start unarmed.  Nobody waits on it now (the caller
+	 * is the receiving thread, or the endpoint is not in use yet).
+	 */
+	mkc_write_once(ep->rx.ctl->waiting, 0);
 	mkc_write_once(ep->rx.ctl->flags,
 		       mkc_read_once(ep->rx.ctl->flags) |
 		       MKCHAN_CTL_MEMBARRIER);
