@@ -281,9 +281,9 @@ TEST_F(chan, send_after_close_is_bounded)
  * byte, and each side slept, to be woken by the other's send or consume.
  */
 static void stream_in_batches(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(chan) *self, bool light)
+			      struct mkchan_ep ep[2], int fd[2], bool light)
 {
-	struct mkchan_ep *rx = &self->ep[1];
+	struct mkchan_ep *rx = &ep[1];
 	struct mkchan_msg m[17];
 	__u64 got = 0, last = now_ns();
 	unsigned int max = 1, i;
@@ -296,12 +296,12 @@ static void stream_in_batches(struct __test_metadata *_metadata,
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		unsigned char buf[MKCHAN_PAYLOAD_MAX];
-		struct mkchan_ep *tx = &self->ep[0];
+		struct mkchan_ep *tx = &ep[0];
 		__u64 seq;
 
-		if (self->fd[0] >= 0) {
-			close(self->fd[1]);
-			if (mkchan_map(tx, self->fd[0]))
+		if (fd[0] >= 0) {
+			close(fd[1]);
+			if (mkchan_map(tx, fd[0]))
 				_exit(2);
 		}
 		if (light && mkchan_set_light(tx))
@@ -348,13 +348,13 @@ static void stream_in_batches(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(chan, stream_in_batches, 120)
 {
-	stream_in_batches(_metadata, self, false);
+	stream_in_batches(_metadata, self->ep, self->fd, false);
 }
 
 /* The same with light senders on both sides. */
 TEST_F_TIMEOUT(chan, stream_in_batches_light, 120)
 {
-	stream_in_batches(_metadata, self, true);
+	stream_in_batches(_metadata, self->ep, self->fd, true);
 }
 
 TEST_HARNESS_MAIN
