@@ -36,61 +36,7 @@ static __u64 now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-FIXTURE(chan) {
-	struct mkchan_ep ep[2];
-	int fd[2];	/* the module's endpoints; -1 for shared memory */
-};
-
-FIXTURE_VARIANT(chan) {
-	bool module;
-};
-
-FIXTURE_VARIANT_ADD(chan, module) {
-	.module = true,
-};
-
-FIXTURE_VARIANT_ADD(chan, shm) {
-	.module = false,
-};
-
-FIXTURE_SETUP(chan)
-{
-	int dev, i;
-
-	self->fd[0] = -1;
-	self->fd[1] = -1;
-	if (!variant->module) {
-		ASSERT_EQ(0, mkchan_shm_create(NSLOTS, &self->ep[0],
-					       &self->ep[1]));
-		return;
-	}
-	dev = mkchan_open();
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, mkchan_create(dev, 0, 0, NSLOTS, 0, self->fd));
-	close(dev);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, mkchan_map(&self->ep[i], self->fd[i]));
-}
-
-FIXTURE_TEARDOWN(chan)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (self->fd[i] == -2)
-			continue;	/* closed by the test */
-		mkchan_unmap(&self->ep[i]);
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-	}
-}
-
-/* Close endpoint @i in this process: the peer sees it closed. */
-static void close_ep(struct mkchan_ep ep[2], int fd[2], int i)
-{
-	mkchan_close(&ep[i]);
-	fd[i] = -2;
-}
+#include "chan_fixture.h"
 
 /* Message @seq: @seq % 57 bytes, each (seq + k) & 0xff, type seq & 0xff. */
 static int send_seq(struct mkchan_ep *ep, __u64 seq)

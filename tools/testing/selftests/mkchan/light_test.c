@@ -33,52 +33,7 @@
 #define NSLOTS		64
 #define ROUND_TRIPS	20000UL
 
-FIXTURE(chan) {
-	struct mkchan_ep ep[2];
-	int fd[2];	/* the module's endpoints; -1 for shared memory */
-};
-
-FIXTURE_VARIANT(chan) {
-	bool module;
-};
-
-FIXTURE_VARIANT_ADD(chan, module) {
-	.module = true,
-};
-
-FIXTURE_VARIANT_ADD(chan, shm) {
-	.module = false,
-};
-
-FIXTURE_SETUP(chan)
-{
-	int dev, i;
-
-	self->fd[0] = -1;
-	self->fd[1] = -1;
-	if (!variant->module) {
-		ASSERT_EQ(0, mkchan_shm_create(NSLOTS, &self->ep[0],
-					       &self->ep[1]));
-		return;
-	}
-	dev = mkchan_open();
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, mkchan_create(dev, 0, 0, NSLOTS, 0, self->fd));
-	close(dev);
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, mkchan_map(&self->ep[i], self->fd[i]));
-}
-
-FIXTURE_TEARDOWN(chan)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		mkchan_unmap(&self->ep[i]);
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-	}
-}
+#include "chan_fixture.h"
 
 /*
  * Off until asked; then both sides light, both receivers carry the cost,
