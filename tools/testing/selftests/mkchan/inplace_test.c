@@ -67,7 +67,7 @@ static bool is_seq(const struct mkchan_msg *m, __u64 seq)
 TEST_F(chan, peek_points_into_the_slot)
 {
 	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
-	struct mkchan_msg m[2];
+	struct mkchan_msg m[3];
 	__u64 seq;
 
 	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 1));

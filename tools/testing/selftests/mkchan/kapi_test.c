@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -101,6 +102,7 @@ TEST_F(kapi, bad_cpu)
 /* User space maps its endpoint; the kernel thread sleeps in mkchan_wait(). */
 TEST_F_TIMEOUT(kapi, echo_mapped, 120)
 {
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	unsigned long i, got;
 	struct mkchan_ep ep;
 	unsigned int type;
@@ -119,8 +121,10 @@ TEST_F_TIMEOUT(kapi, echo_mapped, 120)
 	for (i = 0; i < 20000; i++) {
 		ASSERT_EQ(0, mkchan_send_wait(&ep, i & 0xff, &i, sizeof(i),
 					      1000));
-		ASSERT_EQ(0, mkchan_recv(&ep, &type, &got, &len,
+		ASSERT_EQ(0, mkchan_recv(&ep, &type, buf, &len,
 					 i & 1 ? 0 : 1000));
+		ASSERT_EQ(sizeof(got), len);
+		memcpy(&got, buf, sizeof(got));
 		ASSERT_EQ(i, got);
 		ASSERT_EQ(i & 0xff, type);
 	}
@@ -132,7 +136,9 @@ TEST_F_TIMEOUT(kapi, echo_mapped, 120)
 						      0));
 		}
 		for (k = 0; k < 100; k++) {
-			ASSERT_EQ(0, mkchan_recv(&ep, &type, &got, &len, 0));
+			ASSERT_EQ(0, mkchan_recv(&ep, &type, buf, &len, 0));
+			ASSERT_EQ(sizeof(got), len);
+			memcpy(&got, buf, sizeof(got));
 			ASSERT_EQ(i + k, got);
 		}
 	}

@@ -362,18 +362,22 @@ struct progress {
 /* Receiver: always sleeps when the ring is empty (spin 0). */
 static int stress_receiver(struct mkchan_ep *ep, struct progress *p)
 {
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	unsigned int type;
 	__u64 seq;
 	size_t len;
 	int ret;
 
 	for (;;) {
-		ret = mkchan_recv(ep, &type, &seq, &len, 0);
+		ret = mkchan_recv(ep, &type, buf, &len, 0);
 		if (ret)
 			return 10;
 		if (type == TYPE_END)
 			break;
-		if (len != sizeof(seq) || seq != mkc_read_once(p->rcvd))
+		if (len != sizeof(seq))
+			return 11;
+		memcpy(&seq, buf, sizeof(seq));
+		if (seq != mkc_read_once(p->rcvd))
 			return 11;
 		mkc_write_once(p->rcvd, seq + 1);
 	}
@@ -509,6 +513,7 @@ TEST_F(chan, full_ring_back_pressure)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct mkchan_ep *rx = &self->ep[1];
+		unsigned char buf[MKCHAN_PAYLOAD_MAX];
 		unsigned int type;
 		__u64 got;
 		size_t len;
@@ -516,10 +521,14 @@ TEST_F(chan, full_ring_back_pressure)
 		if (attach(self->ep, self->fd, 1))
 			_exit(2);
 		usleep(200000);
-		for (seq = 0; seq <= NSLOTS; seq++)
-			if (mkchan_recv(rx, &type, &got, &len, 0) ||
-			    got != seq || len != sizeof(got))
+		for (seq = 0; seq <= NSLOTS; seq++) {
+			if (mkchan_recv(rx, &type, buf, &len, 0) ||
+			    len != sizeof(got))
 				_exit(1);
+			memcpy(&got, buf, sizeof(got));
+			if (got != seq)
+				_exit(1);
+		}
 		_exit(0);
 	}
 	t0 = now_ns();
@@ -535,6 +544,7 @@ TEST_F(chan, full_ring_back_pressure)
 TEST_F(chan, peer_close_drain)
 {
 	struct mkchan_ep *rx = &self->ep[1];
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	unsigned int type;
 	__u64 seq, got;
 	size_t len;
@@ -543,11 +553,13 @@ TEST_F(chan, peer_close_drain)
 		ASSERT_EQ(0, mkchan_send(&self->ep[0], 0, &seq, sizeof(seq)));
 	close_ep(self->ep, self->fd, 0);
 	for (seq = 0; seq < 10; seq++) {
-		ASSERT_EQ(0, mkchan_try_recv(rx, &type, &got, &len));
+		ASSERT_EQ(0, mkchan_try_recv(rx, &type, buf, &len));
+		ASSERT_EQ(sizeof(got), len);
+		memcpy(&got, buf, sizeof(got));
 		EXPECT_EQ(seq, got);
 	}
-	EXPECT_EQ(-EPIPE, mkchan_try_recv(rx, &type, &got, &len));
-	EXPECT_EQ(-EPIPE, mkchan_recv(rx, &type, &got, &len, 0));
+	EXPECT_EQ(-EPIPE, mkchan_try_recv(rx, &type, buf, &len));
+	EXPECT_EQ(-EPIPE, mkchan_recv(rx, &type, buf, &len, 0));
 	EXPECT_EQ(-EPIPE, mkchan_put(rx, 0, &seq, sizeof(seq)));
 	EXPECT_EQ(-EPIPE, mkchan_send(rx, 0, &seq, sizeof(seq)));
 	EXPECT_EQ(-EPIPE, mkchan_send_wait(rx, 0, &seq, sizeof(seq), 0));
@@ -562,13 +574,13 @@ TEST_F(chan, peer_close_wakes_receiver)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct mkchan_ep *rx = &self->ep[1];
+		unsigned char buf[MKCHAN_PAYLOAD_MAX];
 		unsigned int type;
-		__u64 got;
 		size_t len;
 
 		if (attach(self->ep, self->fd, 1))
 			_exit(2);
-		_exit(mkchan_recv(rx, &type, &got, &len, 0) == -EPIPE &&
+		_exit(mkchan_recv(rx, &type, buf, &len, 0) == -EPIPE &&
 		      rx->sleeps >= 1 ? 0 : 1);
 	}
 	ASSERT_TRUE(wait_flag(&self->ep[1].rx.ctl->waiting, 20));

@@ -22,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "kapi_test.h"
@@ -68,8 +69,9 @@ static long kapi_self_test(void)
 		v = i;
 		bad = FAILED(!mkchan_send(a, i & 0xff, &v, sizeof(v))) ||
 		      FAILED(kapi_ready(mkchan_wait(b, EPOLLIN, HZ), EPOLLIN)) ||
-		      FAILED(!mkchan_try_recv(b, &type, &v, &len)) ||
-		      FAILED(type == (i & 0xff) && len == sizeof(v) && v == i);
+		      FAILED(!mkchan_try_recv(b, &type, buf, &len)) ||
+		      FAILED(type == (i & 0xff) && len == sizeof(v) &&
+			     !memcmp(buf, &v, sizeof(v)));
 	}
 	/* A full ring, then room again. */
 	for (i = 0; i < 64 && !bad; i++)
