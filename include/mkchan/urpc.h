@@ -198,15 +198,18 @@ static inline int mkc_tx_space(struct mkc_tx *tx)
 /*
  * Write the next message (@len <= MKCHAN_PAYLOAD_MAX); mkc_tx_space() must
  * have returned 0.  The header is the last store, with release semantics.
+ * The tail is read once: the copy into the slot, bytes, could alias
+ * anything as far as the compiler knows, and would make it read again.
  */
 static inline void mkc_tx_put(struct mkc_tx *tx, unsigned int type,
 			      const void *data, unsigned int len)
 {
-	struct mkchan_slot *slot = &tx->slots[tx->tail & tx->mask];
+	__u64 tail = tx->tail;
+	struct mkchan_slot *slot = &tx->slots[tail & tx->mask];
 
 	mkc_copy_msg(slot->data, data, len);
-	mkc_store_release(&slot->header, mkc_hdr(tx->tail, type, len));
-	tx->tail++;
+	mkc_store_release(&slot->header, mkc_hdr(tail, type, len));
+	tx->tail = tail + 1;
 }
 
 /*
