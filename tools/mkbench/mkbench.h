@@ -146,8 +146,7 @@ int msgring_open(const struct bench_opts *o, unsigned long iters,
 
 /*
  * peer_rings.c: reference rings written here, not mkchan's protocol, of
- * URPC_NSLOTS slots: a polling ping-pong (one-way ns), or with @streaming
- * side 0 streaming 8-byte messages to side 1 (ns per message).
+ * URPC_NSLOTS slots, used as @use says.
  */
 #define URPC_NSLOTS	256	/* slots of every ring of mkbench urpc */
 enum peer_kind {
@@ -155,8 +154,14 @@ enum peer_kind {
 	PEER_SPSC,	/* 8-byte slots, head and tail with cached copies */
 };
 
+enum peer_use {
+	PEER_PINGPONG,	/* a polling ping-pong: one-way ns */
+	PEER_STREAM,	/* side 0 streams to side 1: ns per message */
+	PEER_ALONE,	/* side 0 sends, then takes, each: ns per message */
+};
+
 void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
-		    bool streaming, struct meas *m);
+		    enum peer_use use, struct meas *m);
 
 /* env.c */
 struct bench_env {

@@ -26,6 +26,9 @@
  * what comes back, side 1 sends back what it receives; one-way = round
  * trip / 2.  Streaming: side 0 sends its sequence number as fast as the
  * ring takes it, side 1 receives and checks every one; ns per message.
+ * Alone: side 0 sends a message and takes it back from the same ring, side
+ * 1 does nothing; ns per message, the CPU time a message costs the two
+ * sides together with no line ever moving between cores.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +201,22 @@ static void stream(void *arg, int side, unsigned long n)
 	}
 }
 
+static void alone(void *arg, int side, unsigned long n)
+{
+	struct peer *p = arg;
+	uint64_t *seq = &p->side[0].seq, v;
+
+	if (side == 1)
+		return;
+	for (; n; n--) {
+		peer_send(p, 0, *seq);
+		v = peer_recv(p, 1);
+		if (v != *seq)
+			bad_sequence("alone", v, *seq);
+		++*seq;
+	}
+}
+
 static void *ring_alloc(size_t size)
 {
 	void *r = aligned_alloc(128, (size + 127) & ~127UL);
@@ -220,7 +239,7 @@ static void peer_free(void *arg)
 }
 
 void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
-		    bool streaming, struct meas *m)
+		    enum peer_use use, struct meas *m)
 {
 	size_t size = kind == PEER_UMP ? sizeof(struct ump_ring) :
 					 sizeof(struct spsc_ring);
@@ -232,9 +251,16 @@ void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
 	p->ring[0] = ring_alloc(size);
 	p->ring[1] = ring_alloc(size);
 	/* The counts of URPC's rows (urpc.c), for the same message count. */
-	if (streaming)
-		meas_init(o, m, stream, p, o->iters, n, n, peer_free);
-	else
+	switch (use) {
+	case PEER_PINGPONG:
 		meas_init(o, m, pingpong, p, o->iters / 10, o->iters,
 			  2.0 * o->iters, peer_free);
+		break;
+	case PEER_STREAM:
+		meas_init(o, m, stream, p, o->iters, n, n, peer_free);
+		break;
+	case PEER_ALONE:
+		meas_init(o, m, alone, p, o->iters, n, n, peer_free);
+		break;
+	}
 }

@@ -15,7 +15,11 @@
  *   (d) pipe, eventfd, futex, unix-socket (native.c) and io_uring
  *       MSG_RING (native_msgring.c) ping-pong;
  *   (e) URPC ping-pong with both receivers sleeping at once (spin 0), so
- *       that every message goes through the notify and wake-up path.
+ *       that every message goes through the notify and wake-up path;
+ *   (f) the CPU time of a message alone: one thread sends and takes back
+ *       each message, through URPC and through the two reference rings,
+ *       the cost that two hyperthreads of one core share whatever the
+ *       lines do.
  *
  * The targets are judged per placement of the CPUs seen, on the rounds in
  * which the cache line was stable (urpc_verdict.c).
@@ -42,7 +46,8 @@ enum {
 	M_LINE, M_RING, M_PINGPONG, M_PINGPONG_FULL, M_PUT, M_SEND,
 	M_SEND_FULL,
 	M_UMP_PINGPONG, M_UMP_STREAM, M_SPSC_PINGPONG, M_SPSC_STREAM,
-	M_SLEEP, M_NATIVE, M_MSGRING = M_NATIVE + NATIVE_KINDS,
+	M_SLEEP, M_ALONE, M_ALONE_FULL, M_UMP_ALONE, M_SPSC_ALONE,
+	M_NATIVE, M_MSGRING = M_NATIVE + NATIVE_KINDS,
 	M_LINE_END, M_COUNT
 };
 
@@ -113,11 +118,15 @@ static void open_all(const struct bench_opts *o, int backend,
 	urpc_open(o, backend, URPC_PUT, blocking, &m[M_PUT]);
 	urpc_open(o, backend, URPC_SEND, blocking, &m[M_SEND]);
 	urpc_open(o, backend, URPC_SEND_FULL, blocking, &m[M_SEND_FULL]);
-	peer_ring_open(o, PEER_UMP, false, &m[M_UMP_PINGPONG]);
-	peer_ring_open(o, PEER_UMP, true, &m[M_UMP_STREAM]);
-	peer_ring_open(o, PEER_SPSC, false, &m[M_SPSC_PINGPONG]);
-	peer_ring_open(o, PEER_SPSC, true, &m[M_SPSC_STREAM]);
+	peer_ring_open(o, PEER_UMP, PEER_PINGPONG, &m[M_UMP_PINGPONG]);
+	peer_ring_open(o, PEER_UMP, PEER_STREAM, &m[M_UMP_STREAM]);
+	peer_ring_open(o, PEER_SPSC, PEER_PINGPONG, &m[M_SPSC_PINGPONG]);
+	peer_ring_open(o, PEER_SPSC, PEER_STREAM, &m[M_SPSC_STREAM]);
 	urpc_open(o, backend, URPC_SLEEP, blocking, &m[M_SLEEP]);
+	urpc_open(o, backend, URPC_ALONE, blocking, &m[M_ALONE]);
+	urpc_open(o, backend, URPC_ALONE_FULL, blocking, &m[M_ALONE_FULL]);
+	peer_ring_open(o, PEER_UMP, PEER_ALONE, &m[M_UMP_ALONE]);
+	peer_ring_open(o, PEER_SPSC, PEER_ALONE, &m[M_SPSC_ALONE]);
 	for (k = 0; k < NATIVE_KINDS; k++)
 		native_open(o, k, blocking, &m[M_NATIVE + k]);
 	msgring_why[0] = '\0';
@@ -189,6 +198,21 @@ static void report_all(const struct bench_opts *o, const char *b,
 		    "streaming, 8-byte slots, one at a time",
 		    m[M_SPSC_STREAM].ns, o->reps, NULL);
 
+	report_section("CPU per message, one thread (send, then take it back)");
+	snprintf(variant, sizeof(variant), "urpc-%s-alone", b);
+	report_time(variant, "msg_ns",
+		    urpc_light(&m[M_ALONE]) ?
+		    "URPC send + peek/consume (light)" :
+		    "URPC send + peek/consume",
+		    m[M_ALONE].ns, o->reps, NULL);
+	snprintf(variant, sizeof(variant), "urpc-%s-alone-full", b);
+	report_time(variant, "msg_ns", "  the same, a full barrier a message",
+		    m[M_ALONE_FULL].ns, o->reps, NULL);
+	report_time("peer-ump-alone", "msg_ns", "UMP-style ring",
+		    m[M_UMP_ALONE].ns, o->reps, NULL);
+	report_time("peer-spsc-alone", "msg_ns", "SPSC ring",
+		    m[M_SPSC_ALONE].ns, o->reps, NULL);
+
 	report_section("native ping-pong, one-way (blocking)");
 	for (k = 0; k < NATIVE_KINDS; k++)
 		report_time(native_name[k], "oneway_ns", native_name[k],
@@ -233,6 +257,12 @@ static void report_ratios(const struct bench_opts *o, struct meas *m)
 	report_ratio("ratio", "urpc_stream_over_spsc_stream",
 		     "URPC streaming / SPSC ring's (rates)",
 		     m[M_SPSC_STREAM].ns, m[M_PUT].ns, o->reps);
+	report_ratio("ratio", "urpc_over_ump_alone",
+		     "URPC / UMP-style ring, CPU per message", m[M_ALONE].ns,
+		     m[M_UMP_ALONE].ns, o->reps);
+	report_ratio("ratio", "urpc_over_spsc_alone",
+		     "URPC / SPSC ring, CPU per message", m[M_ALONE].ns,
+		     m[M_SPSC_ALONE].ns, o->reps);
 	for (k = 0; k <= NATIVE_KINDS; k++) {
 		if (!m[M_NATIVE + k].fn)
 			continue;

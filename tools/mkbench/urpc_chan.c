@@ -6,8 +6,9 @@
  * way; polling ping-pong (received in place, with light senders and with
  * the full barrier per message), streaming with mkchan_put() in batches
  * received in place in batches, or mkchan_send() and mkchan_try_recv()
- * per message, and ping-pong with both receivers asleep.  Every message
- * carries a sequence number that the other side checks.
+ * per message, ping-pong with both receivers asleep, and one thread that
+ * sends on one endpoint and takes the message in place from the other.
+ * Every message carries a sequence number that the other side checks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,7 +118,8 @@ out:
 	 * Light senders for the polling rows; the full barrier per message
 	 * (libmkchan's default) for their twins and the sleeping ping-pong.
 	 */
-	if (kind == URPC_PINGPONG || kind == URPC_PUT || kind == URPC_SEND)
+	if (kind == URPC_PINGPONG || kind == URPC_PUT || kind == URPC_SEND ||
+	    kind == URPC_ALONE)
 		for (i = 0; i < 2; i++) {
 			ret = mkchan_set_light(c->ep[i]);
 			if (ret && kind == URPC_PINGPONG && !i)
@@ -303,6 +305,25 @@ static void stream_send(void *arg, int side, unsigned long n)
 		send_one(c, 0, (*seq)++);
 }
 
+/*
+ * Side 0 alone, on both endpoints: sends on endpoint 0, takes the message
+ * in place from endpoint 1, as the polling ping-pong does.
+ */
+static void alone(void *arg, int side, unsigned long n)
+{
+	struct chan *c = arg;
+	uint64_t *seq = &c->side[0].seq, v;
+
+	if (side == 1)
+		return;
+	for (; n; n--) {
+		send_one(c, 0, *seq);
+		recv_one(c, 1, &v);
+		if (v != (*seq)++)
+			fail("alone", 0);
+	}
+}
+
 static void chan_free(void *arg)
 {
 	chan_close(arg);
@@ -330,6 +351,10 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 	case URPC_SLEEP:
 		meas_init(o, m, pingpong, c, blocking / 10, blocking,
 			  2.0 * blocking, chan_free);
+		break;
+	case URPC_ALONE:
+	case URPC_ALONE_FULL:
+		meas_init(o, m, alone, c, o->iters, n, n, chan_free);
 		break;
 	}
 }
