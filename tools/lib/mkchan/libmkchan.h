@@ -194,6 +194,19 @@ static inline void mkchan_cpu_relax(void)
 #define MKCHAN_STATIC	static
 #endif
 
+/*
+ * And inline they are, whatever the compiler's estimate of their size:
+ * left to itself, gcc -O2 keeps mkchan_peek()'s loop out of line even
+ * where @max is a constant 1, a call and a dozen instructions a message.
+ * That holds with glibc, whose <sys/cdefs.h> defines __always_inline
+ * with the attribute; with another C library, <linux/stddef.h> (or this
+ * fallback) makes them plain inline functions, which the compiler may
+ * keep out of line.
+ */
+#ifndef __always_inline
+#define __always_inline	inline
+#endif
+
 /* Out of line (msg.c): what the inline fast paths call rarely. */
 int mkchan_put_slow(struct mkchan_ep *ep);
 int mkchan_recv_slow(struct mkchan_ep *ep, __u64 *hdr, int ret);
@@ -207,8 +220,9 @@ int mkchan_notify_peer(struct mkchan_ep *ep);
  * held): -EPIPE comes at the latest a ring's worth of messages later.
  * Follow one or more with mkchan_flush().
  */
-MKCHAN_STATIC inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
-				    const void *data, size_t len)
+MKCHAN_STATIC __always_inline int mkchan_put(struct mkchan_ep *ep,
+					     unsigned int type,
+					     const void *data, size_t len)
 {
 	if (len > MKCHAN_PAYLOAD_MAX)
 		return -EINVAL;
@@ -227,14 +241,15 @@ MKCHAN_STATIC inline int mkchan_put(struct mkchan_ep *ep, unsigned int type,
  * messages are made visible first: a full barrier, or for a light sender
  * whose receiver carries the cost, the compiler's alone.
  */
-MKCHAN_STATIC inline int mkchan_flush(struct mkchan_ep *ep)
+MKCHAN_STATIC __always_inline int mkchan_flush(struct mkchan_ep *ep)
 {
 	return mkc_tx_peer_waiting(&ep->tx) ? mkchan_notify_peer(ep) : 0;
 }
 
 /* mkchan_put() then mkchan_flush(). */
-MKCHAN_STATIC inline int mkchan_send(struct mkchan_ep *ep, unsigned int type,
-				     const void *data, size_t len)
+MKCHAN_STATIC __always_inline int mkchan_send(struct mkchan_ep *ep,
+					      unsigned int type,
+					      const void *data, size_t len)
 {
 	int ret = mkchan_put(ep, type, data, len);
 
@@ -266,33 +281,52 @@ struct mkchan_msg {
  * Look at up to @max (at least 1) of the next messages in place, without
  * consuming them: how many are there (1 to @max, filled in @msg[]), or
  * -EAGAIN (none), -EPIPE (none, and the peer closed), -EBADMSG, -EINVAL
- * (@max is 0).  @max is cut to the ring's slots.  One look at the header
- * @max - 1 slots ahead tells whether all of them are there.
+ * (@max is 0).  @max is cut to the ring's slots.  After the next header,
+ * one look at the header @max - 1 slots ahead tells whether all of them
+ * are there.
  * mkchan_consume() hands their slots back.
  */
-MKCHAN_STATIC inline int mkchan_peek(struct mkchan_ep *ep,
-				     struct mkchan_msg *msg, unsigned int max)
+MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
+					      struct mkchan_msg *msg,
+					      unsigned int max)
 {
 	unsigned int i, n = 1;
-	__u64 hdr;
+	__u64 hdr, last;
 	int ret;
 
 	if (!max)
 		return -EINVAL;
 	if (max > ep->nslots)
 		max = ep->nslots;
-	if (max > 1 && mkc_rx_peek_at(&ep->rx, max - 1, &hdr) == 1)
-		n = max;
-	for (i = 0; i < max; i++) {
-		ret = mkc_rx_peek_at(&ep->rx, i, &hdr);
-		if (__builtin_expect(ret != 1, 0)) {
-			if (i >= n)
-				break;	/* the rest is for the next look */
-			if (n > 1)
-				return -EBADMSG; /* a later one and not this */
+	ret = mkc_rx_peek(&ep->rx, &hdr);
+	if (__builtin_expect(ret != 1, 0)) {
+		if (!ret && max > 1 &&
+		    mkc_rx_peek_at(&ep->rx, max - 1, &last) == 1) {
+			/*
+			 * Message @max - 1 is there, so this one is too
+			 * unless the ring is garbage; the sender may have
+			 * written both since the first look: look again.
+			 */
+			if (mkc_rx_peek(&ep->rx, &hdr) != 1)
+				return -EBADMSG;
+		} else {
 			ret = mkchan_recv_slow(ep, &hdr, ret);
 			if (ret < 0)
 				return ret;
+		}
+	}
+	msg[0].data = mkc_rx_data_at(&ep->rx, 0);
+	msg[0].type = mkc_hdr_type(hdr);
+	msg[0].len = mkc_hdr_len(hdr);
+	if (max == 1)
+		return 1;
+	if (mkc_rx_peek_at(&ep->rx, max - 1, &hdr) == 1)
+		n = max;
+	for (i = 1; i < max; i++) {
+		if (mkc_rx_peek_at(&ep->rx, i, &hdr) != 1) {
+			if (i >= n)
+				break;	/* the rest is for the next look */
+			return -EBADMSG; /* a later one is there, not this */
 		}
 		msg[i].data = mkc_rx_data_at(&ep->rx, i);
 		msg[i].type = mkc_hdr_type(hdr);
@@ -307,7 +341,7 @@ MKCHAN_STATIC inline int mkchan_peek(struct mkchan_ep *ep,
  * receiver that spins.  The peer's close is not looked at: a spinner also
  * calls mkchan_peek() now and then (or before it sleeps) to see -EPIPE.
  */
-MKCHAN_STATIC inline bool mkchan_ready(const struct mkchan_ep *ep)
+MKCHAN_STATIC __always_inline bool mkchan_ready(const struct mkchan_ep *ep)
 {
 	__u64 hdr;
 
@@ -318,7 +352,8 @@ MKCHAN_STATIC inline bool mkchan_ready(const struct mkchan_ep *ep)
  * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
  * -errno when waking the sender failed (they are consumed all the same).
  */
-MKCHAN_STATIC inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
+MKCHAN_STATIC __always_inline int mkchan_consume(struct mkchan_ep *ep,
+						 unsigned int n)
 {
 	return mkc_rx_consume_n(&ep->rx, n) ? mkchan_notify_peer(ep) : 0;
 }
@@ -328,9 +363,9 @@ MKCHAN_STATIC inline int mkchan_consume(struct mkchan_ep *ep, unsigned int n)
  * @data (MKCHAN_PAYLOAD_MAX bytes), its length in *@len.  0, -EAGAIN
  * (empty), -EPIPE (empty and the peer closed), -EBADMSG.
  */
-MKCHAN_STATIC inline int mkchan_try_recv(struct mkchan_ep *ep,
-					 unsigned int *type, void *data,
-					 size_t *len)
+MKCHAN_STATIC __always_inline int mkchan_try_recv(struct mkchan_ep *ep,
+						  unsigned int *type,
+						  void *data, size_t *len)
 {
 	__u64 hdr;
 	int ret;

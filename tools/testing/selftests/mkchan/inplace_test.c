@@ -150,6 +150,25 @@ TEST_F(chan, peek_garbage_in_a_batch)
 }
 
 /*
+ * A later message there and not the next one is garbage, before the
+ * peer's close and after: not "empty", not a clean end of stream.
+ */
+TEST_F(chan, peek_later_without_next_is_garbage)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m[4];
+
+	/* Message 3 written, 0 to 2 never. */
+	tx->tx.slots[3].header = mkc_hdr(3, 0, 8);
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
+	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 3));
+	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 1));
+	close_ep(self->ep, self->fd, 0);
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
+	EXPECT_EQ(-EPIPE, mkchan_peek(rx, m, 1));
+}
+
+/*
  * mkchan_ready(), a spinner's look: false on an empty ring, true once a
  * message (or garbage) is there, false after a close with nothing left
  * (mkchan_peek() says why).
