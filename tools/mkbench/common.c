@@ -15,7 +15,7 @@
 
 #include <linux/mkrep.h>
 
-#include "shootdown.h"
+#include "mkbench.h"
 
 void bench_fail(const char *suite, const char *mode, const char *what,
 		int err)

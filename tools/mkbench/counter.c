@@ -37,7 +37,6 @@
 #include <string.h>
 
 #include "counter.h"
-#include "shootdown.h"	/* the interrupt counters */
 
 /* --- the measurements ---------------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shootdown.h"
+#include "mkbench.h"
 
 #define INTERRUPTS	"/proc/interrupts"
 

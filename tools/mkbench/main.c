@@ -21,7 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shootdown.h"
+#include "mkbench.h"
+#include "shootdown.h"	/* the names of --member-mode */
 
 static const char *const urpc_backends[] = { "auto", "shm", "module", NULL };
 static const char *const shootdown_backends[] = {

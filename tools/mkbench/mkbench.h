@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mkbench - what the suites share: options, the clock, pinning, running
- * two pinned threads side by side, the environment and the report.
+ * two pinned threads side by side, the environment, the interrupts
+ * counted, the report and the plot.
  */
 #ifndef _MKBENCH_H
 #define _MKBENCH_H
@@ -239,6 +240,32 @@ int plot_png(const char *suite, const char *file,
 void plot_string(FILE *f, const char *s);
 
 /*
+ * interrupts.c: the rows of /proc/interrupts counted, all CPUs summed
+ * (shootdown, counter).
+ */
+enum irq_row {
+	IRQ_CAL,	/* function-call IPIs (x86 sends shootdowns as these) */
+	IRQ_TLB,	/* TLB shootdowns received (x86) */
+	IRQ_RES,	/* rescheduling IPIs: wake-ups */
+	IRQ_ROWS
+};
+
+extern const char *const irq_row_name[IRQ_ROWS];
+
+struct irq_file {
+	int fd;
+	char *buf;
+	size_t size;
+	bool has[IRQ_ROWS];	/* the row is there */
+};
+
+/* Open /proc/interrupts and see which rows it has: 0 or -errno. */
+int irq_open(struct irq_file *f);
+/* The sums of every row that is there, into @v: 0 or -errno. */
+int irq_read(struct irq_file *f, uint64_t v[IRQ_ROWS]);
+void irq_close(struct irq_file *f);
+
+/*
  * common.c: what the suites of a CPU list (shootdown, counter) share.
  *
  * The lines of a plot against the cores, a line a variant: result @i's
@@ -262,6 +289,8 @@ void section_title(const char *title, bool none);
 /* A measurement's median and p99 CSV rows, on the CPUs @cpus. */
 void report_latency(const char *variant, const char *cpus, double median,
 		    double p99);
+/* The per-operation CSV rows of the interrupts counted (< 0: not). */
+void report_irq(const char *variant, const double irq[IRQ_ROWS]);
 /*
  * The CSV rows of the results (@results), of the environment, the CSV
  * file and the plot of a suite: whether any failed.
@@ -276,9 +305,20 @@ struct suite_head {
 	char cpus[64];		/* the CPU list */
 };
 
+/*
+ * The start of a suite's run: the caller's CPUs in @saved, the rows of
+ * /proc/interrupts there in @has, the environment in @env.  0, or 1 when
+ * it failed (it said why).
+ */
+#ifdef CPU_SETSIZE
+int suite_begin(const struct bench_opts *o, cpu_set_t *saved,
+		bool has[IRQ_ROWS], struct bench_env *env);
+#endif
 /* The header's first lines: the suite, the environment and the CPU. */
 void suite_header(const char *suite, const struct bench_opts *o,
 		  const struct bench_env *env, struct suite_head *h);
+/* The header's last lines: the rows not counted and the load average. */
+void suite_header_end(const bool has[IRQ_ROWS], const struct suite_head *h);
 
 /* Say what failed in @suite's @mode, with @err (-errno) when non-zero. */
 void bench_fail(const char *suite, const char *mode, const char *what,

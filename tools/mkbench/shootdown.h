@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mkbench shootdown - what its files share: the interrupt counters, the
- * page that is unmapped, the timed window around each operation and the
- * record of the results.
+ * mkbench shootdown - what its files share: the page that is unmapped,
+ * the timed window around each operation (and the interrupts counted in
+ * it), the member modes, the modes and the record of the results.
  */
 #ifndef _MKBENCH_SHOOTDOWN_H
 #define _MKBENCH_SHOOTDOWN_H
@@ -22,43 +22,6 @@
  */
 #define SD_OP_MAX_NS		(5ULL * 1000 * 1000)
 #define SD_MIN_SAMPLES		10
-
-/* interrupts.c: the rows of /proc/interrupts counted, all CPUs summed. */
-enum irq_row {
-	IRQ_CAL,	/* function-call IPIs (x86 sends shootdowns as these) */
-	IRQ_TLB,	/* TLB shootdowns received (x86) */
-	IRQ_RES,	/* rescheduling IPIs: wake-ups */
-	IRQ_ROWS
-};
-
-extern const char *const irq_row_name[IRQ_ROWS];
-
-struct irq_file {
-	int fd;
-	char *buf;
-	size_t size;
-	bool has[IRQ_ROWS];	/* the row is there */
-};
-
-/* Open /proc/interrupts and see which rows it has: 0 or -errno. */
-int irq_open(struct irq_file *f);
-/* The sums of every row that is there, into @v: 0 or -errno. */
-int irq_read(struct irq_file *f, uint64_t v[IRQ_ROWS]);
-void irq_close(struct irq_file *f);
-
-/*
- * common.c: the start of a suite's run: the caller's CPUs in @saved,
- * the rows of /proc/interrupts there in @has, the environment in @env.
- * 0, or 1 when it failed (it said why).
- */
-#ifdef CPU_SETSIZE
-int suite_begin(const struct bench_opts *o, cpu_set_t *saved,
-		bool has[IRQ_ROWS], struct bench_env *env);
-#endif
-/* The header's last lines: the rows not counted and the load average. */
-void suite_header_end(const bool has[IRQ_ROWS], const struct suite_head *h);
-/* The per-operation CSV rows of the interrupts counted (< 0: not). */
-void report_irq(const char *variant, const double irq[IRQ_ROWS]);
 
 /* The operations timed. */
 enum sd_op {
