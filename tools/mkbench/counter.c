@@ -935,25 +935,6 @@ static void gp_point(FILE *f, unsigned int i)
 
 /* --- the suite ----------------------------------------------------------- */
 
-/* Whether the --backend list @b names @name, or auto. */
-static bool backend_wants(const char *b, const char *name, bool *named)
-{
-	bool want = false;
-	size_t len;
-
-	*named = false;
-	for (;;) {
-		len = strcspn(b, ",");
-		if (len == strlen(name) && !strncmp(b, name, len))
-			*named = true;
-		if (*named || (len == 4 && !strncmp(b, "auto", 4)))
-			want = true;
-		if (!b[len])
-			return want;
-		b += len + 1;
-	}
-}
-
 static void print_header(const struct ct_ctx *c, const struct bench_env *env)
 {
 	const struct bench_opts *o = c->o;
@@ -992,13 +973,14 @@ int counter_suite(const struct bench_opts *o)
 		.style = gp_style,
 		.point = gp_point,
 	};
-	bool user, module, named, asked_module, failed = false;
+	bool user, module, asked_module, failed = false;
 	struct bench_env env;
 	cpu_set_t saved;
 	int ret;
 
-	user = backend_wants(o->backend, "user", &named);
-	module = backend_wants(o->backend, "module", &asked_module);
+	user = backend_wanted(o, "user");
+	module = backend_wanted(o, "module");
+	asked_module = backend_named(o, "module");
 	/* Asked for by name and not there: fail before measuring anything. */
 	if (asked_module && ct_module_available(true))
 		return 1;

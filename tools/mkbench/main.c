@@ -287,39 +287,6 @@ static int parse_cpu_list(const char *s, struct bench_opts *o)
 	return 0;
 }
 
-/* Whether @b names backends @suite has: one, or a list if it takes one. */
-static bool backend_ok(const struct bench_suite *suite, const char *b)
-{
-	const char *const *n;
-	size_t len;
-
-	for (;;) {
-		len = strcspn(b, ",");
-		for (n = suite->backends; *n; n++)
-			if (strlen(*n) == len && !strncmp(*n, b, len))
-				break;
-		if (!*n)
-			return false;
-		if (!b[len])
-			return true;
-		if (!suite->backend_list)
-			return false;
-		b += len + 1;
-	}
-}
-
-static void backend_error(const struct bench_suite *suite)
-{
-	const char *const *n;
-
-	fprintf(stderr, "mkbench: %s --backend is", suite->name);
-	for (n = suite->backends; *n; n++)
-		fprintf(stderr, "%s%s", n == suite->backends ? " " :
-			n[1] ? ", " : " or ", *n);
-	fprintf(stderr, "%s\n", suite->backend_list ?
-		", or several of them separated by commas" : "");
-}
-
 /* --member-mode: a list of sd_member_mode_name[] or "all", into @o. */
 static int parse_member_modes(const char *s, struct bench_opts *o)
 {
@@ -377,7 +344,7 @@ static int member_opts(const struct bench_suite *suite, struct bench_opts *o,
 
 /* The options that depend on the suite, read once the suite is known. */
 static int suite_opts(const struct bench_suite *suite, struct bench_opts *o,
-		      const char *cpus, const char *iters)
+		      const char *cpus, const char *iters, const char *backend)
 {
 	unsigned long v;
 
@@ -395,12 +362,8 @@ static int suite_opts(const struct bench_suite *suite, struct bench_opts *o,
 	}
 	if (!o->reps)
 		o->reps = suite->reps ? suite->reps : 5;
-	if (!o->backend) {
-		o->backend = suite->backends[0];
-	} else if (!backend_ok(suite, o->backend)) {
-		backend_error(suite);
+	if (backend_parse(suite, backend, o))
 		return -1;
-	}
 	if (o->plot && !suite->plots) {
 		fprintf(stderr, "mkbench: %s draws no plot (--plot)\n",
 			suite->name);
@@ -440,7 +403,8 @@ int main(int argc, char **argv)
 		.env = getenv("MKBENCH_ENV"),
 	};
 	const struct bench_suite *suite = NULL;
-	const char *cpus = NULL, *iters = NULL, *modes = NULL, *bound = NULL;
+	const char *cpus = NULL, *iters = NULL, *backend = NULL;
+	const char *modes = NULL, *bound = NULL;
 	unsigned long v;
 	unsigned int i;
 	int c;
@@ -462,7 +426,7 @@ int main(int argc, char **argv)
 			o.reps = v;
 			break;
 		case 'b':
-			o.backend = optarg;
+			backend = optarg;
 			break;
 		case 'm':
 			modes = optarg;
@@ -499,7 +463,7 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return 2;
 	}
-	if (suite_opts(suite, &o, cpus, iters) ||
+	if (suite_opts(suite, &o, cpus, iters, backend) ||
 	    member_opts(suite, &o, modes, bound))
 		return 2;
 	return suite->run(&o);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mkbench - what the suites share: options, the clock, pinning, running
- * two pinned threads side by side, the environment, the interrupts
- * counted, the report and the plot.
+ * mkbench - what the suites share: options, --backend, the clock,
+ * pinning, running two pinned threads side by side, the environment, the
+ * interrupts counted, the report and the plot.
  */
 #ifndef _MKBENCH_H
 #define _MKBENCH_H
@@ -18,6 +18,7 @@
 
 #define MKBENCH_MAX_REPS	1000
 #define MKBENCH_MAX_CPUS	256	/* CPUs of one run (shootdown, counter) */
+#define MKBENCH_MAX_BACKENDS	32	/* --backend values of a suite */
 
 /* As the kernel's, for members: "uint64_t __aligned(64) v;". */
 #ifndef __aligned
@@ -35,6 +36,8 @@ struct bench_opts {
 	unsigned long iters;	/* iterations of one repetition */
 	unsigned int reps;	/* repetitions after the warm-up */
 	const char *backend;	/* auto, shm, module, native (or a list) */
+	unsigned int backends;	/* 1 << i: @backend names backend_names[i] */
+	const char *const *backend_names;	/* the suite's --backend values */
 	const char *csv;	/* CSV file to write, or NULL */
 	const char *plot;	/* PNG file to plot into, or NULL */
 	const char *env;	/* --env or MKBENCH_ENV, or NULL */
@@ -56,6 +59,19 @@ struct bench_suite {
 	bool plots;			/* takes --plot */
 	bool members;			/* takes --member-mode, --bound-ns */
 };
+
+/*
+ * backend.c: --backend @s (NULL: @suite->backends[0]) into o->backend and
+ * the bits of o->backends: one of @suite->backends, or several separated
+ * by commas if the suite takes a list.  0, or -1 when @s names anything
+ * else (said on stderr).
+ */
+int backend_parse(const struct bench_suite *suite, const char *s,
+		  struct bench_opts *o);
+/* Whether --backend named @name. */
+bool backend_named(const struct bench_opts *o, const char *name);
+/* Whether --backend named @name, or auto (every backend that can run). */
+bool backend_wanted(const struct bench_opts *o, const char *name);
 
 int urpc_suite(const struct bench_opts *o);
 int shootdown_suite(const struct bench_opts *o);

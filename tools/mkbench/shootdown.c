@@ -438,35 +438,6 @@ static void gp_point(FILE *f, unsigned int i)
 
 /* --- the suite ----------------------------------------------------------- */
 
-enum { MODE_NATIVE, MODE_SHM, MODE_MODULE, NMODES };
-
-static const char *const mode_name[NMODES] = { "native", "shm", "module" };
-
-/* The modes --backend names (auto: all of them), in @want. */
-static void pick_modes(const char *b, bool want[NMODES], bool *asked_module)
-{
-	size_t len;
-	int m;
-
-	memset(want, 0, NMODES * sizeof(*want));
-	*asked_module = false;
-	for (;;) {
-		len = strcspn(b, ",");
-		for (m = 0; m < NMODES; m++) {
-			if (len == 4 && !strncmp(b, "auto", 4))
-				want[m] = true;
-			else if (strlen(mode_name[m]) == len &&
-				 !strncmp(b, mode_name[m], len))
-				want[m] = true;
-		}
-		if (len == 6 && !strncmp(b, "module", 6))
-			*asked_module = true;
-		if (!b[len])
-			return;
-		b += len + 1;
-	}
-}
-
 /* The member modes of the module backend that run, "poll, busy". */
 static void member_modes(const struct bench_opts *o, char *buf, size_t len)
 {
@@ -564,32 +535,35 @@ int shootdown_suite(const struct bench_opts *o)
 		.style = gp_style,
 		.point = gp_point,
 	};
-	bool want[NMODES], asked_module, failed = false;
+	bool native, shm, module, asked_module, failed = false;
 	struct bench_env env;
 	cpu_set_t saved;
 	int ret;
 
-	pick_modes(o->backend, want, &asked_module);
+	native = backend_wanted(o, "native");
+	shm = backend_wanted(o, "shm");
+	module = backend_wanted(o, "module");
+	asked_module = backend_named(o, "module");
 	/* Asked for by name and not there: fail before measuring anything. */
 	if (asked_module && sd_module_available(true))
 		return 1;
 	if (suite_begin(o, &saved, res.has, &env))
 		return 1;
-	print_header(&c, &env, want[MODE_MODULE]);
+	print_header(&c, &env, module);
 
-	if (want[MODE_NATIVE]) {
+	if (native) {
 		failed |= sd_native(&c) < 0;
 		sched_setaffinity(0, sizeof(saved), &saved);
 		print_section("native: threads of one process, one a core; the first one's\n"
 			      "    madvise/munmap/mprotect: Linux's IPI shootdown");
 	}
-	if (want[MODE_SHM]) {
+	if (shm) {
 		failed |= sd_shm(&c) < 0;
 		sched_setaffinity(0, sizeof(saved), &saved);
 		print_section("shm: a process a core, each its own mapping of a memfd page;\n"
 			      "    URPC messages (libmkchan shm), each unmaps its own: no IPI");
 	}
-	if (want[MODE_MODULE]) {
+	if (module) {
 		ret = sd_module(&c, asked_module);
 		failed |= ret < 0 || (ret > 0 && asked_module);
 		if (ret <= 0)
