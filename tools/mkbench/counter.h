@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mkbench counter - what its files share: the counters measured, their
- * operations, and the run of one operation on k cores at once.
+ * operations, the measurements run of them on k cores at once
+ * (counter_run.c) and the results kept of those (counter.c).
  */
 #ifndef _MKBENCH_COUNTER_H
 #define _MKBENCH_COUNTER_H
@@ -68,13 +69,52 @@ struct ct_impl {
 /* A run of the suite, as the backends see it. */
 struct ct_ctx {
 	const struct bench_opts *o;
+	bool irq_has[IRQ_ROWS];	/* /proc/interrupts has the row */
 };
 
+/* The measurements of each counter, in the order they run. */
+enum ct_meas {
+	CT_MEAS_ADD,		/* every thread adds */
+	CT_MEAS_READ,		/* every thread reads locally */
+	CT_MEAS_READ_EXACT,	/* every thread reads exactly */
+	CT_MEAS_EXACT_ADDING,	/* the first reads exactly, the others add */
+	CT_NMEAS
+};
+
+struct ct_meas_desc {
+	const char *name;	/* of the CSV variant, after the counter's */
+	const char *title;	/* of its part of the table */
+};
+
+extern const struct ct_meas_desc ct_meas_desc[CT_NMEAS];
+
+/* The result of a measurement on k cores. */
+struct ct_result {
+	char variant[64];
+	const char *label;
+	const char *mode;
+	char cpus[64];		/* "0-3", "0:2" */
+	enum ct_kind kind;
+	enum ct_meas meas;
+	unsigned int cores;
+	double median, p99;	/* ns an operation */
+	double rate;		/* operations a second, of the threads counted */
+	double add_rate;	/* CT_MEAS_EXACT_ADDING: the adders' */
+	double irq[IRQ_ROWS];	/* per operation; < 0: not counted */
+	unsigned long batches;	/* counted, of the measurement's threads */
+	double concurrent;	/* the share of their timed batches counted */
+	bool alone;		/* some thread had none: all batches counted */
+	bool cut;		/* a thread has fewer than o->reps batches */
+};
+
+/* counter.c: a new result, zeroed, among the run's; NULL: out of memory. */
+struct ct_result *ct_new_result(void);
+
 /*
- * Measure every operation of the @n counters @impl on the first 1, 2, ...
- * o->ncpus CPUs and record the results under @mode ("user", "module"):
- * 0, or -1 after a failure it reported.  The caller is the thread on the
- * first CPU; it is left bound to it.
+ * counter_run.c: measure every operation of the @n counters @impl on the
+ * first 1, 2, ... o->ncpus CPUs and record the results under @mode
+ * ("user", "module"): 0, or -1 after a failure it reported.  The caller
+ * is the thread on the first CPU; it is left bound to it.
  */
 int ct_run(const struct ct_ctx *c, const char *mode,
 	   const struct ct_impl *impl, unsigned int n);
