@@ -32,9 +32,10 @@ enum sd_op {
 };
 
 /*
- * One page, in the middle of a reservation of three that keeps its
- * neighbours PROT_NONE, so that its mapping is never merged with another:
- * anonymous and private (@fd -1), or a shared mapping of a memfd.
+ * shootdown_measure.c: one page, in the middle of a reservation of three
+ * that keeps its neighbours PROT_NONE, so that its mapping is never
+ * merged with another: anonymous and private (@fd -1), or a shared
+ * mapping of a memfd.
  */
 struct sd_page {
 	char *base;
@@ -96,7 +97,7 @@ static inline size_t sd_meas_size(unsigned long iters)
 
 void sd_meas_init(struct sd_meas *m, unsigned long iters);
 
-/* The window around each timed operation. */
+/* shootdown_measure.c: the window around each timed operation. */
 struct sd_window {
 	struct irq_file irq;
 	bool irq_on;			/* the counters can be read */
@@ -142,9 +143,10 @@ struct sd_ctx {
 };
 
 /*
- * The modes: each measures on the first 1, 2, ... o->ncpus CPUs and
- * records its results; 0, -1 after a failure it reported, 1 when it
- * cannot run here (it said why).
+ * The modes (shootdown_native.c, shootdown_shm.c, shootdown_module.c):
+ * each measures on the first 1, 2, ... o->ncpus CPUs and records its
+ * results; 0, -1 after a failure it reported, 1 when it cannot run here
+ * (it said why).
  */
 int sd_native(const struct sd_ctx *c);
 /* The same with threads of one member of an mkrep space (needs it). */
@@ -158,20 +160,20 @@ int sd_module(const struct sd_ctx *c, bool asked);
 int sd_module_available(bool asked);
 
 /*
- * Run @group(c, k, m, arg) for k = 1 .. o->ncpus from the first CPU, with
- * one measurement buffer, until one fails: 0 or -1 (said, as @mode).
+ * shootdown_measure.c: run @group(c, k, m, arg) for k = 1 .. o->ncpus
+ * from the first CPU, with one measurement buffer, until one fails: 0 or
+ * -1 (said, as @mode).
  */
 int sd_each_k(const struct sd_ctx *c, const char *mode,
 	      int (*group)(const struct sd_ctx *c, unsigned int k,
 			   struct sd_meas *m, void *arg), void *arg);
+/* Pin the caller to @cpu, saying so when it cannot: 0 or -errno. */
+int sd_pin(int cpu);
 
-/* Record a measurement on the first @cores CPUs. */
+/* shootdown.c: record a measurement on the first @cores CPUs. */
 void sd_record(const struct sd_ctx *c, const char *variant,
 	       const char *label, unsigned int cores,
 	       const struct sd_meas *m);
-
-/* Pin the caller to @cpu, saying so when it cannot: 0 or -errno. */
-int sd_pin(int cpu);
 /* Say what failed, with @err (-errno) when non-zero. */
 void sd_fail(const char *mode, const char *what, int err);
 
