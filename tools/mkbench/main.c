@@ -7,10 +7,11 @@
  *		      [--member-mode M] [--bound-ns NS]
  *		      [--csv FILE] [--plot FILE.png] [--env NAME]
  *
- * This file reads the command line and runs the suite; each suite is a
- * file of its own (urpc.c, shootdown.c, counter.c), listed in suites[]
- * below.  Exit
- * status: 0, 1 when a measurement failed, 2 on a bad command line or CPU.
+ * This file reads the command line and runs the suite; each suite has
+ * files of its own, its entry in urpc.c, shootdown.c or counter.c, listed
+ * in suites[] below (Documentation/design.rst says which file holds
+ * what).  Exit status: 0, 1 when a measurement failed, 2 on a bad command
+ * line or CPU.
  */
 #define _GNU_SOURCE
 #include <errno.h>
