@@ -5,7 +5,12 @@
  *
  *   native  threads of one process, one per core (shootdown_native.c):
  *           madvise(MADV_DONTNEED), munmap() and mprotect(PROT_READ) by
- *           the first; Linux flushes the others' TLBs with IPIs;
+ *           the first; Linux flushes the others' TLBs with IPIs; and
+ *           processes, one per core, each with its own mapping of one
+ *           memfd page (shootdown_procs.c): the first punches the page
+ *           out of the file, Linux unmaps it from every process and
+ *           flushes with IPIs - its shootdown for the topology of the
+ *           other two, the fairest row to hold them against;
  *   shm     a process per core, each with its own mapping of one memfd
  *           page, hence its own page table (shootdown_shm.c): the first
  *           sends "unmap" as a URPC message over libmkchan's shared-memory
@@ -21,8 +26,9 @@
  * Every timed operation is one unmap of one page that every core has just
  * written, so that each TLB holds it; the re-mapping and re-writing before
  * it are not timed.  Each measurement gives the median and 99th percentile
- * of the latency and the interrupts counted during the timed operations;
- * the module's, also the paths its operations took, per operation.
+ * of the latency, the interrupts counted during the timed operations and
+ * the ratio of its median to the processes' punch on as many cores; the
+ * module's, also the paths its operations took, per operation.
  *
  * shootdown_measure.c holds what the modes measure with: the page, the
  * timed window and the run of a mode on 1, 2, ... N cores.  This file
@@ -122,6 +128,24 @@ static const char *variant_of(unsigned int i)
 	return res.r[i].variant;
 }
 
+#define SD_FAIREST	"native-procs-punch"
+
+/*
+ * Result @r's median over that of the fairest native row (processes, a
+ * page table each, the punch) on as many cores; -1 where it was not
+ * measured.
+ */
+static double over_fairest(const struct sd_result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < res.n; i++)
+		if (res.r[i].cores == r->cores && res.r[i].median > 0 &&
+		    !strcmp(res.r[i].variant, SD_FAIREST))
+			return r->median / res.r[i].median;
+	return -1;
+}
+
 static void print_per_op(double v, int width)
 {
 	if (v < 0)
@@ -150,6 +174,7 @@ static void print_section(const char *title)
 			       r->cores, r->median, r->p99);
 			print_per_op(r->irq[IRQ_CAL], 8);
 			print_per_op(r->irq[IRQ_TLB], 8);
+			print_per_op(over_fairest(r), 7);
 			if (res.paths) {
 				print_per_op(r->path[SD_BY_MESSAGE], 7);
 				print_per_op(r->path[SD_NOT_RUNNING], 7);
@@ -194,6 +219,9 @@ static void report_results(void)
 		r = &res.r[i];
 		report_latency(r->variant, r->cpus, r->median, r->p99);
 		report_irq(r->variant, r->irq);
+		if (over_fairest(r) >= 0)
+			report_value(r->variant, "over_native_procs", NULL,
+				     over_fairest(r), "x");
 		report_paths(r);
 		report_value(r->variant, "samples", NULL, r->n, "ops");
 	}
@@ -305,6 +333,10 @@ static void print_header(const struct sd_ctx *c, const struct bench_env *env,
 	       "               CPUs summed: IPIs/op is the CAL row (function-call\n"
 	       "               IPIs, which carry x86's TLB shootdowns), TLB/op the TLB\n"
 	       "               row (shootdowns received: already counted in CAL)\n");
+	printf("  x procs      the median over that of processes + PUNCH_HOLE on as\n"
+	       "               many cores: Linux's shootdown for the topology of shm\n"
+	       "               and module (a page table a process); the punch also\n"
+	       "               frees the page, which the others keep\n");
 	if (module) {
 		member_modes(o, modes, sizeof(modes));
 		printf("  members      module: the other members wait as --member-mode says,\n"
@@ -325,8 +357,8 @@ static void print_header(const struct sd_ctx *c, const struct bench_env *env,
 	}
 	suite_header_end(res.has, &h);
 	res.paths = module;
-	printf("  %-42s %5s %11s %11s %8s %8s", "", "cores", "median ns",
-	       "p99 ns", "IPIs/op", "TLB/op");
+	printf("  %-42s %5s %11s %11s %8s %8s %7s", "", "cores", "median ns",
+	       "p99 ns", "IPIs/op", "TLB/op", "x procs");
 	if (module)
 		printf(" %7s %7s %7s", "msg/op", "nrun/op", "fb/op");
 	printf("\n");
@@ -383,6 +415,12 @@ int shootdown_suite(const struct bench_opts *o)
 	print_header(&c, &env, module);
 
 	if (native) {
+		/* First: the other rows' "x procs" is against it. */
+		failed |= sd_native_procs(&c) < 0;
+		sched_setaffinity(0, sizeof(saved), &saved);
+		print_section("native, processes: a process a core, each its own mapping of\n"
+			      "    a memfd page; the first one's fallocate(PUNCH_HOLE): Linux's\n"
+			      "    IPI shootdown of every process's page table");
 		failed |= sd_native(&c) < 0;
 		sched_setaffinity(0, sizeof(saved), &saved);
 		print_section("native: threads of one process, one a core; the first one's\n"

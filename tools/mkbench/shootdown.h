@@ -149,6 +149,11 @@ struct sd_ctx {
  * (it said why).
  */
 int sd_native(const struct sd_ctx *c);
+/*
+ * Processes, one a core, each its own mapping of a memfd page; the first
+ * punches the page out of the file (shootdown_procs.c).
+ */
+int sd_native_procs(const struct sd_ctx *c);
 /* The same with threads of one member of an mkrep space (needs it). */
 int sd_native_space(const struct sd_ctx *c);
 int sd_shm(const struct sd_ctx *c);
