@@ -43,7 +43,6 @@ int backend_parse(const struct bench_suite *suite, const char *s,
 	size_t len;
 	int i;
 
-	o->backend = b;
 	o->backend_names = suite->backends;
 	o->backends = 0;
 	for (;;) {

@@ -35,8 +35,7 @@ struct bench_opts {
 	unsigned int ncpus;	/* ... how many (shootdown, counter) */
 	unsigned long iters;	/* iterations of one repetition */
 	unsigned int reps;	/* repetitions after the warm-up */
-	const char *backend;	/* auto, shm, module, native (or a list) */
-	unsigned int backends;	/* 1 << i: @backend names backend_names[i] */
+	unsigned int backends;	/* 1 << i: --backend named backend_names[i] */
 	const char *const *backend_names;	/* the suite's --backend values */
 	const char *csv;	/* CSV file to write, or NULL */
 	const char *plot;	/* PNG file to plot into, or NULL */
@@ -61,10 +60,10 @@ struct bench_suite {
 };
 
 /*
- * backend.c: --backend @s (NULL: @suite->backends[0]) into o->backend and
- * the bits of o->backends: one of @suite->backends, or several separated
- * by commas if the suite takes a list.  0, or -1 when @s names anything
- * else (said on stderr).
+ * backend.c: --backend @s (NULL: @suite->backends[0]) into the bits of
+ * o->backends: one of @suite->backends, or several separated by commas if
+ * the suite takes a list.  0, or -1 when @s names anything else (said on
+ * stderr).
  */
 int backend_parse(const struct bench_suite *suite, const char *s,
 		  struct bench_opts *o);

@@ -47,7 +47,7 @@ int pick_backend(const struct bench_opts *o, char *why, size_t len)
 	char reason[96];
 	int fd, ret;
 
-	if (!strcmp(o->backend, "shm")) {
+	if (backend_named(o, "shm")) {
 		snprintf(why, len, "shm (memfd, no module; --backend shm)");
 		return BACKEND_SHM;
 	}
@@ -65,7 +65,7 @@ int pick_backend(const struct bench_opts *o, char *why, size_t len)
 		snprintf(reason, sizeof(reason), "%s: %s", MKCHAN_DEVICE,
 			 strerror(-fd));
 	}
-	if (!strcmp(o->backend, "module")) {
+	if (backend_named(o, "module")) {
 		fprintf(stderr, "mkbench: --backend module: %s\n", reason);
 		return -1;
 	}
