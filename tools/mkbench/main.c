@@ -8,9 +8,9 @@
  *		      [--csv FILE] [--plot FILE.png] [--env NAME]
  *
  * This file reads the command line and runs the suite; each suite has
- * files of its own, its entry in urpc.c, shootdown.c or counter.c, listed
- * in suites[] below (Documentation/design.rst says which file holds
- * what).  Exit status: 0, 1 when a measurement failed, 2 on a bad command
+ * files of its own, its entry in urpc.c, shootdown.c, counter.c or
+ * bystander.c, listed in suites[] below (Documentation/design.rst says
+ * which file holds what).  Exit status: 0, 1 when a measurement failed, 2 on a bad command
  * line or CPU.
  */
 #define _GNU_SOURCE
@@ -32,6 +32,10 @@ static const char *const shootdown_backends[] = {
 
 static const char *const counter_backends[] = {
 	"auto", "user", "module", NULL
+};
+
+static const char *const bystander_backends[] = {
+	"auto", "native", "shm", NULL
 };
 
 static const struct bench_suite suites[] = {
@@ -56,6 +60,13 @@ static const struct bench_suite suites[] = {
 		.reps = 20,
 		.backends = counter_backends, .backend_list = true,
 		.cpu_list = true, .plots = true,
+	}, {
+		.name = "bystander",
+		.help = "what the other cores lose while one unmaps, 2..N cores",
+		.run = bystander_suite,
+		.iters = 1000, .min_iters = 10, .max_iters = 1000000,
+		.backends = bystander_backends, .backend_list = true,
+		.cpu_list = true, .plots = true,
 	},
 };
 
@@ -74,7 +85,8 @@ static void print_usage(FILE *f)
 		"\noptions:\n"
 		"  --cpus CPUS        urpc: the two CPUs, A,B (default: the first\n"
 		"                     two online)\n"
-		"                     shootdown, counter: the CPUs, A,B,C or A-B, or a count\n"
+		"                     shootdown, counter, bystander: the CPUs, A,B,C or\n"
+		"                     A-B, or a count\n"
 		"                     N (the first N online); measured on the first\n"
 		"                     1, 2, ... of them (default: every online CPU)\n"
 		"  --iters N          urpc: round trips of one repetition (default\n"
@@ -85,6 +97,8 @@ static void print_usage(FILE *f)
 		"                     measurement stops after N x 5 ms all the same\n"
 		"                     counter: operations of a timed batch (default\n"
 		"                     4096, at most 16777216)\n"
+		"                     bystander: operations of a phase (default\n"
+		"                     1000), one every 100 us\n"
 		"  --reps R           urpc: rounds (default 5), each one repetition\n"
 		"                     of every measurement, a warm-up before the\n"
 		"                     first; the median and the best are reported\n"
@@ -96,6 +110,7 @@ static void print_usage(FILE *f)
 		"                     native, shm, module, or several: native,shm\n"
 		"                     counter: auto (user, and module where\n"
 		"                     /dev/mkrep has counters), user, module, or both\n"
+		"                     bystander: auto (both), native, shm, or both\n"
 		"  --member-mode M    shootdown, module backend: how the members of\n"
 		"                     a space wait, each mode its own rows: poll (a\n"
 		"                     loop checking mkrep_waiting(), mkrep_apply()),\n"
@@ -116,6 +131,7 @@ static void print_usage(FILE *f)
 		"                     each round saw\n"
 		"                     shootdown: latency against cores\n"
 		"                     counter: throughput against cores\n"
+		"                     bystander: the time lost against cores\n"
 		"  --env NAME         the environment to report (default:\n"
 		"                     $MKBENCH_ENV, else detected from CPUID)\n");
 }

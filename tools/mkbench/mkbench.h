@@ -75,6 +75,7 @@ bool backend_wanted(const struct bench_opts *o, const char *name);
 int urpc_suite(const struct bench_opts *o);
 int shootdown_suite(const struct bench_opts *o);
 int counter_suite(const struct bench_opts *o);
+int bystander_suite(const struct bench_opts *o);
 
 static inline uint64_t now_ns(void)
 {
