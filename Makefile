@@ -55,7 +55,7 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 export KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
 export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
-.PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host vm-shell \
+.PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host bench-report vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \
 	uninstall-lib install-check dkms-install dkms-remove dkms-check dkms-check-run lint \
 	check-runner clean help
@@ -67,8 +67,10 @@ help:
 	@echo "make check        run every selftest in a QEMU guest (installs what it needs)"
 	@echo "make demo         boot the guest, load the modules and run the demo"
 	@echo "make bench        boot the guest, load the modules, run mkbench urpc,"
-	@echo "                  shootdown and counter"
+	@echo "                  shootdown, counter and bystander"
 	@echo "make bench-host   run mkbench urpc on this machine (no module; BENCH_ARGS=)"
+	@echo "make bench-report every mkbench suite over every CPU of this machine, into"
+	@echo "                  one directory (REPORT_DIR=bench-report; QUICK=1: short)"
 	@echo "make vm-shell     boot the guest with the modules loaded, with a shell"
 	@echo "make fuzz         the long seeded fuzzers, then trinity, on the debug kernel"
 	@echo "                  (FUZZ_TESTS='mkchan mkrep' FUZZ_OPS=1000000 FUZZ_SECONDS=3600"
@@ -270,6 +272,14 @@ check-all:
 BENCH_ARGS	?=
 bench-host: $(MKBENCH)
 	$(MKBENCH) urpc --backend shm $(BENCH_ARGS)
+
+# Every suite over every online CPU of this machine (with the module's
+# rows where it is loaded), into one directory to send back: report.rst,
+# the tables, CSVs and plots (tools/mkbench/bench-report.sh).
+REPORT_DIR	?= bench-report
+QUICK		?= 0
+bench-report: $(MKBENCH)
+	$(SRC)/tools/mkbench/bench-report.sh $(MKBENCH) $(REPORT_DIR) $(QUICK)
 
 check-runner:
 	$(VM)/selftest.sh

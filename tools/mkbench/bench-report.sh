@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench-report: every mkbench suite over every online CPU, into one
+# directory that can be sent back:
+#
+#   report.rst         the environment, what ran and what was left out,
+#                      every target's verdict with its rule, the command
+#   env.txt            the raw facts report.rst is written from
+#   SUITE.txt          each suite's table, as mkbench printed it
+#   SUITE.csv          its CSV rows (suite,variant,cpus,metric,value,unit)
+#   SUITE.png          its plot, where gnuplot is installed
+#
+# Usage: bench-report.sh MKBENCH DIR [QUICK]
+#   MKBENCH  the mkbench binary; DIR the directory to write (created; an
+#   existing report in it is replaced); QUICK=1 for a short run (fewer
+#   iterations: a check that it works, not numbers to keep).
+#
+# The suites run with --backend auto: the module's rows where /dev/mkchan
+# and /dev/mkrep are there, the host's alone otherwise (report.rst says
+# which were left out).  Progress goes to the terminal.
+set -uo pipefail
+
+mkbench=${1:?usage: bench-report.sh MKBENCH DIR [QUICK]}
+dir=${2:?usage: bench-report.sh MKBENCH DIR [QUICK]}
+quick=${3:-0}
+
+if [ ! -x "$mkbench" ]; then
+	echo "bench-report: $mkbench: not built (make user)" >&2
+	exit 1
+fi
+mkdir -p "$dir" || exit 1
+rm -f "$dir"/report.rst "$dir"/env.txt "$dir"/*.txt "$dir"/*.csv "$dir"/*.png
+
+say() { echo "bench-report: $*" >&2; }
+
+# --- the environment ---------------------------------------------------------
+
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+cpu_family=$(sed -n 's/^cpu family[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+cpu_modelno=$(sed -n 's/^model[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+flags=" $(sed -n 's/^flags[[:space:]]*: //p' /proc/cpuinfo | head -n1) "
+online=$(cat /sys/devices/system/cpu/online 2>/dev/null || echo unknown)
+ncpus=$(getconf _NPROCESSORS_ONLN)
+nodes=$(cat /sys/devices/system/node/online 2>/dev/null || echo 0)
+smt=$(cat /sys/devices/system/cpu/smt/active 2>/dev/null || echo unknown)
+siblings=$(cat /sys/devices/system/cpu/cpu0/topology/thread_siblings_list \
+	2>/dev/null || echo unknown)
+kernel=$(uname -r)
+series=$(uname -r | sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p')
+hypervisor=none
+case $flags in
+*" hypervisor "*)
+	hypervisor=$(systemd-detect-virt --vm 2>/dev/null ||
+		cat /sys/hypervisor/type 2>/dev/null || echo "yes (unnamed)")
+	;;
+esac
+# KVM's paravirtual remote TLB flush: the guest flushes a preempted
+# vCPU's TLB lazily instead of waiting for its IPI.  Linux logs it at boot.
+pvflush="the kernel log cannot be read"
+if dmesg 2>/dev/null | grep -q "pv remote TLB flush"; then
+	pvflush="in use (the kernel log says so)"
+elif dmesg >/dev/null 2>&1; then
+	pvflush="not in the kernel log"
+fi
+# AMD's INVLPGB broadcasts a flush in hardware; Linux uses it from 6.15.
+invlpgb=no
+case $flags in
+*" invlpgb "*)
+	invlpgb="the CPU has it"
+	major=${series%%.*}
+	minor=${series#*.}
+	if [ "${major:-0}" -gt 6 ] ||
+		{ [ "${major:-0}" -eq 6 ] && [ "${minor:-0}" -ge 15 ]; }; then
+		invlpgb="$invlpgb, and Linux $series uses it for its native rows"
+	else
+		invlpgb="$invlpgb; Linux $series does not use it (6.15 and later do)"
+	fi
+	;;
+esac
+module=no
+[ -e /dev/mkchan ] && [ -e /dev/mkrep ] && module=yes
+
+{
+	echo "kernel=$kernel"
+	echo "series=$series"
+	echo "cpu_model=$cpu_model"
+	echo "cpu_family=$cpu_family"
+	echo "cpu_model_number=$cpu_modelno"
+	echo "cpus_online=$online"
+	echo "ncpus=$ncpus"
+	echo "numa_nodes=$nodes"
+	echo "smt_active=$smt"
+	echo "cpu0_thread_siblings=$siblings"
+	echo "hypervisor=$hypervisor"
+	echo "pv_tlb_flush=$pvflush"
+	echo "invlpgb=$invlpgb"
+	echo "module=$module"
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$dir/env.txt"
+
+# --- the suites --------------------------------------------------------------
+
+if [ "$quick" = 1 ]; then
+	urpc_args=(--reps 3 --iters 3000)
+	shootdown_args=(--iters 20)
+	counter_args=(--iters 256 --reps 3)
+	bystander_args=(--iters 100)
+else
+	urpc_args=(--reps 10)
+	shootdown_args=()
+	counter_args=()
+	bystander_args=()
+fi
+
+failed=()
+declare -A ran	# each suite's arguments, for report.rst
+run() {
+	local suite=$1 start=$SECONDS
+	shift
+	ran[$suite]="$*"
+	say "$suite: running ($*)"
+	# stderr is kept for a suite that failed (gnuplot's chatter is not).
+	if "$mkbench" "$suite" --csv "$dir/$suite.csv" --plot "$dir/$suite.png" \
+		"$@" >"$dir/$suite.txt" 2>"$dir/$suite.err"; then
+		say "$suite: done in $((SECONDS - start)) s"
+		rm -f "$dir/$suite.err"
+	else
+		say "$suite: FAILED (see $suite.err)"
+		failed+=("$suite")
+	fi
+}
+
+run urpc "${urpc_args[@]}"
+run shootdown "${shootdown_args[@]}"
+run counter "${counter_args[@]}"
+if [ "$ncpus" -ge 2 ]; then
+	run bystander "${bystander_args[@]}"
+fi
+
+# --- report.rst ----------------------------------------------------------------
+
+# The lines of a suite's table from the line matching $2 to the end.
+from_line() { sed -n "/$2/,\$p" "$dir/$1.txt" 2>/dev/null; }
+
+indent() { sed 's/^/    /'; }
+
+{
+	title="mkbench report: $cpu_model, $ncpus CPUs, Linux $kernel"
+	echo "$title"
+	printf '%*s\n' "${#title}" '' | tr ' ' '='
+	echo
+	echo "Environment"
+	echo "-----------"
+	echo
+	echo "* kernel: $kernel (series $series)"
+	echo "* CPU: $cpu_model (family $cpu_family, model $cpu_modelno)"
+	echo "* CPUs online: $online ($ncpus); NUMA nodes: $nodes"
+	echo "* SMT active: $smt; CPU 0's siblings: $siblings"
+	echo "* hypervisor: $hypervisor; its paravirtual TLB flush: $pvflush"
+	echo "* hardware broadcast TLB flush (INVLPGB): $invlpgb"
+	echo "* mkchan and mkrep loaded: $module"
+	echo
+	echo "What ran"
+	echo "--------"
+	echo
+	echo "urpc, shootdown, counter$([ "$ncpus" -ge 2 ] && echo ", bystander"), each"
+	echo "with \`\`--backend auto\`\` over every online CPU (urpc: the first two)."
+	if [ "$module" = no ]; then
+		echo "Left out: the module's rows (mkchan and mkrep are not loaded"
+		echo "here); the urpc suite ran over shared memory."
+	fi
+	echo "Left out: the shard-per-core workload (not written yet)."
+	if [ ${#failed[@]} -gt 0 ]; then
+		echo "FAILED: ${failed[*]} (their .err files say why)."
+	fi
+	echo
+	echo "Verdicts"
+	echo "--------"
+	echo
+	echo "Only mkbench urpc has targets; each is judged per placement of its"
+	echo "two CPUs, on the rounds whose cache-line time was stable, with the"
+	echo "rule printed above the verdicts::"
+	echo
+	from_line urpc '^  targets, per placement' | indent
+	echo
+	echo "Tables"
+	echo "------"
+	echo
+	for s in urpc shootdown counter bystander; do
+		[ -f "$dir/$s.txt" ] || continue
+		echo "$s.txt::"
+		echo
+		indent <"$dir/$s.txt"
+		echo
+	done
+	echo "Reproduce"
+	echo "---------"
+	echo
+	echo "From the top of the mkernel tree::"
+	echo
+	echo "    make bench-report REPORT_DIR=<dir>$([ "$quick" = 1 ] && echo " QUICK=1")"
+	echo
+	echo "which ran::"
+	echo
+	for s in urpc shootdown counter bystander; do
+		[ -n "${ran[$s]+set}" ] || continue
+		echo "    $mkbench $s --csv DIR/$s.csv --plot DIR/$s.png${ran[$s]:+ ${ran[$s]}}"
+	done
+} >"$dir/report.rst"
+
+say "written: $dir (report.rst, the tables, CSVs and plots)"
+[ ${#failed[@]} -eq 0 ]
