@@ -181,8 +181,8 @@ void plot_lines(FILE *f, void *arg)
 	for (i = 0; i < pl->n; i++) {
 		if (!first_variant(pl->variant, 0, i))
 			continue;
-		fprintf(f, "%s'-' using 1:2 with linespoints",
-			lines++ ? ", " : "");
+		fprintf(f, "%s'-' using %s", lines++ ? ", " : "",
+			pl->with ? pl->with : "1:2 with linespoints");
 		pl->style(f, i);
 		fprintf(f, " title ");
 		plot_string(f, pl->variant(i));

@@ -289,6 +289,8 @@ void irq_close(struct irq_file *f);
  */
 struct plot_lines {
 	const char *ylabel;
+	/* NULL: "1:2 with linespoints"; e.g. error bars from a third column */
+	const char *with;
 	unsigned int n;			/* results */
 	const char *(*variant)(unsigned int i);
 	void (*style)(FILE *f, unsigned int i);

@@ -285,9 +285,11 @@ static void gp_style(FILE *f, unsigned int i)
 		group % 5 + 1, group % 13 + 1);
 }
 
+/* cores, median, p99: the p99 is the top of the line's error bar. */
 static void gp_point(FILE *f, unsigned int i)
 {
-	fprintf(f, "%u %.0f\n", res.r[i].cores, res.r[i].median);
+	fprintf(f, "%u %.0f %.0f\n", res.r[i].cores, res.r[i].median,
+		res.r[i].p99);
 }
 
 /* --- the suite ----------------------------------------------------------- */
@@ -393,7 +395,8 @@ int shootdown_suite(const struct bench_opts *o)
 		.page_size = sysconf(_SC_PAGESIZE),
 	};
 	struct plot_lines pl = {
-		.ylabel = "median latency of one operation (ns)",
+		.ylabel = "latency of one operation (ns): median, bar to p99",
+		.with = "1:2:2:3 with yerrorlines",
 		.variant = variant_of,
 		.style = gp_style,
 		.point = gp_point,
