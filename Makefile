@@ -152,6 +152,8 @@ BENCH_SRCS	:= $(wildcard tools/mkbench/*.c)
 BENCH_OBJS	:= $(BENCH_SRCS:tools/mkbench/%.c=$(BUILD)/user/mkbench.o/%.o)
 MKBENCH		:= $(BUILD)/user/mkbench
 KVM_PROBE	:= $(BUILD)/user/kvm-probe
+SHARDCACHE_SRCS	:= $(wildcard tools/shardcache/*.c) tools/mkbench/interrupts.c
+SHARDCACHE	:= $(BUILD)/user/shardcache
 
 # Every tools/testing/selftests/<module>/<name>_test.c is one program.
 TEST_SRCS	:= $(sort $(wildcard tools/testing/selftests/*/*_test.c))
@@ -162,8 +164,8 @@ TEST_LIST	:= $(BUILD)/user/selftests/tests.list
 EXAMPLE		:= $(BUILD)/user/mkchan_example
 REP_EXAMPLE	:= $(BUILD)/user/mkrep_example
 
-user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(KVM_PROBE) $(EXAMPLE) \
-	$(REP_EXAMPLE)
+user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(KVM_PROBE) $(SHARDCACHE) \
+	$(EXAMPLE) $(REP_EXAMPLE)
 
 tests: $(TEST_BINS) $(TEST_LIST)
 
@@ -202,6 +204,10 @@ $(BUILD)/user/mkbench.o/%.o: tools/mkbench/%.c
 # Static, so that it runs in the test guest as on any host.
 $(MKBENCH): $(BENCH_OBJS) $(LIB)
 	$(CC) $(USER_CFLAGS) -pthread -static -o $@ $(BENCH_OBJS) $(LIB)
+
+# The shard-per-core workload; static, so that it runs in the test guest.
+$(SHARDCACHE): $(SHARDCACHE_SRCS) tools/shardcache/shardcache.h $(LIB)
+	$(CC) $(USER_CFLAGS) -static -o $@ $(SHARDCACHE_SRCS) $(LIB)
 
 # Whether a machine runs a KVM guest (device-bench.sh); static, to carry.
 $(KVM_PROBE): tools/testing/kvm-probe.c
@@ -247,7 +253,7 @@ $(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 
--include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(KVM_PROBE).d $(EXAMPLE).d $(REP_EXAMPLE).d
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(KVM_PROBE).d $(SHARDCACHE).d $(EXAMPLE).d $(REP_EXAMPLE).d
 
 # --- tests and demo ---------------------------------------------------------
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Pack the test guest's initramfs: busybox, our init, the modules of one
-# kernel release, the selftests, mkdemo and mkbench.
+# kernel release, the selftests, mkdemo, mkbench and shardcache.
 #
 #   initramfs.sh OUT.cpio KODIR USERDIR TESTLIST [EXTRA...]
 #
@@ -35,6 +35,7 @@ install -m 0755 "$here/run-tests.sh" "$root/bin/run-tests.sh"
 install -m 0644 "$here/kernel-problems.pat" "$root/bin/kernel-problems.pat"
 install -m 0755 "$userdir/mkdemo" "$root/bin/mkdemo"
 install -m 0755 "$userdir/mkbench" "$root/bin/mkbench"
+install -m 0755 "$userdir/shardcache" "$root/bin/shardcache"
 install -m 0755 "$userdir/mkchan_example" "$root/bin/mkchan_example"
 install -m 0755 "$userdir/mkrep_example" "$root/bin/mkrep_example"
 # Root and the unprivileged user the tests switch to (su nobody).

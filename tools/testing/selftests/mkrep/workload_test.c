@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shardcache, the shard-per-core workload (tools/shardcache), both ways on
+ * every CPU: it exits 0, its servers answer requests with and without
+ * resizes, and its resizer does resizes, Linux's way (a punched memfd)
+ * and mkrep's (a space whose members apply between two requests).  A
+ * server touching a page that was taken away would die of SIGSEGV or
+ * SIGBUS and fail the run.
+ *
+ * The program is found in $PATH (the test guest's /bin), or where
+ * MKERNEL_SHARDCACHE says.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define CSV	"/tmp/workload_test.csv"
+#define RATE	200
+
+/* The value of @way's @metric at @rate in the CSV, or -1. */
+static double csv_value(const char *way, unsigned long rate,
+			const char *metric)
+{
+	char line[256], w[32], m[64];
+	unsigned long r;
+	double v, found = -1;
+	FILE *f = fopen(CSV, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31[^,],%lu,%63[^,],%lf", w, &r, m, &v) == 4 &&
+		    !strcmp(w, way) && r == rate && !strcmp(m, metric))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+TEST(both_ways_serve_and_resize)
+{
+	const char *prog = getenv("MKERNEL_SHARDCACHE");
+	static const char *const ways[] = { "linux", "mkrep" };
+	char rates[32];
+	int st, i;
+	pid_t pid;
+
+	if (!prog)
+		prog = "shardcache";
+	snprintf(rates, sizeof(rates), "0,%d", RATE);
+	unlink(CSV);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp(prog, prog, "--seconds", "0.5", "--rates", rates,
+		       "--way", "all", "--csv", CSV, (char *)NULL);
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("shardcache died of signal %d",
+					  WTERMSIG(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	for (i = 0; i < 2; i++) {
+		EXPECT_LT(0, csv_value(ways[i], 0, "requests_per_s"))
+			TH_LOG("%s: no request answered without resizes",
+			       ways[i]);
+		EXPECT_LT(0, csv_value(ways[i], RATE, "requests_per_s"))
+			TH_LOG("%s: no request answered under resizes",
+			       ways[i]);
+		EXPECT_EQ(0, csv_value(ways[i], 0, "resizes_per_s"));
+		/*
+		 * An emulated guest keeps up with a small part of the rate
+		 * (16 a second of 1000 on TCG, fewer on the debug kernels):
+		 * some, at least one shrink and grow in the half second.
+		 */
+		EXPECT_LE(2, csv_value(ways[i], RATE, "resizes_per_s"))
+			TH_LOG("%s: %.0f resizes a second of %d", ways[i],
+			       csv_value(ways[i], RATE, "resizes_per_s"),
+			       RATE);
+	}
+	unlink(CSV);
+}
+
+TEST_HARNESS_MAIN
