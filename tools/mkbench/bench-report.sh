@@ -10,6 +10,8 @@
 #   SUITE.txt          each suite's table, as mkbench printed it
 #   SUITE.csv          its CSV rows (suite,variant,cpus,metric,value,unit)
 #   SUITE.png          its plot, where gnuplot is installed
+#   shardcache.*       the same of the shard-per-core workload (its plot:
+#                      request latency against the resize rate)
 #
 # Usage: bench-report.sh MKBENCH DIR [QUICK]
 #   MKBENCH  the mkbench binary; DIR the directory to write (created; an
@@ -106,15 +108,51 @@ if [ "$quick" = 1 ]; then
 	shootdown_args=(--iters 20)
 	counter_args=(--iters 256 --reps 3)
 	bystander_args=(--iters 100)
+	shardcache_args=(--seconds 0.2 --rates "0,1000")
 else
 	urpc_args=(--reps 10)
 	shootdown_args=()
 	counter_args=()
 	bystander_args=()
+	shardcache_args=(--rates "0,100,1000,10000,100000")
 fi
 
 failed=()
 declare -A ran	# each suite's arguments, for report.rst
+
+# shardcache.png: p50, p99 and p99.9 against the resize rate, a line each
+# way and percentile, from shardcache.csv (way,rate,metric,value).
+plot_shardcache() {
+	command -v gnuplot >/dev/null || return 0
+	local way m data=$dir/shardcache.dat
+	: >"$data"
+	for way in linux mkrep; do
+		for m in p50 p99 p999; do
+			grep -q "^$way,.*,latency_ns_$m," "$dir/shardcache.csv" ||
+				continue
+			{
+				echo "$way-$m"
+				awk -F, -v w="$way" -v m="latency_ns_$m" \
+					'$1 == w && $3 == m { print $2, $4 }' \
+					"$dir/shardcache.csv"
+				printf '\n\n'
+			} >>"$data"
+		done
+	done
+	gnuplot <<-EOF 2>/dev/null || say "shardcache: gnuplot failed"
+		set terminal pngcairo size 900,600
+		set output '$dir/shardcache.png'
+		set title 'shardcache: request latency against the resize rate'
+		set xlabel 'resizes a second (0 drawn at 1)'
+		set ylabel 'request latency (ns)'
+		set logscale xy
+		set key outside right top
+		set grid
+		plot for [i=0:*] '$data' index i using (\$1 > 0 ? \$1 : 1):2 \
+			with linespoints title columnheader(1)
+	EOF
+	rm -f "$data"
+}
 run() {
 	local suite=$1 start=$SECONDS
 	shift
@@ -136,6 +174,24 @@ run shootdown "${shootdown_args[@]}"
 run counter "${counter_args[@]}"
 if [ "$ncpus" -ge 2 ]; then
 	run bystander "${bystander_args[@]}"
+fi
+
+# The workload, beside mkbench in the build: its latency against the
+# resize rate, both ways where the module is there.
+shardcache=$(dirname "$mkbench")/shardcache
+if [ "$ncpus" -ge 2 ] && [ -x "$shardcache" ]; then
+	say "shardcache: running (${shardcache_args[*]})"
+	t=$SECONDS
+	if "$shardcache" --csv "$dir/shardcache.csv" "${shardcache_args[@]}" \
+		>"$dir/shardcache.txt" 2>"$dir/shardcache.err"; then
+		say "shardcache: done in $((SECONDS - t)) s"
+		rm -f "$dir/shardcache.err"
+		ran[shardcache]="${shardcache_args[*]}"
+		plot_shardcache
+	else
+		say "shardcache: FAILED (see shardcache.err)"
+		failed+=(shardcache)
+	fi
 fi
 
 # --- report.rst ----------------------------------------------------------------
@@ -170,7 +226,8 @@ indent() { sed 's/^/    /'; }
 		echo "Left out: the module's rows (mkchan and mkrep are not loaded"
 		echo "here); the urpc suite ran over shared memory."
 	fi
-	echo "Left out: the shard-per-core workload (not written yet)."
+	[ -n "${ran[shardcache]+set}" ] ||
+		echo "Left out: the shard-per-core workload (shardcache not built, or 1 CPU)."
 	if [ ${#failed[@]} -gt 0 ]; then
 		echo "FAILED: ${failed[*]} (their .err files say why)."
 	fi
@@ -187,7 +244,7 @@ indent() { sed 's/^/    /'; }
 	echo "Tables"
 	echo "------"
 	echo
-	for s in urpc shootdown counter bystander; do
+	for s in urpc shootdown counter bystander shardcache; do
 		[ -f "$dir/$s.txt" ] || continue
 		echo "$s.txt::"
 		echo
@@ -207,6 +264,8 @@ indent() { sed 's/^/    /'; }
 		[ -n "${ran[$s]+set}" ] || continue
 		echo "    $mkbench $s --csv DIR/$s.csv --plot DIR/$s.png${ran[$s]:+ ${ran[$s]}}"
 	done
+	[ -z "${ran[shardcache]+set}" ] ||
+		echo "    $shardcache --csv DIR/shardcache.csv ${ran[shardcache]}"
 } >"$dir/report.rst"
 
 say "written: $dir (report.rst, the tables, CSVs and plots)"
