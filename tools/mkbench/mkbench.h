@@ -151,6 +151,12 @@ enum native_kind { NATIVE_PIPE, NATIVE_EVENTFD, NATIVE_FUTEX, NATIVE_UNIX };
 extern const char *const native_name[];
 void native_open(const struct bench_opts *o, enum native_kind kind,
 		 unsigned long iters, struct meas *m);
+/*
+ * For NATIVE_FUTEX, the FUTEX_WAITs that slept per message so far: below
+ * 1 where a side found the word set before it slept (fast machines, SMT
+ * siblings), which then is no blocking ping-pong.
+ */
+double native_sleeps_per_msg(const struct meas *m);
 
 /*
  * native_msgring.c: the same ping-pong through two io_uring instances, each

@@ -30,7 +30,9 @@ struct native {
 	int out[2], in[2];	/* per side: where it writes, where it reads */
 	struct {
 		uint32_t __aligned(128) v;
+		unsigned long slept;	/* FUTEX_WAITs that slept */
 	} word[2];		/* futex: side s sleeps on word[s] */
+	unsigned long msgs;	/* messages, both ways */
 };
 
 static void die(const char *what)
@@ -61,9 +63,11 @@ static void recv_msg(struct native *nt, int side)
 	uint64_t v;
 
 	if (nt->kind == NATIVE_FUTEX) {
+		/* 0: it slept and was woken; EAGAIN: the word had changed */
 		while (!load_acquire(w))
-			syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 0, NULL,
-				NULL, 0);
+			if (!syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, 0, NULL,
+				     NULL, 0))
+				nt->word[side].slept++;
 		store_release(w, 0);
 		return;
 	}
@@ -75,6 +79,8 @@ static void pingpong(void *arg, int side, unsigned long n)
 {
 	struct native *nt = arg;
 
+	if (side == 0)
+		nt->msgs += 2 * n;
 	for (; n; n--) {
 		if (side == 0) {
 			send_msg(nt, 0, n);
@@ -138,6 +144,14 @@ static void native_close(void *arg)
 			close(fds[i]);
 	}
 	free(nt);
+}
+
+double native_sleeps_per_msg(const struct meas *m)
+{
+	const struct native *nt = m->arg;
+
+	return nt->msgs ? (double)(nt->word[0].slept + nt->word[1].slept) /
+			  nt->msgs : 0;
 }
 
 void native_open(const struct bench_opts *o, enum native_kind kind,

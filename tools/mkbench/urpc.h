@@ -81,6 +81,7 @@ struct urpc_target {
 	const double *num, *den;
 	double bound;
 	bool at_most;
+	const char *skip;		/* not NULL: not judged, and why */
 };
 
 /* Judge @t[0..n) per placement seen, over its stable rounds. */

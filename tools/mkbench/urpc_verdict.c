@@ -191,6 +191,10 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 	double v;
 	bool met;
 
+	if (t->skip) {
+		printf("    %-46s not judged: %s\n", t->what, t->skip);
+		return;
+	}
 	if (suspect) {
 		printf("    %-46s not judged: steal time above %.0f%%\n",
 		       t->what, STEAL_SUSPECT);
