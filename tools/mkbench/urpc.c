@@ -73,8 +73,8 @@ static void print_header(const struct bench_opts *o,
 	printf("  runs         %u round%s, each one repetition of every measurement\n"
 	       "               (a warm-up first); median and best of the rounds;\n"
 	       "               a repetition: %lu round trips (cache line, URPC\n"
-	       "               and peer rings polling), %lu messages (streaming),\n"
-	       "               %lu round trips (blocking)\n",
+	       "               and peer rings polling), %lu messages (streaming,\n"
+	       "               and one thread alone), %lu round trips (blocking)\n",
 	       o->reps, o->reps == 1 ? "" : "s", o->iters, 10 * o->iters,
 	       o->iters / 20 < 100 ? 100 : o->iters / 20);
 	printf("  load average %s (before the run)\n\n", load);
@@ -351,6 +351,9 @@ static int plot_all(const struct bench_opts *o, const struct bench_env *env,
 		{ "URPC send (rate)", m[M_SEND].ns, true },
 		{ "UMP-style stream (rate)", m[M_UMP_STREAM].ns, true },
 		{ "SPSC stream (rate)", m[M_SPSC_STREAM].ns, true },
+		{ "URPC alone, CPU a message", m[M_ALONE].ns, false },
+		{ "UMP-style alone", m[M_UMP_ALONE].ns, false },
+		{ "SPSC alone", m[M_SPSC_ALONE].ns, false },
 	};
 
 	return urpc_plot(o, env, rs, row, ARRAY_SIZE(row));
