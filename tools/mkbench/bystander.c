@@ -6,7 +6,8 @@
  * records how long each took (bystander_run.c); the first core takes the
  * page away every BY_INTERVAL_NS, Linux's way (threads and madvise, or
  * processes and a punched memfd: IPIs, in the middle of a unit) or the
- * message way (a URPC message each, taken between two units).
+ * message way (a URPC message each over shared memory, or mkrep's space
+ * with the module, taken between two units).
  *
  * Per configuration and core count: the first core's operation (median,
  * p99), the time the bystanders lost per operation summed over them (the
@@ -17,6 +18,7 @@
  * more than a few percent makes the loss an estimate of the noise.
  */
 #define _GNU_SOURCE
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +37,10 @@ static const char *variant_of(unsigned int i)
 	return by_variant[res.r[i].config];
 }
 
+/* NAN: not measured; anything else as it is, below zero too. */
 static void print_ns(double v, int width, double scale, int prec)
 {
-	if (v < 0)
+	if (isnan(v))
 		printf(" %*s", width, "n/a");
 	else
 		printf(" %*.*f", width, prec, v / scale);
@@ -53,38 +56,50 @@ static void print_result(const struct by_result *r, bool first)
 	print_ns(r->unit_p99_ctl, 7, 1, 0);
 	print_ns(r->unit_max, 8, 1000, 1);
 	print_ns(r->irq[IRQ_CAL], 7, 1, 2);
-	printf(" %6.3f%s\n", r->drift, r->drift > 0 &&
-	       (r->drift < 0.97 || r->drift > 1.03) ? " ~" : "");
+	print_ns(r->drift, 6, 1, 3);
+	printf("%s\n", r->drift < 0.97 || r->drift > 1.03 ? " ~" : "");
 	fflush(stdout);
+}
+
+/* A CSV row of @v, unless it was not measured. */
+static void report_measured(const char *variant, const char *metric,
+			    double v, const char *unit)
+{
+	if (!isnan(v))
+		report_value(variant, metric, NULL, v, unit);
 }
 
 static void report_results(void)
 {
+	static const char *const irq_metric[IRQ_ROWS] = {
+		[IRQ_CAL] = "ipis_per_op",
+		[IRQ_TLB] = "tlb_per_op",
+		[IRQ_RES] = "res_per_op",
+	};
 	const struct by_result *r;
-	unsigned int i;
+	const char *v;
+	unsigned int i, k;
 
 	for (i = 0; i < res.n; i++) {
 		r = &res.r[i];
-		report_latency(by_variant[r->config], r->cpus, r->op_median,
-			       r->op_p99);
-		report_value(by_variant[r->config], "loss_ns_per_op", NULL,
-			     r->loss_per_op, "ns");
-		report_value(by_variant[r->config], "unit_ns_p99", NULL,
-			     r->unit_p99, "ns");
-		report_value(by_variant[r->config], "unit_ns_p99_control",
-			     NULL, r->unit_p99_ctl, "ns");
-		report_value(by_variant[r->config], "unit_ns_max", NULL,
-			     r->unit_max, "ns");
-		report_value(by_variant[r->config], "control_drift", NULL,
-			     r->drift, "x");
-		report_irq(by_variant[r->config], r->irq);
+		v = by_variant[r->config];
+		report_latency(v, r->cpus, r->op_median, r->op_p99);
+		report_value(v, "loss_ns_per_op", NULL, r->loss_per_op, "ns");
+		report_measured(v, "unit_ns_p99", r->unit_p99, "ns");
+		report_measured(v, "unit_ns_p99_control", r->unit_p99_ctl,
+				"ns");
+		report_value(v, "unit_ns_max", NULL, r->unit_max, "ns");
+		report_measured(v, "control_drift", r->drift, "x");
+		/* Signed: the controls' counts are subtracted. */
+		for (k = 0; k < IRQ_ROWS; k++)
+			report_measured(v, irq_metric[k], r->irq[k], "per op");
 	}
 }
 
 static void gp_style(FILE *f, unsigned int i)
 {
 	static const char *const colour[BY_CONFIGS] = {
-		"#1f77b4", "#d62728", "#2ca02c"
+		"#1f77b4", "#d62728", "#2ca02c", "#9467bd"
 	};
 
 	fprintf(f, " lw 2 lc rgb '%s'", colour[res.r[i].config]);
@@ -144,6 +159,7 @@ int bystander_suite(const struct bench_opts *o)
 	want[BY_THREADS] = backend_wanted(o, "native");
 	want[BY_PROCS] = want[BY_THREADS];
 	want[BY_SHM] = backend_wanted(o, "shm");
+	want[BY_MODULE] = backend_wanted(o, "module");
 	if (o->ncpus < 2) {
 		fprintf(stderr, "mkbench: bystander needs 2 CPUs at least\n");
 		return 1;
@@ -155,8 +171,13 @@ int bystander_suite(const struct bench_opts *o)
 			o->cpus[0]);
 		return 1;
 	}
+	/* Asked for by name and not there: fail before measuring anything. */
+	if (backend_named(o, "module") && by_module_available(true))
+		return 1;
 	loops = by_calibrate();
 	print_header(o, &env, loops, ops);
+	if (want[BY_MODULE] && by_module_available(false))
+		want[BY_MODULE] = false;
 	res.r = calloc(BY_CONFIGS * o->ncpus, sizeof(*res.r));
 	if (!res.r) {
 		perror("mkbench");

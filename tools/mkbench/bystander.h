@@ -21,6 +21,7 @@ enum by_config {
 	BY_THREADS,	/* threads of one process; madvise(MADV_DONTNEED) */
 	BY_PROCS,	/* processes, a memfd mapping each; PUNCH_HOLE */
 	BY_SHM,		/* processes; a URPC message each, between units */
+	BY_MODULE,	/* an mkrep space; its members apply between units */
 	BY_CONFIGS
 };
 
@@ -35,7 +36,11 @@ struct by_core {
 	uint32_t hist[BY_BUCKETS];		/* units by duration */
 };
 
-/* One configuration on the first @k CPUs: the control and the run. */
+/*
+ * One configuration on the first @k CPUs: the control and the run.  NAN:
+ * not measured (no counters, no units); a loss or an IPI count below
+ * zero is the noise of the machine and is kept as it is.
+ */
 struct by_result {
 	enum by_config config;
 	unsigned int k;
@@ -58,5 +63,10 @@ int by_run(const struct bench_opts *o, enum by_config config, unsigned int k,
 	   unsigned long ops, unsigned long unit_loops, struct by_result *r);
 /* The iterations of a unit of BY_UNIT_NS on the calling CPU. */
 unsigned long by_calibrate(void);
+/*
+ * Whether /dev/mkrep offers spaces: 0, or 1 with the reason said: on
+ * stderr when @asked (--backend module), else as a line of the table.
+ */
+int by_module_available(bool asked);
 
 #endif /* _MKBENCH_BYSTANDER_H */

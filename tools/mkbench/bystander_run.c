@@ -24,11 +24,22 @@
  *               "unmap" to every one, drops its own mapping and gathers
  *               the answers; a bystander looks at its channel between two
  *               units (one load), and drops its own mapping there: the
- *               message path, in which no unit is interrupted.
+ *               message path, in which no unit is interrupted;
+ *   BY_MODULE   processes, members of an mkrep space of one page; the
+ *               first one's mkrep_op(MKREP_OP_UNMAP), and a member looks
+ *               at its pending word between two units (mkrep_waiting())
+ *               and applies what waits.  An unmapped window page cannot
+ *               be written, so the page comes back by MKREP_OP_MAP before
+ *               the next operation (untimed, but its cost to the members
+ *               is counted in their loss, as the refault is in the other
+ *               configurations), and before taking it away the first one
+ *               lowers a flag and waits until every member has started a
+ *               unit since (the units write only while the flag is up).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +49,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/mkrep.h>
 
 #include "bystander.h"
 
@@ -50,18 +63,22 @@ const char *const by_variant[BY_CONFIGS] = {
 	[BY_THREADS] = "native-threads-madvise",
 	[BY_PROCS] = "native-procs-punch",
 	[BY_SHM] = "shm-broadcast-madvise",
+	[BY_MODULE] = "module-broadcast-unmap",
 };
 
 const char *const by_label[BY_CONFIGS] = {
 	[BY_THREADS] = "threads, madvise(MADV_DONTNEED)",
 	[BY_PROCS] = "processes, fallocate(PUNCH_HOLE)",
 	[BY_SHM] = "processes, URPC message (shm)",
+	[BY_MODULE] = "mkrep space, MKREP_OP_UNMAP",
 };
 
 /* A bystander's mailbox, on lines of its own. */
 struct slot {
 	unsigned int __aligned(128) done;	/* the last phase finished */
+	unsigned int started;			/* the last phase of units */
 	int ready;				/* 1, or -errno */
+	uint64_t epoch;				/* BY_MODULE: at its last unit */
 	struct by_core rec;			/* its units in that phase */
 };
 
@@ -69,6 +86,9 @@ struct slot {
 struct shared {
 	unsigned int __aligned(128) seq;	/* phases posted */
 	int phase;
+	/* BY_MODULE: the page may be written; raised before it goes away */
+	int __aligned(128) mapped;
+	uint64_t epoch;
 	struct slot s[];			/* s[1 .. k - 1] */
 };
 
@@ -88,6 +108,9 @@ struct run {
 	size_t page_size;
 	int memfd;
 	struct mkchan_ep **ep;		/* ep[2 * i]: the first's, + 1: i's */
+	int space;			/* BY_MODULE: the space, or -1 */
+	struct mkrep_replica rep;	/* ... this process's membership */
+	bool joined;
 	pthread_t *thread;
 	pid_t *pid;
 	uint32_t msgs;
@@ -103,14 +126,15 @@ static void say(const struct run *r, const char *what, int err)
 	bench_fail("bystander", by_variant[r->config], what, err);
 }
 
-/* One unit: write our line of the page, then the chain. */
+/* One unit: write our line of the page (if @page), then the chain. */
 static uint64_t unit(char *page, unsigned int i, unsigned long loops,
 		     uint64_t x)
 {
 	unsigned long n;
 
-	__atomic_store_n((uint64_t *)(page + (i % 64) * 64), x,
-			 __ATOMIC_RELAXED);
+	if (page)
+		__atomic_store_n((uint64_t *)(page + (i % 64) * 64), x,
+				 __ATOMIC_RELAXED);
 	for (n = 0; n < loops; n++)
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 	return x;
@@ -163,22 +187,48 @@ static int take_message(struct run *r, unsigned int i, char *page)
 	return ret;
 }
 
+/* Between two units, for BY_MODULE: apply what waits for our replica. */
+static int take_request(struct run *r)
+{
+	int ret;
+
+	if (!mkrep_waiting(&r->rep))
+		return 0;
+	ret = mkrep_apply(&r->rep);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * For BY_MODULE, the page to write in the next unit: NULL while the flag
+ * is down, the epoch we start it at published first (see quiesce()).
+ */
+static char *module_page(struct run *r, unsigned int i, char *page)
+{
+	store_release(&r->sh->s[i].epoch, load_acquire(&r->sh->epoch));
+	return load_acquire(&r->sh->mapped) ? page : NULL;
+}
+
 /* Units until the phase @seq ends, recorded in @c. */
 static int units(struct run *r, unsigned int i, char *page, unsigned int seq,
 		 struct by_core *c)
 {
 	uint64_t t0 = now_ns(), a, b, x = i, d;	/* x: stored by each unit */
-	int ret;
+	char *p = page;
+	int ret = 0;
 
 	memset(c, 0, sizeof(*c));
+	store_release(&r->sh->s[i].started, seq);
 	while (load_acquire(&r->sh->seq) == seq) {
-		if (r->config == BY_SHM) {
+		if (r->config == BY_SHM)
 			ret = take_message(r, i, page);
-			if (ret)
-				return ret;
+		if (r->config == BY_MODULE) {
+			ret = take_request(r);
+			p = module_page(r, i, page);
 		}
+		if (ret)
+			return ret;
 		a = now_ns();
-		x = unit(page, i, r->loops, x);
+		x = unit(p, i, r->loops, x);
 		b = now_ns();
 		d = b - a;
 		c->hist[d / BY_BUCKET_NS < BY_BUCKETS ? d / BY_BUCKET_NS :
@@ -191,23 +241,38 @@ static int units(struct run *r, unsigned int i, char *page, unsigned int seq,
 	return 0;
 }
 
-/* A bystander's life: pinned, then a phase at a time until PH_EXIT. */
+/*
+ * A bystander's life: pinned (and for BY_MODULE a member of the space,
+ * its window the page), then a phase at a time until PH_EXIT.
+ */
 static int bystander_loop(struct run *r, unsigned int i, char *page)
 {
 	struct slot *s = &r->sh->s[i];
 	unsigned int seen = 0, seq;
-	int ret = pin_cpu(r->o->cpus[i]);
+	int ret = pin_cpu(r->o->cpus[i]), phase;
 
+	if (!ret && r->config == BY_MODULE) {
+		ret = mkrep_join(r->space, r->o->cpus[i], &r->rep);
+		r->joined = !ret;
+		page = r->rep.window;
+	}
 	store_release(&s->ready, ret ? ret : 1);
 	if (ret)
 		return ret;
 	for (;;) {
-		while ((seq = load_acquire(&r->sh->seq)) == seen)
+		/* Between phases too: the first one maps the page. */
+		while ((seq = load_acquire(&r->sh->seq)) == seen) {
+			if (r->config == BY_MODULE && take_request(r)) {
+				store_release(&s->ready, -EIO);
+				return -EIO;
+			}
 			mkchan_cpu_relax();
+		}
 		seen = seq;
-		if (r->sh->phase == PH_EXIT)
+		phase = __atomic_load_n(&r->sh->phase, __ATOMIC_RELAXED);
+		if (phase == PH_EXIT)
 			return 0;
-		if (r->sh->phase == PH_UNITS) {
+		if (phase == PH_UNITS) {
 			ret = units(r, i, page, seq, &s->rec);
 			if (ret) {
 				store_release(&s->ready, ret);
@@ -229,11 +294,16 @@ static void *thread_main(void *arg)
 
 static void proc_main(struct run *r, unsigned int i, pid_t parent)
 {
+	int ret;
+
 	/* Never outlive the first process, whatever happens to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	_exit(bystander_loop(r, i, r->page) ? 1 : 0);
+	ret = bystander_loop(r, i, r->page);
+	if (r->joined)
+		mkrep_leave(&r->rep);
+	_exit(ret ? 1 : 0);
 }
 
 /* Post phase @phase; unless PH_EXIT, wait until every bystander ended it. */
@@ -242,7 +312,8 @@ static int post(struct run *r, int phase)
 	unsigned int i, seq = r->sh->seq + 1;
 	uint64_t deadline = now_ns() + TIMEOUT_NS;
 
-	r->sh->phase = phase;
+	/* The phase before the sequence that announces it (release). */
+	__atomic_store_n(&r->sh->phase, phase, __ATOMIC_RELAXED);
 	store_release(&r->sh->seq, seq);
 	if (phase == PH_EXIT)
 		return 0;
@@ -280,6 +351,9 @@ static int operation(struct run *r)
 		return fallocate(r->memfd, FALLOC_FL_PUNCH_HOLE |
 				 FALLOC_FL_KEEP_SIZE, 0, r->page_size) ?
 		       -errno : 0;
+	case BY_MODULE:
+		return mkrep_op(&r->rep, MKREP_OP_UNMAP, 0, 0, r->page_size,
+				NULL);
 	default:
 		break;
 	}
@@ -309,6 +383,39 @@ static int operation(struct run *r)
 	return 0;
 }
 
+/*
+ * BY_MODULE, before the page goes away (untimed): lower the flag and wait
+ * until every member has started a unit since, so that none writes the
+ * page once it is unmapped.  0 or -ETIMEDOUT.
+ */
+static int module_before(struct run *r)
+{
+	uint64_t e, deadline = now_ns() + TIMEOUT_NS;
+	unsigned int i;
+
+	store_release(&r->sh->mapped, 0);
+	e = __atomic_add_fetch(&r->sh->epoch, 1, __ATOMIC_ACQ_REL);
+	for (i = 1; i < r->k; i++)
+		while (load_acquire(&r->sh->s[i].epoch) < e) {
+			if (now_ns() > deadline)
+				return -ETIMEDOUT;
+			mkchan_cpu_relax();
+		}
+	return 0;
+}
+
+/* BY_MODULE, after (untimed): the page back in every replica, writable. */
+static int module_after(struct run *r)
+{
+	int ret = mkrep_op(&r->rep, MKREP_OP_MAP,
+			   MKREP_PROT_READ | MKREP_PROT_WRITE, 0, r->page_size,
+			   NULL);
+
+	if (!ret)
+		store_release(&r->sh->mapped, 1);
+	return ret;
+}
+
 static void wait_until(uint64_t t)
 {
 	while (now_ns() < t)
@@ -331,21 +438,46 @@ static int phase(struct run *r, unsigned long ops, uint64_t *lat,
 		 uint64_t irq[IRQ_ROWS])
 {
 	uint64_t before[IRQ_ROWS] = { 0 }, after[IRQ_ROWS] = { 0 }, t0, t;
+	uint64_t deadline;
+	unsigned int i, seq;
 	unsigned long n;
-	unsigned int i;
 	int ret;
 
 	irq_sample(f, irq_ok, before);
-	r->sh->phase = PH_UNITS;
-	store_release(&r->sh->seq, r->sh->seq + 1);
+	seq = r->sh->seq + 1;
+	__atomic_store_n(&r->sh->phase, PH_UNITS, __ATOMIC_RELAXED);
+	store_release(&r->sh->seq, seq);
+	/*
+	 * Every bystander in its units before the clock starts: one that
+	 * missed the phase would report the record of the one before.
+	 */
+	deadline = now_ns() + TIMEOUT_NS;
+	for (i = 1; i < r->k; i++)
+		while (load_acquire(&r->sh->s[i].started) != seq) {
+			if (load_acquire(&r->sh->s[i].ready) < 0 ||
+			    now_ns() > deadline) {
+				say(r, "a bystander did not start its units", 0);
+				post(r, PH_IDLE);
+				return -1;
+			}
+			mkchan_cpu_relax();
+		}
 	t0 = now_ns();
 	for (n = 0; n < ops; n++) {
 		wait_until(t0 + n * BY_INTERVAL_NS);
 		if (!lat)
 			continue;
+		ret = r->config == BY_MODULE ? module_before(r) : 0;
+		if (ret) {
+			say(r, "waiting for the members to leave the page", ret);
+			post(r, PH_IDLE);
+			return -1;
+		}
 		t = now_ns();
 		ret = operation(r);
 		lat[n] = now_ns() - t;
+		if (!ret && r->config == BY_MODULE)
+			ret = module_after(r);
 		if (ret) {
 			say(r, "the operation", ret);
 			post(r, PH_IDLE);
@@ -379,7 +511,7 @@ static double hist_p99(const struct by_core *rec, unsigned int k)
 	for (i = 1; i < k; i++)
 		total += rec[i].units;
 	if (!total)
-		return -1;
+		return NAN;
 	want = (99 * total + 99) / 100;
 	for (b = 0; b < BY_BUCKETS; b++) {
 		for (i = 1; i < k; i++)
@@ -420,7 +552,7 @@ static void results(struct run *r, unsigned long ops, uint64_t *lat,
 			res->unit_max = rec[RUN][i].max;
 	}
 	res->loss_per_op = loss / ops;
-	res->drift = rate[0] ? rate[1] / rate[0] : -1;
+	res->drift = rate[0] ? rate[1] / rate[0] : NAN;
 	res->unit_p99 = hist_p99(rec[RUN], r->k);
 	/* The controls' units together: add CTL2's histogram into CTL1's. */
 	for (i = 1; i < r->k; i++) {
@@ -432,7 +564,7 @@ static void results(struct run *r, unsigned long ops, uint64_t *lat,
 	for (i = 0; i < IRQ_ROWS; i++)
 		res->irq[i] = irq_ok ? (irq[RUN][i] -
 					(irq[CTL1][i] + irq[CTL2][i]) / 2.0) /
-				       ops : -1;
+				       ops : NAN;
 }
 
 /* --- setting up and tearing down ---------------------------------------- */
@@ -484,6 +616,20 @@ static int open_channels(struct run *r)
 	return 0;
 }
 
+/* BY_MODULE: a space of one page, broadcast, the module's bound. */
+static int open_space(struct run *r)
+{
+	int dev = mkrep_open();
+
+	r->page_size = sysconf(_SC_PAGESIZE);
+	if (dev < 0)
+		return dev;
+	r->space = mkrep_space_create(dev, r->page_size,
+				      MKREP_STRATEGY_BROADCAST, 0);
+	close(dev);
+	return r->space < 0 ? r->space : 0;
+}
+
 static int setup(struct run *r)
 {
 	int ret;
@@ -499,7 +645,7 @@ static int setup(struct run *r)
 	r->pid = calloc(r->k, sizeof(*r->pid));
 	if (!r->thread || !r->pid)
 		return -ENOMEM;
-	ret = map_page(r);
+	ret = r->config == BY_MODULE ? open_space(r) : map_page(r);
 	if (!ret && r->config == BY_SHM)
 		ret = open_channels(r);
 	return ret;
@@ -515,6 +661,10 @@ static void teardown(struct run *r)
 		free(r->ep[i]);
 	}
 	free(r->ep);
+	if (r->joined)
+		mkrep_leave(&r->rep);
+	if (r->space >= 0)
+		close(r->space);
 	if (r->page)
 		munmap(r->page, r->page_size);
 	if (r->memfd >= 0)
@@ -562,14 +712,28 @@ static unsigned int start(struct run *r)
 	return i;
 }
 
+/* Every bystander running on its CPU: 0, or -1 (said). */
 static int wait_ready(struct run *r)
 {
+	uint64_t deadline = now_ns() + TIMEOUT_NS;
 	unsigned int i;
 	int ready;
 
 	for (i = 1; i < r->k; i++) {
-		while (!(ready = load_acquire(&r->sh->s[i].ready)))
+		while (!(ready = load_acquire(&r->sh->s[i].ready))) {
+			/* A process that died before it could say so. */
+			if (r->config != BY_THREADS &&
+			    waitpid(r->pid[i], NULL, WNOHANG) == r->pid[i]) {
+				r->pid[i] = 0;
+				say(r, "a bystander died", 0);
+				return -1;
+			}
+			if (now_ns() > deadline) {
+				say(r, "a bystander does not start", 0);
+				return -1;
+			}
 			mkchan_cpu_relax();
+		}
 		if (ready < 0) {
 			fprintf(stderr, "mkbench: bystander %s: CPU %d: %s\n",
 				by_variant[r->config], r->o->cpus[i],
@@ -592,6 +756,10 @@ static int stop(struct run *r, unsigned int started, bool kill_them)
 			pthread_join(r->thread[i], NULL);
 			continue;
 		}
+		if (!r->pid[i]) {	/* died, and reaped */
+			ret = -1;
+			continue;
+		}
 		if (kill_them)
 			kill(r->pid[i], SIGKILL);
 		if (waitpid(r->pid[i], &st, 0) < 0 || !WIFEXITED(st) ||
@@ -606,7 +774,7 @@ int by_run(const struct bench_opts *o, enum by_config config, unsigned int k,
 {
 	struct run r = {
 		.o = o, .config = config, .k = k, .loops = unit_loops,
-		.memfd = -1,
+		.memfd = -1, .space = -1,
 	};
 	uint64_t irq[PHASES][IRQ_ROWS], *lat;
 	struct by_core *rec[PHASES] = { NULL };
@@ -628,6 +796,17 @@ int by_run(const struct bench_opts *o, enum by_config config, unsigned int k,
 		started = start(&r);
 		ret = started < k ? -1 : wait_ready(&r);
 	}
+	/* BY_MODULE: this process a member too, and the page mapped. */
+	if (!ret && config == BY_MODULE) {
+		ret = mkrep_join(r.space, o->cpus[0], &r.rep);
+		r.joined = !ret;
+		if (!ret)
+			ret = module_after(&r);
+		if (ret) {
+			say(&r, "joining the space and mapping the page", ret);
+			ret = -1;
+		}
+	}
 	/* A wake-up of the bystanders first: the page in every TLB. */
 	if (!ret)
 		ret = phase(&r, 10, NULL, rec[CTL1], &f, &irq_ok, irq[CTL1]);
@@ -647,4 +826,16 @@ int by_run(const struct bench_opts *o, enum by_config config, unsigned int k,
 	if (irq_open_ok)
 		irq_close(&f);
 	return ret;
+}
+
+int by_module_available(bool asked)
+{
+	struct mkrep_query q = { .size = sizeof(q) };
+	char why[160];
+
+	module_probe(&q, MKREP_FEAT_SPACE,
+		     "make bench runs this configuration in the test guest",
+		     "the loaded mkrep has no replicated page tables", why,
+		     sizeof(why));
+	return module_skip("bystander", asked, why);
 }

@@ -35,7 +35,7 @@ static const char *const counter_backends[] = {
 };
 
 static const char *const bystander_backends[] = {
-	"auto", "native", "shm", NULL
+	"auto", "native", "shm", "module", NULL
 };
 
 static const struct bench_suite suites[] = {
@@ -110,7 +110,8 @@ static void print_usage(FILE *f)
 		"                     native, shm, module, or several: native,shm\n"
 		"                     counter: auto (user, and module where\n"
 		"                     /dev/mkrep has counters), user, module, or both\n"
-		"                     bystander: auto (both), native, shm, or both\n"
+		"                     bystander: auto (every one that can run here),\n"
+		"                     native, shm, module, or several\n"
 		"  --member-mode M    shootdown, module backend: how the members of\n"
 		"                     a space wait, each mode its own rows: poll (a\n"
 		"                     loop checking mkrep_waiting(), mkrep_apply()),\n"
