@@ -4,8 +4,10 @@
  * shared, each with its own page table.  Shrinking punches the pages out
  * of the file (fallocate(FALLOC_FL_PUNCH_HOLE)): Linux removes them from
  * every process's page table and flushes the TLB of every CPU that runs
- * one, with IPIs, before the call returns.  Growing needs nothing: a
- * server's next touch faults a new page in.
+ * one, with IPIs, before the call returns.  Growing allocates the pages
+ * back into the file (fallocate()), in the resizer, as mkrep's MAP
+ * does; a server's next touch then only maps the page in (a minor
+ * fault): Linux cannot fill another process's page table.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -71,10 +73,8 @@ static int linux_shrink(struct region *r, size_t first, size_t n)
 
 static int linux_grow(struct region *r, size_t first, size_t n)
 {
-	(void)r;
-	(void)first;
-	(void)n;
-	return 0;
+	return fallocate(r->memfd, 0, first * r->page, n * r->page) ?
+	       -errno : 0;
 }
 
 static void linux_detach(struct region *r, unsigned int i)
@@ -92,7 +92,7 @@ static void linux_destroy(struct region *r)
 
 const struct region_ops region_linux = {
 	.name = "linux",
-	.what = "processes, a memfd mapping each; fallocate(PUNCH_HOLE)",
+	.what = "processes, a memfd mapping each; fallocate(PUNCH_HOLE), fallocate()",
 	.create = linux_create,
 	.attach = linux_attach,
 	.poll = linux_poll,

@@ -16,19 +16,26 @@
  * punched memfd, IPIs to every server) and mkrep's (region_mkrep.c: a
  * space; each server applies the change between two requests).
  *
- * Before pages go away, the resizer lowers every shard's limit and waits
- * until every server has started a request since (an epoch each server
- * publishes), so that no request touches a page being taken away.
+ * The region: first the fixed three quarters of every shard, then the
+ * elastic quarters of all of them, one range, so that a resize is one
+ * operation either way (one punch and one fallocate, or one UNMAP and one
+ * MAP), whatever the number of servers.  Before pages go away, the
+ * resizer lowers every shard's limit and waits until every server has
+ * started a request since (an epoch each server publishes), so that no
+ * request touches a page being taken away.
  *
  * Per way and rate: requests a second over all servers, the p50, p99 and
- * p99.9 of a request's latency (its clock reads included), the resizes
- * done and the function-call IPIs a second (/proc/interrupts' CAL row,
- * all CPUs).  Exit status: 0, 1 when a run failed, 2 on a bad command
- * line.
+ * p99.9 of a request's latency - from before the server looks for what
+ * waits to the end of the request, so that applying a change counts as
+ * it would for a request that waited behind it, and its clock reads
+ * included - the resizes done and the function-call IPIs a second
+ * (/proc/interrupts' CAL row, all CPUs).  Exit status: 0, 1 when a run
+ * failed, 2 on a bad command line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +80,7 @@ struct opts {
 	unsigned int nrates;
 	unsigned int pages;		/* a shard */
 	bool way[2];			/* linux, mkrep */
+	bool way_named;			/* by --way */
 	const char *csv;
 };
 
@@ -95,18 +103,44 @@ static int pin(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }
 
-/* One request on @shard (of @limit pages): read a line, write a word. */
-static uint64_t request(char *shard, unsigned int limit, uint64_t *x)
+/* Where server @i's pages are: its fixed pages, then its elastic ones. */
+struct shard {
+	char *fixed, *elastic;
+	unsigned int nfixed;
+	size_t page;
+};
+
+/* Server @i's shard in @view; the region's layout is in the file's head. */
+static void shard_of(const struct opts *o, char *view, unsigned int i,
+		     struct shard *sd)
 {
+	unsigned int q = o->pages / 4;
+
+	sd->page = sysconf(_SC_PAGESIZE);
+	sd->nfixed = o->pages - q;
+	sd->fixed = view + (size_t)(i - 1) * sd->nfixed * sd->page;
+	sd->elastic = view + ((size_t)(o->k - 1) * sd->nfixed +
+			      (size_t)(i - 1) * q) * sd->page;
+}
+
+/* One request on @sd's first @limit pages: read a line, write a word. */
+static uint64_t request(const struct shard *sd, unsigned int limit,
+			uint64_t *x)
+{
+	size_t lines = sd->page / 64, at;
 	uint64_t *line, sum = 0;
-	unsigned int i;
-	size_t at;
+	unsigned int i, pg;
 
 	*x ^= *x << 13;
 	*x ^= *x >> 7;
 	*x ^= *x << 17;
-	at = (*x % ((size_t)limit * 64)) * 64;	/* a line of a page */
-	line = (uint64_t *)(shard + at);
+	at = *x % ((size_t)limit * lines);
+	pg = at / lines;
+	at = (at % lines) * 64;
+	line = (uint64_t *)(pg < sd->nfixed ?
+			    sd->fixed + (size_t)pg * sd->page + at :
+			    sd->elastic + (size_t)(pg - sd->nfixed) * sd->page +
+			    at);
 	for (i = 0; i < 8; i++)
 		sum += __atomic_load_n(&line[i], __ATOMIC_RELAXED);
 	__atomic_store_n(&line[sum & 7], sum + 1, __ATOMIC_RELAXED);
@@ -115,35 +149,38 @@ static uint64_t request(char *shard, unsigned int limit, uint64_t *x)
 
 static void serve(const struct opts *o, struct shared *sh,
 		  const struct region_ops *way, struct region *r,
-		  unsigned int i)
+		  unsigned int i, pid_t parent)
 {
 	struct server *s = &sh->s[i];
-	size_t shard_size = (size_t)o->pages * sysconf(_SC_PAGESIZE);
 	uint64_t x = 88172645463325252ULL + i, t0, d;
-	char *view, *shard;
+	struct shard sd;
+	char *view;
 	int ret;
 
+	/* Never outlive the resizer, whatever happens to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	ret = pin(o->cpu[i]);
 	view = ret ? NULL : way->attach(r, i, o->cpu[i]);
 	if (!view) {
 		store_release(&s->ready, ret ? ret : -errno);
 		_exit(1);
 	}
-	shard = view + (i - 1) * shard_size;
+	shard_of(o, view, i, &sd);
 	store_release(&s->ready, 1);
 	/* Applying meanwhile: the resizer maps the region before the run. */
 	while (load_acquire(&sh->go) == 0)
 		way->poll(r);
 	while (load_acquire(&sh->go) == 1) {
+		t0 = now_ns();
 		ret = way->poll(r);
 		if (ret) {
-			s->err = ret;
+			store_release(&s->err, ret);
 			break;
 		}
 		store_release(&s->epoch, load_acquire(&sh->epoch));
-		t0 = now_ns();
-		request(shard, load_acquire(&sh->limit[i]), &x);
+		request(&sd, load_acquire(&sh->limit[i]), &x);
 		d = now_ns() - t0;
 		s->hist[d / BUCKET_NS < BUCKETS ? d / BUCKET_NS : BUCKETS - 1]++;
 		if (d > s->max)
@@ -165,19 +202,25 @@ static int quiesce(const struct opts *o, struct shared *sh, uint64_t e)
 
 	for (i = 1; i < o->k; i++)
 		while (load_acquire(&sh->s[i].epoch) < e) {
-			if (sh->s[i].err || now_ns() > deadline)
+			if (load_acquire(&sh->s[i].err))
+				return load_acquire(&sh->s[i].err);
+			if (now_ns() > deadline)
 				return -ETIMEDOUT;
 			mkchan_cpu_relax();
 		}
 	return 0;
 }
 
-/* Take a quarter of every shard away (@shrink), or give it back. */
+/*
+ * Take the elastic quarter of every shard away (@shrink), or give it
+ * back: one range, one operation.
+ */
 static int resize(const struct opts *o, struct shared *sh,
 		  const struct region_ops *way, struct region *r, bool shrink)
 {
-	unsigned int i, q = o->pages / 4 ? o->pages / 4 : 1;
-	size_t first;
+	unsigned int i, q = o->pages / 4;
+	size_t first = (size_t)(o->k - 1) * (o->pages - q);
+	size_t n = (size_t)(o->k - 1) * q;
 	int ret;
 
 	if (shrink) {
@@ -188,13 +231,9 @@ static int resize(const struct opts *o, struct shared *sh,
 		if (ret)
 			return ret;
 	}
-	for (i = 1; i < o->k; i++) {
-		first = (size_t)(i - 1) * o->pages + o->pages - q;
-		ret = shrink ? way->shrink(r, first, q) :
-			       way->grow(r, first, q);
-		if (ret)
-			return ret;
-	}
+	ret = shrink ? way->shrink(r, first, n) : way->grow(r, first, n);
+	if (ret)
+		return ret;
 	if (!shrink)
 		for (i = 1; i < o->k; i++)
 			store_release(&sh->limit[i], o->pages);
@@ -208,11 +247,16 @@ static double percentile(const struct shared *sh, unsigned int k, double p)
 
 	for (i = 1; i < k; i++)
 		total += sh->s[i].requests;
+	if (!total)
+		return NAN;
+	/* Nearest rank: the smallest bucket holding p of the requests. */
 	want = (unsigned long)(p * total);
+	if (want < p * total)
+		want++;
 	for (b = 0; b < BUCKETS; b++) {
 		for (i = 1; i < k; i++)
 			seen += sh->s[i].hist[b];
-		if (seen > want)
+		if (seen >= want)
 			return (b + 1.0) * BUCKET_NS;
 	}
 	return BUCKETS * (double)BUCKET_NS;
@@ -232,7 +276,7 @@ static int run(const struct opts *o, const struct region_ops *way,
 	       unsigned long rate, struct result *res)
 {
 	size_t size = sizeof(struct shared) + o->k * sizeof(struct server);
-	uint64_t t0, next, end, interval, c0, c1;
+	uint64_t t0, next, end, interval, c0, c1, deadline;
 	unsigned int i, forked = 1;
 	struct irq_file f;
 	struct region *r;
@@ -240,7 +284,7 @@ static int run(const struct opts *o, const struct region_ops *way,
 	bool irq_ok, shrunk = false;
 	char why[160] = "";
 	int ret, st;
-	pid_t *pid;
+	pid_t *pid, parent = getpid();
 
 	sh = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -268,17 +312,29 @@ static int run(const struct opts *o, const struct region_ops *way,
 			break;
 		}
 		if (!pid[i])
-			serve(o, sh, way, r, i);
+			serve(o, sh, way, r, i, parent);
 	}
 	ret = forked < o->k ? -1 : 0;
 	if (!ret && (pin(o->cpu[0]) || !way->attach(r, 0, o->cpu[0]))) {
 		perror("shardcache: the resizer");
 		ret = -1;
 	}
+	deadline = now_ns() + TIMEOUT_NS;
 	for (i = 1; i < forked && !ret; i++) {
-		while (!load_acquire(&sh->s[i].ready))
+		while (!ret && !load_acquire(&sh->s[i].ready)) {
+			/* A server that died before it could say so. */
+			if (waitpid(pid[i], NULL, WNOHANG) == pid[i]) {
+				pid[i] = 0;
+				ret = -1;
+			} else if (now_ns() > deadline) {
+				ret = -1;
+			}
 			mkchan_cpu_relax();
-		if (sh->s[i].ready < 0) {
+		}
+		if (ret) {
+			fprintf(stderr, "shardcache: %s: the server on CPU %d does not start\n",
+				way->name, o->cpu[i]);
+		} else if (sh->s[i].ready < 0) {
 			fprintf(stderr, "shardcache: %s: CPU %d: %s\n",
 				way->name, o->cpu[i],
 				strerror(-sh->s[i].ready));
@@ -325,6 +381,10 @@ static int run(const struct opts *o, const struct region_ops *way,
 	store_release(&sh->go, 3);
 	way->detach(r, 0);
 	for (i = 1; i < forked; i++) {
+		if (!pid[i]) {		/* died, and reaped */
+			ret = -1;
+			continue;
+		}
 		if (ret)
 			kill(pid[i], SIGKILL);
 		if (waitpid(pid[i], &st, 0) < 0 || !WIFEXITED(st) ||
@@ -415,7 +475,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long n = 0;
+	unsigned long n = 0, pages;
 	char *end;
 	int c;
 
@@ -443,13 +503,13 @@ static int parse(int argc, char **argv, struct opts *o)
 				goto bad;
 			break;
 		case 'p':
-			n = strtoul(optarg, &end, 10);
-			if (errno || *end || n < 4 || n > 65536)
+			pages = strtoul(optarg, &end, 10);
+			if (errno || *end || pages < 4 || pages > 65536)
 				goto bad;
-			o->pages = n;
-			n = 0;
+			o->pages = pages;
 			break;
 		case 'w':
+			o->way_named = true;
 			if (!strcmp(optarg, "all")) {
 				o->way[0] = true;
 				o->way[1] = true;
@@ -518,7 +578,7 @@ int main(int argc, char **argv)
 			n++;
 		}
 	}
-	if (!o.way[1])
+	if (!o.way[1] && !o.way_named)
 		printf("  mkrep: not run: %s is not there (mkrep.ko not loaded)\n",
 		       MKREP_DEVICE);
 	if (o.csv) {
