@@ -291,7 +291,7 @@ bench-host: $(MKBENCH)
 # the tables, CSVs and plots (tools/mkbench/bench-report.sh).
 REPORT_DIR	?= bench-report
 QUICK		?= 0
-bench-report: $(MKBENCH)
+bench-report: $(MKBENCH) $(SHARDCACHE)
 	$(SRC)/tools/mkbench/bench-report.sh $(MKBENCH) $(REPORT_DIR) $(QUICK)
 
 check-runner:

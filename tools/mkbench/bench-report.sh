@@ -20,7 +20,10 @@
 #
 # The suites run with --backend auto: the module's rows where /dev/mkchan
 # and /dev/mkrep are there, the host's alone otherwise (report.rst says
-# which were left out).  Progress goes to the terminal.
+# which were left out), over every online CPU up to mkbench's 256.  The
+# short suites run first and report.rst is written again after each, so
+# that a run cut short (device-bench.sh's time limit) leaves a report of
+# what it did.  Progress goes to the terminal.
 set -uo pipefail
 
 mkbench=${1:?usage: bench-report.sh MKBENCH DIR [QUICK]}
@@ -32,7 +35,8 @@ if [ ! -x "$mkbench" ]; then
 	exit 1
 fi
 mkdir -p "$dir" || exit 1
-rm -f "$dir"/report.rst "$dir"/env.txt "$dir"/*.txt "$dir"/*.csv "$dir"/*.png
+rm -f "$dir"/report.rst "$dir"/env.txt "$dir"/*.txt "$dir"/*.csv "$dir"/*.png \
+	"$dir"/*.err
 
 say() { echo "bench-report: $*" >&2; }
 
@@ -65,23 +69,26 @@ if dmesg 2>/dev/null | grep -q "pv remote TLB flush"; then
 elif dmesg >/dev/null 2>&1; then
 	pvflush="not in the kernel log"
 fi
-# AMD's INVLPGB broadcasts a flush in hardware; Linux uses it from 6.15.
-invlpgb=no
+# AMD's INVLPGB broadcasts a flush in hardware.  Linux 6.15 and later can
+# use it (CONFIG_BROADCAST_TLB_FLUSH), for a process whose mm has a global
+# ASID: not necessarily for the native rows' processes.  Not every kernel
+# shows the flag in /proc/cpuinfo: both facts are reported as found.
 case $flags in
-*" invlpgb "*)
-	invlpgb="the CPU has it"
-	major=${series%%.*}
-	minor=${series#*.}
-	if [ "${major:-0}" -gt 6 ] ||
-		{ [ "${major:-0}" -eq 6 ] && [ "${minor:-0}" -ge 15 ]; }; then
-		invlpgb="$invlpgb, and Linux $series uses it for its native rows"
-	else
-		invlpgb="$invlpgb; Linux $series does not use it (6.15 and later do)"
-	fi
-	;;
+*" invlpgb "*) invlpgb="/proc/cpuinfo shows it" ;;
+*) invlpgb="/proc/cpuinfo does not show it (not every kernel does)" ;;
 esac
+kconfig=$(cat "/boot/config-$kernel" 2>/dev/null || zcat /proc/config.gz 2>/dev/null)
+if [ -z "$kconfig" ]; then
+	invlpgb="$invlpgb; the kernel's configuration is not readable"
+elif grep -q '^CONFIG_BROADCAST_TLB_FLUSH=y' <<<"$kconfig"; then
+	invlpgb="$invlpgb; the kernel is built to use it (CONFIG_BROADCAST_TLB_FLUSH)"
+else
+	invlpgb="$invlpgb; the kernel is not built to use it"
+fi
 module=no
 [ -e /dev/mkchan ] && [ -e /dev/mkrep ] && module=yes
+# mkbench measures on at most 256 CPUs: the first 256 online ones.
+cpus=$((ncpus > 256 ? 256 : ncpus))
 
 {
 	echo "kernel=$kernel"
@@ -105,16 +112,16 @@ module=no
 
 if [ "$quick" = 1 ]; then
 	urpc_args=(--reps 3 --iters 3000)
-	shootdown_args=(--iters 20)
-	counter_args=(--iters 256 --reps 3)
-	bystander_args=(--iters 100)
-	shardcache_args=(--seconds 0.2 --rates "0,1000")
+	shootdown_args=(--cpus "$cpus" --iters 20)
+	counter_args=(--cpus "$cpus" --iters 256 --reps 3)
+	bystander_args=(--cpus "$cpus" --iters 100)
+	shardcache_args=(--cpus "$cpus" --seconds 0.2 --rates "0,1000")
 else
 	urpc_args=(--reps 10)
-	shootdown_args=()
-	counter_args=()
-	bystander_args=()
-	shardcache_args=(--rates "0,100,1000,10000,100000")
+	shootdown_args=(--cpus "$cpus")
+	counter_args=(--cpus "$cpus")
+	bystander_args=(--cpus "$cpus")
+	shardcache_args=(--cpus "$cpus" --rates "0,100,1000,10000,100000")
 fi
 
 failed=()
@@ -153,6 +160,28 @@ plot_shardcache() {
 	EOF
 	rm -f "$data"
 }
+# The workload, beside mkbench in the build: its latency against the
+# resize rate, both ways where the module is there.
+run_shardcache() {
+	local t=$SECONDS
+
+	if [ ! -x "$shardcache" ]; then
+		say "shardcache: not built ($shardcache)"
+		return
+	fi
+	ran[shardcache]="${shardcache_args[*]}"
+	say "shardcache: running (${shardcache_args[*]})"
+	if "$shardcache" --csv "$dir/shardcache.csv" "${shardcache_args[@]}" \
+		>"$dir/shardcache.txt" 2>"$dir/shardcache.err"; then
+		say "shardcache: done in $((SECONDS - t)) s"
+		rm -f "$dir/shardcache.err"
+		plot_shardcache
+	else
+		say "shardcache: FAILED (see shardcache.err)"
+		failed+=(shardcache)
+	fi
+}
+
 run() {
 	local suite=$1 start=$SECONDS
 	shift
@@ -169,31 +198,6 @@ run() {
 	fi
 }
 
-run urpc "${urpc_args[@]}"
-run shootdown "${shootdown_args[@]}"
-run counter "${counter_args[@]}"
-if [ "$ncpus" -ge 2 ]; then
-	run bystander "${bystander_args[@]}"
-fi
-
-# The workload, beside mkbench in the build: its latency against the
-# resize rate, both ways where the module is there.
-shardcache=$(dirname "$mkbench")/shardcache
-if [ "$ncpus" -ge 2 ] && [ -x "$shardcache" ]; then
-	say "shardcache: running (${shardcache_args[*]})"
-	t=$SECONDS
-	if "$shardcache" --csv "$dir/shardcache.csv" "${shardcache_args[@]}" \
-		>"$dir/shardcache.txt" 2>"$dir/shardcache.err"; then
-		say "shardcache: done in $((SECONDS - t)) s"
-		rm -f "$dir/shardcache.err"
-		ran[shardcache]="${shardcache_args[*]}"
-		plot_shardcache
-	else
-		say "shardcache: FAILED (see shardcache.err)"
-		failed+=(shardcache)
-	fi
-fi
-
 # --- report.rst ----------------------------------------------------------------
 
 # The lines of a suite's table from the line matching $2 to the end.
@@ -201,72 +205,98 @@ from_line() { sed -n "/$2/,\$p" "$dir/$1.txt" 2>/dev/null; }
 
 indent() { sed 's/^/    /'; }
 
-{
-	title="mkbench report: $cpu_model, $ncpus CPUs, Linux $kernel"
-	echo "$title"
-	printf '%*s\n' "${#title}" '' | tr ' ' '='
-	echo
-	echo "Environment"
-	echo "-----------"
-	echo
-	echo "* kernel: $kernel (series $series)"
-	echo "* CPU: $cpu_model (family $cpu_family, model $cpu_modelno)"
-	echo "* CPUs online: $online ($ncpus); NUMA nodes: $nodes"
-	echo "* SMT active: $smt; CPU 0's siblings: $siblings"
-	echo "* hypervisor: $hypervisor; its paravirtual TLB flush: $pvflush"
-	echo "* hardware broadcast TLB flush (INVLPGB): $invlpgb"
-	echo "* mkchan and mkrep loaded: $module"
-	echo
-	echo "What ran"
-	echo "--------"
-	echo
-	echo "urpc, shootdown, counter$([ "$ncpus" -ge 2 ] && echo ", bystander"), each"
-	echo "with \`\`--backend auto\`\` over every online CPU (urpc: the first two)."
-	if [ "$module" = no ]; then
-		echo "Left out: the module's rows (mkchan and mkrep are not loaded"
-		echo "here); the urpc suite ran over shared memory."
-	fi
-	[ -n "${ran[shardcache]+set}" ] ||
-		echo "Left out: the shard-per-core workload (shardcache not built, or 1 CPU)."
-	if [ ${#failed[@]} -gt 0 ]; then
-		echo "FAILED: ${failed[*]} (their .err files say why)."
-	fi
-	echo
-	echo "Verdicts"
-	echo "--------"
-	echo
-	echo "Only mkbench urpc has targets; each is judged per placement of its"
-	echo "two CPUs, on the rounds whose cache-line time was stable, with the"
-	echo "rule printed above the verdicts::"
-	echo
-	from_line urpc '^  targets, per placement' | indent
-	echo
-	echo "Tables"
-	echo "------"
-	echo
-	for s in urpc shootdown counter bystander shardcache; do
-		[ -f "$dir/$s.txt" ] || continue
-		echo "$s.txt::"
+# report.rst from what has run so far; $1 names what has not.
+write_report() {
+	local partial=$1 title s
+
+	{
+		title="mkbench report: $cpu_model, $ncpus CPUs, Linux $kernel"
+		echo "$title"
+		printf '%*s\n' "${#title}" '' | tr ' ' '='
 		echo
-		indent <"$dir/$s.txt"
+		echo "Environment"
+		echo "-----------"
 		echo
-	done
-	echo "Reproduce"
-	echo "---------"
-	echo
-	echo "From the top of the mkernel tree::"
-	echo
-	echo "    make bench-report REPORT_DIR=<dir>$([ "$quick" = 1 ] && echo " QUICK=1")"
-	echo
-	echo "which ran::"
-	echo
-	for s in urpc shootdown counter bystander; do
-		[ -n "${ran[$s]+set}" ] || continue
-		echo "    $mkbench $s --csv DIR/$s.csv --plot DIR/$s.png${ran[$s]:+ ${ran[$s]}}"
-	done
-	[ -z "${ran[shardcache]+set}" ] ||
-		echo "    $shardcache --csv DIR/shardcache.csv ${ran[shardcache]}"
-} >"$dir/report.rst"
+		echo "* kernel: $kernel (series $series)"
+		echo "* CPU: $cpu_model (family $cpu_family, model $cpu_modelno)"
+		echo "* CPUs online: $online ($ncpus); NUMA nodes: $nodes"
+		echo "* SMT active: $smt; CPU 0's siblings: $siblings"
+		echo "* hypervisor: $hypervisor; its paravirtual TLB flush: $pvflush"
+		echo "* hardware broadcast TLB flush (INVLPGB): $invlpgb"
+		echo "* mkchan and mkrep loaded: $module"
+		echo
+		echo "What ran"
+		echo "--------"
+		echo
+		echo "Ran:$(for s in shootdown counter bystander shardcache urpc; do
+			[ -z "${ran[$s]+set}" ] || printf ' %s' "$s"; done); the mkbench"
+		echo "suites with \`\`--backend auto\`\`, over the first $cpus online CPUs"
+		echo "(urpc: the first two)."
+		if [ "$module" = no ]; then
+			echo "Left out: the module's rows (mkchan and mkrep are not loaded"
+			echo "here): urpc ran over shared memory, shardcache Linux's way only."
+		fi
+		[ "$ncpus" -ge 2 ] ||
+			echo "Left out: bystander and shardcache (they need 2 CPUs)."
+		[ -n "${ran[shardcache]+set}" ] || [ "$ncpus" -lt 2 ] || [ -n "$partial" ] ||
+			echo "Left out: the shard-per-core workload (shardcache is not built)."
+		[ -z "$partial" ] ||
+			echo "Not yet run when this was written: $partial."
+		if [ ${#failed[@]} -gt 0 ]; then
+			echo "FAILED: ${failed[*]} (their .err files say why)."
+		fi
+		echo
+		echo "Verdicts"
+		echo "--------"
+		echo
+		echo "Only mkbench urpc has targets; each is judged per placement of its"
+		echo "two CPUs, on the rounds whose cache-line time was stable, with the"
+		echo "rule printed above the verdicts::"
+		echo
+		from_line urpc '^  targets, per placement' | indent
+		echo
+		echo "Tables"
+		echo "------"
+		echo
+		for s in shootdown counter bystander shardcache urpc; do
+			[ -f "$dir/$s.txt" ] || continue
+			echo "$s.txt::"
+			echo
+			indent <"$dir/$s.txt"
+			echo
+		done
+		echo "Reproduce"
+		echo "---------"
+		echo
+		echo "From the top of the mkernel tree::"
+		echo
+		echo "    make bench-report REPORT_DIR=<dir>$([ "$quick" = 1 ] && echo " QUICK=1")"
+		echo
+		echo "which ran::"
+		echo
+		for s in shootdown counter bystander urpc; do
+			[ -n "${ran[$s]+set}" ] || continue
+			echo "    $mkbench $s --csv DIR/$s.csv --plot DIR/$s.png${ran[$s]:+ ${ran[$s]}}"
+		done
+		[ -z "${ran[shardcache]+set}" ] ||
+			echo "    $shardcache --csv DIR/shardcache.csv ${ran[shardcache]}"
+	} >"$dir/report.rst"
+}
+
+# The short suites first: a run cut short keeps them.
+shardcache=$(dirname "$mkbench")/shardcache
+run shootdown "${shootdown_args[@]}"
+write_report "counter, bystander, shardcache, urpc"
+run counter "${counter_args[@]}"
+write_report "bystander, shardcache, urpc"
+if [ "$ncpus" -ge 2 ]; then
+	run bystander "${bystander_args[@]}"
+	write_report "shardcache, urpc"
+	run_shardcache
+	write_report "urpc"
+fi
+run urpc "${urpc_args[@]}"
+write_report ""
 
 say "written: $dir (report.rst, the tables, CSVs and plots)"
 [ ${#failed[@]} -eq 0 ]

@@ -18,8 +18,9 @@
 #                       missing
 #   OUTDIR/summary.txt  what ran, how long, what was left out
 #
-# It builds nothing it can find already built: carry build/user/mkbench
-# and build/user/kvm-probe (both static) to a machine without a compiler.
+# It builds nothing it can find already built: carry build/user/mkbench,
+# build/user/shardcache (bench-report.sh finds it beside mkbench) and
+# build/user/kvm-probe, all static, to a machine without a compiler.
 # MKBENCH and KVM_PROBE name others; BUILD the build directory (build).
 set -uo pipefail
 
@@ -37,8 +38,9 @@ summary=$out/summary.txt
 : >"$summary"
 note() { echo "device-bench: $*" | tee -a "$summary" >&2; }
 
-if [ ! -x "$mkbench" ] || [ ! -x "$probe" ]; then
-	note "building mkbench and kvm-probe (make user)"
+if [ ! -x "$mkbench" ] || [ ! -x "$probe" ] ||
+	[ ! -x "$(dirname "$mkbench")/shardcache" ]; then
+	note "building mkbench, shardcache and kvm-probe (make user)"
 	make -C "$top" --no-print-directory BUILD="$build" user >"$out/build.log" 2>&1 ||
 		note "the build failed (build.log)"
 fi
@@ -84,8 +86,8 @@ left=$((total_limit - (SECONDS - start)))
 missing=
 [ $kvm_rc -eq 0 ] || missing="a KVM guest"
 command -v qemu-system-x86_64 >/dev/null || missing="${missing:+$missing, }QEMU"
-ls /var/cache/mkernel/*/boot/vmlinuz-* >/dev/null 2>&1 ||
-	ls /boot/vmlinuz-* >/dev/null 2>&1 ||
+# The runner's Debian kernel (vm/kernel.sh); nothing can be installed.
+"$top/tools/testing/vm/kernel.sh" stock vmlinuz >/dev/null 2>&1 ||
 	missing="${missing:+$missing, }the test guest's kernel"
 if [ -n "$missing" ]; then
 	echo "guest: not run: no $missing on this machine (nothing can be installed here)" \
