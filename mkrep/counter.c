@@ -43,8 +43,10 @@
 /**
  * struct mkrep_counter_replica - one CPU's replica of a counter
  * @own: write-mostly: the sum of this CPU's updates
- * @seen: write-mostly: the total the last exact read on this CPU found
+ * @seen: write-mostly: the total the latest exact read on this CPU found
  * @own_at_seen: write-mostly: @own as that read counted it
+ * @reads: write-mostly: exact reads begun on this CPU, their tickets
+ * @seen_read: write-mostly: the ticket of the read that set @seen
  * @pushed: read-mostly: the sum of this CPU's updates
  * @in: read-mostly: the sum of each CPU's updates, pushed by that CPU;
  *	its own allocation on this CPU's node, so that pushes do not take
@@ -54,6 +56,8 @@ struct mkrep_counter_replica {
 	local64_t own;
 	s64 seen;
 	s64 own_at_seen;
+	local64_t reads;
+	u64 seen_read;
 	s64 pushed;
 	s64 *in;
 } ____cacheline_aligned_in_smp;
@@ -127,6 +131,7 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 			goto err;
 		c->rep[cpu] = r;
 		local64_set(&r->own, 0);
+		local64_set(&r->reads, 0);
 		if (mode != MKREP_COUNTER_READ_MOSTLY)
 			continue;
 		r->in = kcalloc_node(nr_cpu_ids, sizeof(*r->in), gfp, node);
@@ -188,9 +193,10 @@ static s64 mkrep_counter_sum_in(struct mkrep_counter_replica *r)
  * mkrep_counter_read() - read a counter from the current CPU's replica
  * @c: the counter
  *
- * Write-mostly: the total the last exact read on this CPU found, plus
- * this CPU's updates since: stale by the other CPUs' updates since that
- * read.  Read-mostly: every update that returned before the read.
+ * Write-mostly: the total the last exact read on this CPU found (of reads
+ * that overlap, from an interrupt nested in a task's, the one that began
+ * last), plus this CPU's updates since: stale by the other CPUs' updates
+ * since that read.  Read-mostly: every update that returned before the read.
  *
  * Context: any but NMI.
  * Return: the value.
@@ -231,6 +237,7 @@ s64 mkrep_counter_read_exact(struct mkrep_counter *c)
 	unsigned int cpu, me;
 	unsigned long flags;
 	s64 sum = 0, mine = 0, v;
+	u64 ticket;
 
 	if (c->mode == MKREP_COUNTER_READ_MOSTLY) {
 		/* Each CPU's own running sum, as for write-mostly. */
@@ -240,16 +247,32 @@ s64 mkrep_counter_read_exact(struct mkrep_counter *c)
 	}
 
 	me = get_cpu();
+	r = c->rep[me];
+	/*
+	 * An exact read from an interrupt may nest in this one, on this CPU
+	 * (preemption is off: reads nest as a stack), and store its total
+	 * before we store ours.  Only a read with a later ticket than the
+	 * stored one replaces it: a read stores only over one that ended
+	 * before it began, whose total it counts at least (with increments),
+	 * so local reads never go back.  One that lost to a nested read
+	 * returns that read's total, which counts every update that returned
+	 * before this call, so that a local read after it is not below it.
+	 */
+	ticket = local64_inc_return(&r->reads);
 	for_each_possible_cpu(cpu) {
 		v = local64_read(&c->rep[cpu]->own);
 		if (cpu == me)
 			mine = v;
 		sum += v;
 	}
-	r = c->rep[me];
 	local_irq_save(flags);
-	r->seen = sum;
-	r->own_at_seen = mine;
+	if (ticket > r->seen_read) {
+		r->seen = sum;
+		r->own_at_seen = mine;
+		r->seen_read = ticket;
+	} else {
+		sum = r->seen + local64_read(&r->own) - r->own_at_seen;
+	}
 	local_irq_restore(flags);
 	put_cpu();
 	return sum;

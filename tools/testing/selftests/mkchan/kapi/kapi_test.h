@@ -35,4 +35,29 @@ struct mkchan_kapi_echo {
  */
 #define MKCHAN_KAPI_TEST_COUNTER	_IO(0xB8, 0xf2)
 
+/**
+ * struct mkchan_kapi_nest - what MKCHAN_KAPI_TEST_COUNTER_NESTED saw
+ * @reads: exact reads of the calling thread
+ * @irq_reads: exact reads of the timer interrupt on its CPU
+ * @nested: ... of them that interrupted one of the thread's
+ * @backwards: local reads of the thread below one the interrupt made
+ *	before (the counter only grows): 0 is the guarantee
+ */
+struct mkchan_kapi_nest {
+	__u64 reads;
+	__u64 irq_reads;
+	__u64 nested;
+	__u64 backwards;
+};
+
+/*
+ * A write-mostly counter that a kernel thread on every other online CPU
+ * adds to, for half a second: the calling thread, on its CPU, reads it
+ * exactly again and again, and a timer interrupt on that CPU reads it
+ * exactly too, every 50 us (and 1 us a possible CPU), in the middle of
+ * the thread's reads.  No CPU goes offline meanwhile.
+ */
+#define MKCHAN_KAPI_TEST_COUNTER_NESTED \
+	_IOR(0xB8, 0xf3, struct mkchan_kapi_nest)
+
 #endif /* _MKCHAN_KAPI_TEST_H */

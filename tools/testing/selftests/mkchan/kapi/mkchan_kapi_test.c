@@ -15,6 +15,7 @@
 #include <linux/cpu.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/miscdevice.h>
 #include <linux/mkchan.h>
@@ -266,6 +267,139 @@ static long kapi_counter_test(unsigned long mode)
 	return ret;
 }
 
+#define KAPI_NEST_MS		500
+
+/*
+ * The timer's period: 50 us, and 1 us more for each possible CPU, whose
+ * line every exact read in the interrupt loads under constant writes.
+ */
+static u64 kapi_nest_period_ns(void)
+{
+	return 50000 + 1000ULL * num_possible_cpus();
+}
+
+struct kapi_nest_run {
+	struct hrtimer timer;
+	struct mkrep_counter *c;
+	bool in_exact;		/* the thread is in an exact read */
+	s64 irq_last;		/* the interrupt's last local read */
+	struct mkchan_kapi_nest out;
+};
+
+static enum hrtimer_restart kapi_nest_timer(struct hrtimer *t)
+{
+	struct kapi_nest_run *run = container_of(t, struct kapi_nest_run,
+						 timer);
+
+	if (READ_ONCE(run->in_exact))
+		run->out.nested++;
+	mkrep_counter_read_exact(run->c);
+	WRITE_ONCE(run->irq_last, mkrep_counter_read(run->c));
+	run->out.irq_reads++;
+	hrtimer_forward_now(t, ns_to_ktime(kapi_nest_period_ns()));
+	return HRTIMER_RESTART;
+}
+
+static int kapi_nest_adder(void *arg)
+{
+	struct mkrep_counter *c = arg;
+	unsigned int i = 0;
+
+	while (!kthread_should_stop()) {
+		mkrep_counter_add(c, 1);
+		if (!(++i & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Exact reads from a timer interrupt nested in this thread's exact reads
+ * on one CPU, adders on every other: a local read of the thread never
+ * goes below the interrupt's last one (the counter only grows).
+ */
+static long kapi_counter_nested(void __user *arg)
+{
+	struct task_struct **threads;
+	struct kapi_nest_run *run;
+	unsigned int cpu, me;
+	unsigned long flags, end;
+	long ret = 0;
+	s64 v, w;
+
+	run = kzalloc(sizeof(*run), GFP_KERNEL);
+	threads = kcalloc(nr_cpu_ids, sizeof(*threads), GFP_KERNEL);
+	if (!run || !threads) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	run->c = mkrep_counter_create(MKREP_COUNTER_WRITE_MOSTLY, GFP_KERNEL);
+	if (IS_ERR(run->c)) {
+		ret = PTR_ERR(run->c);
+		goto out_free;
+	}
+	/*
+	 * No CPU goes away during the run (the lock first: a task pinned by
+	 * migrate_disable() would hold up a hotplug that holds the lock).
+	 */
+	cpus_read_lock();
+	migrate_disable();
+	me = smp_processor_id();
+	for_each_online_cpu(cpu) {
+		if (cpu == me)
+			continue;
+		threads[cpu] = kthread_create(kapi_nest_adder, run->c,
+					      "mkrep_nest/%u", cpu);
+		if (IS_ERR(threads[cpu])) {
+			ret = PTR_ERR(threads[cpu]);
+			threads[cpu] = NULL;
+			break;
+		}
+		get_task_struct(threads[cpu]);
+		kthread_bind(threads[cpu], cpu);
+		wake_up_process(threads[cpu]);
+	}
+
+	/* In hard interrupt context on PREEMPT_RT too. */
+	hrtimer_init(&run->timer, CLOCK_MONOTONIC,
+		     HRTIMER_MODE_REL_PINNED_HARD);
+	run->timer.function = kapi_nest_timer;
+	if (!ret)
+		hrtimer_start(&run->timer, ns_to_ktime(kapi_nest_period_ns()),
+			      HRTIMER_MODE_REL_PINNED_HARD);
+	end = jiffies + msecs_to_jiffies(KAPI_NEST_MS);
+	while (!ret && time_before(jiffies, end)) {
+		WRITE_ONCE(run->in_exact, true);
+		mkrep_counter_read_exact(run->c);
+		WRITE_ONCE(run->in_exact, false);
+		/* The interrupt's last read and ours, with none between. */
+		local_irq_save(flags);
+		v = mkrep_counter_read(run->c);
+		w = run->irq_last;
+		local_irq_restore(flags);
+		if (v < w)
+			run->out.backwards++;
+		run->out.reads++;
+		cond_resched();
+	}
+	hrtimer_cancel(&run->timer);
+	migrate_enable();
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (!threads[cpu])
+			continue;
+		kthread_stop(threads[cpu]);
+		put_task_struct(threads[cpu]);
+	}
+	cpus_read_unlock();
+	mkrep_counter_destroy(run->c);
+	if (!ret && copy_to_user(arg, &run->out, sizeof(run->out)))
+		ret = -EFAULT;
+out_free:
+	kfree(threads);
+	kfree(run);
+	return ret;
+}
+
 static long kapi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -275,6 +409,8 @@ static long kapi_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return kapi_echo_start((void __user *)arg);
 	case MKCHAN_KAPI_TEST_COUNTER:
 		return kapi_counter_test(arg);
+	case MKCHAN_KAPI_TEST_COUNTER_NESTED:
+		return kapi_counter_nested((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
