@@ -292,7 +292,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 {
 	unsigned int i, n = 1;
 	__u64 hdr, last;
-	int ret;
+	int ret, ahead;
 
 	if (!max)
 		return -EINVAL;
@@ -300,14 +300,16 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 		max = ep->nslots;
 	ret = mkc_rx_peek(&ep->rx, &hdr);
 	if (__builtin_expect(ret != 1, 0)) {
-		if (!ret && max > 1 &&
-		    mkc_rx_peek_at(&ep->rx, max - 1, &last) == 1) {
+		ahead = !ret && max > 1 ?
+			mkc_rx_peek_at(&ep->rx, max - 1, &last) : 0;
+		if (ahead) {
 			/*
-			 * Message @max - 1 is there, so this one is too
-			 * unless the ring is garbage; the sender may have
-			 * written both since the first look: look again.
+			 * Garbage @max - 1 ahead, or message @max - 1 there:
+			 * then this one is too unless the ring is garbage (the
+			 * sender may have written both since the first look:
+			 * look again).
 			 */
-			if (mkc_rx_peek(&ep->rx, &hdr) != 1)
+			if (ahead < 0 || mkc_rx_peek(&ep->rx, &hdr) != 1)
 				return -EBADMSG;
 		} else {
 			ret = mkchan_recv_slow(ep, &hdr, ret);

@@ -151,7 +151,8 @@ TEST_F(chan, peek_garbage_in_a_batch)
 
 /*
  * A later message there and not the next one is garbage, before the
- * peer's close and after: not "empty", not a clean end of stream.
+ * peer's close and after: not "empty", not a clean end of stream; so is
+ * garbage ahead of an empty next slot.
  */
 TEST_F(chan, peek_later_without_next_is_garbage)
 {
@@ -163,6 +164,10 @@ TEST_F(chan, peek_later_without_next_is_garbage)
 	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
 	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 3));
 	EXPECT_EQ(-EAGAIN, mkchan_peek(rx, m, 1));
+	/* Garbage there instead: the same. */
+	tx->tx.slots[3].header = 0xdeadbeef;
+	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
+	tx->tx.slots[3].header = mkc_hdr(3, 0, 8);
 	close_ep(self->ep, self->fd, 0);
 	EXPECT_EQ(-EBADMSG, mkchan_peek(rx, m, 4));
 	EXPECT_EQ(-EPIPE, mkchan_peek(rx, m, 1));
