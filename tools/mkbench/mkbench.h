@@ -152,11 +152,13 @@ extern const char *const native_name[];
 void native_open(const struct bench_opts *o, enum native_kind kind,
 		 unsigned long iters, struct meas *m);
 /*
- * For NATIVE_FUTEX, the FUTEX_WAITs that slept per message so far: below
- * 1 where a side found the word set before it slept (fast machines, SMT
- * siblings), which then is no blocking ping-pong.
+ * For NATIVE_FUTEX, the FUTEX_WAITs that slept and the messages so far:
+ * fewer sleeps than messages where a side found the word set before it
+ * slept (fast machines, SMT siblings), which then is no blocking
+ * ping-pong.
  */
-double native_sleeps_per_msg(const struct meas *m);
+void native_futex_counts(const struct meas *m, unsigned long *slept,
+			 unsigned long *msgs);
 
 /*
  * native_msgring.c: the same ping-pong through two io_uring instances, each
@@ -242,6 +244,8 @@ double report_ratio(const char *variant, const char *metric,
 		    unsigned int n);
 void report_print(void);
 int report_csv(const char *path);
+/* The median of @n (1 to MKBENCH_MAX_REPS) samples @v. */
+double sample_median(const double *v, unsigned int n);
 
 /*
  * plot.c: a PNG drawn by gnuplot.  @body writes, after the terminal, the

@@ -146,12 +146,13 @@ static void native_close(void *arg)
 	free(nt);
 }
 
-double native_sleeps_per_msg(const struct meas *m)
+void native_futex_counts(const struct meas *m, unsigned long *slept,
+			 unsigned long *msgs)
 {
 	const struct native *nt = m->arg;
 
-	return nt->msgs ? (double)(nt->word[0].slept + nt->word[1].slept) /
-			  nt->msgs : 0;
+	*slept = nt->word[0].slept + nt->word[1].slept;
+	*msgs = nt->msgs;
 }
 
 void native_open(const struct bench_opts *o, enum native_kind kind,

@@ -138,6 +138,14 @@ static void stats(const double *v, unsigned int n, double *median,
 	*min = s[0];
 }
 
+double sample_median(const double *v, unsigned int n)
+{
+	double median, min;
+
+	stats(v, n, &median, &min);
+	return median;
+}
+
 void report_time(const char *variant, const char *metric, const char *label,
 		 const double *ns, unsigned int n, double *median)
 {

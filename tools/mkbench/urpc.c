@@ -136,7 +136,8 @@ static void open_all(const struct bench_opts *o, int backend,
 
 /* The rows of the table and of the CSV. */
 static void report_all(const struct bench_opts *o, const char *b,
-		       struct meas *m, const char *msgring_why)
+		       struct meas *m, const double *futex_sleeps,
+		       const char *msgring_why)
 {
 	unsigned long sleeps, notifies;
 	char variant[48], label[64];
@@ -217,9 +218,9 @@ static void report_all(const struct bench_opts *o, const char *b,
 	for (k = 0; k < NATIVE_KINDS; k++)
 		report_time(native_name[k], "oneway_ns", native_name[k],
 			    m[M_NATIVE + k].ns, o->reps, NULL);
-	report_value("futex", "sleeps_per_msg", "  futex: sleeps per message",
-		     native_sleeps_per_msg(&m[M_NATIVE + NATIVE_FUTEX]),
-		     "per msg");
+	report_value("futex", "sleeps_per_msg",
+		     "  futex: sleeps a message (median)",
+		     sample_median(futex_sleeps, o->reps), "per msg");
 	if (m[M_MSGRING].fn)
 		report_time("io_uring-msg-ring", "oneway_ns",
 			    "io_uring MSG_RING, ring to ring",
@@ -292,41 +293,36 @@ static void report_ratios(const struct bench_opts *o, struct meas *m)
  */
 /*
  * A futex ping-pong whose sides find the word set before they sleep is no
- * blocking ping-pong: its target is not judged below this many sleeps a
- * message over the run.
+ * blocking ping-pong: the futex target counts only the rounds whose
+ * FUTEX_WAITs slept at least this often a message.
  */
 #define FUTEX_MIN_SLEEPS	0.5
 
 static void print_targets(const struct bench_env *env,
 			  const struct urpc_rounds *rs, bool suspect,
-			  struct meas *m)
+			  struct meas *m, const double *futex_sleeps)
 {
-	double sleeps = native_sleeps_per_msg(&m[M_NATIVE + NATIVE_FUTEX]);
-	char futex_skip[96];
 	const struct urpc_target t[] = {
 		{ "URPC streaming / SPSC ring streaming >= 0.9",
 		  "urpc_stream_over_spsc_stream", m[M_SPSC_STREAM].ns,
-		  m[M_PUT].ns, 0.9, false, NULL },
+		  m[M_PUT].ns, 0.9, false, NULL, 0, NULL },
 		{ "URPC streaming / UMP-style streaming >= 0.9",
 		  "urpc_stream_over_ump_stream", m[M_UMP_STREAM].ns,
-		  m[M_PUT].ns, 0.9, false, NULL },
+		  m[M_PUT].ns, 0.9, false, NULL, 0, NULL },
 		{ "URPC one-way / a new line each time <= 1.1",
 		  "urpc_over_cacheline_ring", m[M_PINGPONG].ns, m[M_RING].ns,
-		  1.1, true, NULL },
+		  1.1, true, NULL, 0, NULL },
 		{ "pipe one-way / URPC >= 100", "pipe_over_urpc",
 		  m[M_NATIVE + NATIVE_PIPE].ns, m[M_PINGPONG].ns, 100, false,
-		  NULL },
+		  NULL, 0, NULL },
 		{ "eventfd one-way / URPC >= 100", "eventfd_over_urpc",
 		  m[M_NATIVE + NATIVE_EVENTFD].ns, m[M_PINGPONG].ns, 100,
-		  false, NULL },
+		  false, NULL, 0, NULL },
 		{ "futex one-way / URPC >= 100", "futex_over_urpc",
 		  m[M_NATIVE + NATIVE_FUTEX].ns, m[M_PINGPONG].ns, 100,
-		  false, sleeps < FUTEX_MIN_SLEEPS ? futex_skip : NULL },
+		  false, futex_sleeps, FUTEX_MIN_SLEEPS,
+		  "futex sleeps a message" },
 	};
-
-	snprintf(futex_skip, sizeof(futex_skip),
-		 "futex slept %.2f times a message, < %.1f",
-		 sleeps, FUTEX_MIN_SLEEPS);
 
 	targets_print(rs, env, suspect, t, ARRAY_SIZE(t));
 }
@@ -361,6 +357,8 @@ static int plot_all(const struct bench_opts *o, const struct bench_env *env,
 
 int urpc_suite(const struct bench_opts *o)
 {
+	double futex_sleeps[MKBENCH_MAX_REPS];
+	unsigned long slept, msgs, slept0 = 0, msgs0 = 0;
 	char why[160], msgring_why[160];
 	struct meas m[M_COUNT];
 	struct urpc_rounds rs;
@@ -385,12 +383,18 @@ int urpc_suite(const struct bench_opts *o)
 		for (k = 0; k < M_COUNT; k++)
 			if (m[k].fn)
 				meas_run(o, &m[k], r);
+		/* The futex's FUTEX_WAITs that slept, a message, this round. */
+		native_futex_counts(&m[M_NATIVE + NATIVE_FUTEX], &slept, &msgs);
+		futex_sleeps[r] = msgs > msgs0 ?
+				  (double)(slept - slept0) / (msgs - msgs0) : 0;
+		slept0 = slept;
+		msgs0 = msgs;
 	}
 	steal_end(&steal);
 	progress(o, r, steal.t0, &shown);
 
 	report_begin("urpc", o);
-	report_all(o, b, m, msgring_why);
+	report_all(o, b, m, futex_sleeps, msgring_why);
 	report_ratios(o, m);
 	report_value("env", "emulated", NULL, env.emulated, "bool");
 	report_print();
@@ -398,7 +402,7 @@ int urpc_suite(const struct bench_opts *o)
 	rounds_classify(o, m[M_LINE].ns, m[M_LINE_END].ns, o->reps, &rs);
 	rounds_print(&rs);
 	suspect = steal_print(&steal);
-	print_targets(&env, &rs, suspect, m);
+	print_targets(&env, &rs, suspect, m, futex_sleeps);
 	if (o->plot && plot_all(o, &env, &rs, m))
 		ret = 1;
 	for (k = 0; k < M_COUNT; k++)

@@ -81,7 +81,13 @@ struct urpc_target {
 	const double *num, *den;
 	double bound;
 	bool at_most;
-	const char *skip;		/* not NULL: not judged, and why */
+	/*
+	 * Not NULL: a round counts only where gate[r] >= gate_min (e.g. the
+	 * futex's sleeps per message), said as "<gate_what> < gate_min".
+	 */
+	const double *gate;
+	double gate_min;
+	const char *gate_what;
 };
 
 /* Judge @t[0..n) per placement seen, over its stable rounds. */

@@ -59,7 +59,7 @@ static void body(FILE *f, void *arg)
 		pl->o->cpu[0], pl->o->cpu[1],
 		declared < 0 ? "of unknown placement" :
 		declared ? "SMT siblings" : "separate cores");
-	fprintf(f, "set ylabel 'one-way ns (log)'\n"
+	fprintf(f, "set ylabel 'ns (log): one-way, or CPU a message'\n"
 		"set y2label 'streaming, M msgs/s'\n"
 		"set logscale y\nset ytics nomirror\nset y2tics\n"
 		"set y2range [0:*]\nset grid\nset key outside right top\n"
@@ -83,7 +83,7 @@ static void body(FILE *f, void *arg)
 				fprintf(f, "%s'-' using 1:2 axes x1y%u %s '%s' title '%s, %s%s'",
 					sets++ ? ", " : "", rate ? 2 : 1, style,
 					place_colour[p],
-					rate ? "M msgs/s" : "one-way ns",
+					rate ? "M msgs/s" : "ns",
 					place_name[p],
 					stable ? "" : ", not stable");
 			}

@@ -162,14 +162,20 @@ void rounds_print(const struct urpc_rounds *rs)
 	report_value("verdict", "rounds", NULL, rs->n, "rounds");
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The stable rounds of placement @p that @t's gate lets through. */
+static unsigned int gated(const struct urpc_rounds *rs, enum place p,
+			  const struct urpc_target *t)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	unsigned int r, k = 0;
 
-	return x < y ? -1 : x > y;
+	for (r = 0; r < rs->n; r++)
+		if (rs->place[r] == p && rs->stable[r] &&
+		    t->gate[r] >= t->gate_min)
+			k++;
+	return k;
 }
 
-/* The median of @t's ratio over the stable rounds of placement @p. */
+/* The median of @t's ratio over those rounds. */
 static double stable_median(const struct urpc_rounds *rs, enum place p,
 			    const struct urpc_target *t)
 {
@@ -177,10 +183,10 @@ static double stable_median(const struct urpc_rounds *rs, enum place p,
 	unsigned int r, k = 0;
 
 	for (r = 0; r < rs->n; r++)
-		if (rs->place[r] == p && rs->stable[r])
+		if (rs->place[r] == p && rs->stable[r] &&
+		    (!t->gate || t->gate[r] >= t->gate_min))
 			q[k++] = t->num[r] / t->den[r];
-	qsort(q, k, sizeof(*q), cmp_double);
-	return k % 2 ? q[k / 2] : (q[k / 2 - 1] + q[k / 2]) / 2;
+	return sample_median(q, k);
 }
 
 static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
@@ -191,10 +197,6 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 	double v;
 	bool met;
 
-	if (t->skip) {
-		printf("    %-46s not judged: %s\n", t->what, t->skip);
-		return;
-	}
 	if (suspect) {
 		printf("    %-46s not judged: steal time above %.0f%%\n",
 		       t->what, STEAL_SUSPECT);
@@ -208,6 +210,12 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 	if (k < MIN_STABLE) {
 		printf("    %-46s not judged: reference unstable (%u of %u stable, %u needed)\n",
 		       t->what, k, n, MIN_STABLE);
+		return;
+	}
+	if (t->gate && gated(rs, p, t) < MIN_STABLE) {
+		printf("    %-46s not judged: %s < %.1f in %u of %u stable rounds\n",
+		       t->what, t->gate_what, t->gate_min, k - gated(rs, p, t),
+		       k);
 		return;
 	}
 	v = stable_median(rs, p, t);
