@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench-report: every mkbench suite over every online CPU, into one
+# make bench-report: every mkbench suite over the CPUs it may use, into one
 # directory that can be sent back:
 #
 #   report.rst         the environment, what ran and what was left out,
@@ -20,7 +20,8 @@
 #
 # The suites run with --backend auto: the module's rows where /dev/mkchan
 # and /dev/mkrep are there, the host's alone otherwise (report.rst says
-# which were left out), over every online CPU up to mkbench's 256.  The
+# which were left out), over the CPUs this process may run on, up to
+# mkbench's 256.  The
 # short suites run first and report.rst is written again after each, so
 # that a run cut short (device-bench.sh's time limit) leaves a report of
 # what it did.  Progress goes to the terminal.
@@ -87,8 +88,16 @@ else
 fi
 module=no
 [ -e /dev/mkchan ] && [ -e /dev/mkrep ] && module=yes
-# mkbench measures on at most 256 CPUs: the first 256 online ones.
-cpus=$((ncpus > 256 ? 256 : ncpus))
+# The CPUs this process may run on (a cpuset or taskset may allow fewer
+# than are online), from the kernel's list ("0-3,8"): nproc would follow
+# OMP_NUM_THREADS or a cgroup quota.  mkbench measures on 256 at most.
+allowed=$(awk '/^Cpus_allowed_list:/ {
+	n = 0; k = split($2, r, ",")
+	for (i = 1; i <= k; i++) {
+		if (split(r[i], ab, "-") == 2) n += ab[2] - ab[1] + 1; else n++
+	}
+	print n }' /proc/self/status)
+cpus=$((allowed > 256 ? 256 : allowed))
 
 {
 	echo "kernel=$kernel"
@@ -98,6 +107,7 @@ cpus=$((ncpus > 256 ? 256 : ncpus))
 	echo "cpu_model_number=$cpu_modelno"
 	echo "cpus_online=$online"
 	echo "ncpus=$ncpus"
+	echo "cpus_allowed=$allowed"
 	echo "numa_nodes=$nodes"
 	echo "smt_active=$smt"
 	echo "cpu0_thread_siblings=$siblings"
@@ -230,15 +240,15 @@ write_report() {
 		echo
 		echo "Ran:$(for s in shootdown counter bystander shardcache urpc; do
 			[ -z "${ran[$s]+set}" ] || printf ' %s' "$s"; done); the mkbench"
-		echo "suites with \`\`--backend auto\`\`, over the first $cpus online CPUs"
-		echo "(urpc: the first two)."
+		echo "suites with \`\`--backend auto\`\`, over the first $cpus of the"
+		echo "$allowed CPUs this run was allowed (urpc: the first two)."
 		if [ "$module" = no ]; then
 			echo "Left out: the module's rows (mkchan and mkrep are not loaded"
 			echo "here): urpc ran over shared memory, shardcache Linux's way only."
 		fi
-		[ "$ncpus" -ge 2 ] ||
+		[ "$cpus" -ge 2 ] ||
 			echo "Left out: bystander and shardcache (they need 2 CPUs)."
-		[ -n "${ran[shardcache]+set}" ] || [ "$ncpus" -lt 2 ] || [ -n "$partial" ] ||
+		[ -n "${ran[shardcache]+set}" ] || [ "$cpus" -lt 2 ] || [ -n "$partial" ] ||
 			echo "Left out: the shard-per-core workload (shardcache is not built)."
 		[ -z "$partial" ] ||
 			echo "Not yet run when this was written: $partial."
@@ -289,7 +299,7 @@ run shootdown "${shootdown_args[@]}"
 write_report "counter, bystander, shardcache, urpc"
 run counter "${counter_args[@]}"
 write_report "bystander, shardcache, urpc"
-if [ "$ncpus" -ge 2 ]; then
+if [ "$cpus" -ge 2 ]; then
 	run bystander "${bystander_args[@]}"
 	write_report "shardcache, urpc"
 	run_shardcache

@@ -84,7 +84,7 @@ static void report_results(void)
 		r = &res.r[i];
 		v = by_variant[r->config];
 		report_latency(v, r->cpus, r->op_median, r->op_p99);
-		report_value(v, "loss_ns_per_op", NULL, r->loss_per_op, "ns");
+		report_measured(v, "loss_ns_per_op", r->loss_per_op, "ns");
 		report_measured(v, "unit_ns_p99", r->unit_p99, "ns");
 		report_measured(v, "unit_ns_p99_control", r->unit_p99_ctl,
 				"ns");
@@ -105,11 +105,15 @@ static void gp_style(FILE *f, unsigned int i)
 	fprintf(f, " lw 2 lc rgb '%s'", colour[res.r[i].config]);
 }
 
+/* The loss, at 1 ns at least (a log axis); NaN (a gap) unmeasured. */
 static void gp_point(FILE *f, unsigned int i)
 {
 	double v = res.r[i].loss_per_op;
 
-	fprintf(f, "%u %.0f\n", res.r[i].k, v > 1 ? v : 1);
+	if (isnan(v))
+		fprintf(f, "%u NaN\n", res.r[i].k);
+	else
+		fprintf(f, "%u %.0f\n", res.r[i].k, v > 1 ? v : 1);
 }
 
 static void print_header(const struct bench_opts *o,

@@ -51,7 +51,7 @@ struct by_result {
 	double drift;			/* control 2 over control 1, units/s */
 	double unit_p99, unit_p99_ctl;	/* ns */
 	double unit_max;		/* ns, the worst of the run */
-	double irq[IRQ_ROWS];		/* per operation; < 0: not counted */
+	double irq[IRQ_ROWS];		/* per operation; NAN: not counted */
 };
 
 /*

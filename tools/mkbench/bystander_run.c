@@ -78,17 +78,18 @@ struct slot {
 	unsigned int __aligned(128) done;	/* the last phase finished */
 	unsigned int started;			/* the last phase of units */
 	int ready;				/* 1, or -errno */
-	uint64_t epoch;				/* BY_MODULE: at its last unit */
-	struct by_core rec;			/* its units in that phase */
+	/* BY_MODULE: at its last unit; polled by the first core */
+	uint64_t __aligned(128) epoch;
+	struct by_core __aligned(128) rec;	/* its units in that phase */
 };
 
 /* In memory that the threads and the forked processes all share. */
 struct shared {
 	unsigned int __aligned(128) seq;	/* phases posted */
 	int phase;
-	/* BY_MODULE: the page may be written; raised before it goes away */
+	/* BY_MODULE: the page may be written; lowered before it goes away */
 	int __aligned(128) mapped;
-	uint64_t epoch;
+	uint64_t epoch;		/* raised with it; the members read both */
 	struct slot s[];			/* s[1 .. k - 1] */
 };
 
@@ -397,6 +398,8 @@ static int module_before(struct run *r)
 	e = __atomic_add_fetch(&r->sh->epoch, 1, __ATOMIC_ACQ_REL);
 	for (i = 1; i < r->k; i++)
 		while (load_acquire(&r->sh->s[i].epoch) < e) {
+			if (load_acquire(&r->sh->s[i].ready) < 0)
+				return r->sh->s[i].ready;
 			if (now_ns() > deadline)
 				return -ETIMEDOUT;
 			mkchan_cpu_relax();
@@ -528,6 +531,7 @@ static void results(struct run *r, unsigned long ops, uint64_t *lat,
 		    struct by_result *res)
 {
 	double ctl_ns, ctl_units, loss = 0, rate[2] = { 0, 0 };
+	bool ctl_missing = false;
 	unsigned int i, j;
 
 	qsort(lat, ops, sizeof(*lat), cmp_u64);
@@ -544,6 +548,8 @@ static void results(struct run *r, unsigned long ops, uint64_t *lat,
 		if (ctl_units)
 			loss += rec[RUN][i].ns -
 				rec[RUN][i].units * (ctl_ns / ctl_units);
+		else
+			ctl_missing = true;	/* no rate to hold it to */
 		if (rec[CTL1][i].ns && rec[CTL2][i].ns) {
 			rate[0] += rec[CTL1][i].units * 1e9 / rec[CTL1][i].ns;
 			rate[1] += rec[CTL2][i].units * 1e9 / rec[CTL2][i].ns;
@@ -551,7 +557,7 @@ static void results(struct run *r, unsigned long ops, uint64_t *lat,
 		if (rec[RUN][i].max > res->unit_max)
 			res->unit_max = rec[RUN][i].max;
 	}
-	res->loss_per_op = loss / ops;
+	res->loss_per_op = ctl_missing ? NAN : loss / ops;
 	res->drift = rate[0] ? rate[1] / rate[0] : NAN;
 	res->unit_p99 = hist_p99(rec[RUN], r->k);
 	/* The controls' units together: add CTL2's histogram into CTL1's. */

@@ -3,11 +3,13 @@
  * shardcache - a small shard-per-core cache whose region one core shrinks
  * and grows under the others: what its files share.
  *
- * The region is one range of pages, shard-major: the shard of server i
- * (1 .. k - 1) is pages [(i - 1) * P, i * P).  A way of taking pages away
- * and giving them back is a struct region_ops: Linux's (region_linux.c)
- * or mkrep's (region_mkrep.c); the server loop (shardcache.c) is the same
- * for both.
+ * The region is one range of pages: first the fixed P - P/4 pages of
+ * every server's shard (server i, 1 .. k - 1, at (i - 1) * (P - P/4)),
+ * then the elastic P/4 of every shard in one range (server i's at
+ * (k - 1) * (P - P/4) + (i - 1) * P/4), which a resize takes away and
+ * gives back whole.  A way of doing that is a struct region_ops: Linux's
+ * (region_linux.c) or mkrep's (region_mkrep.c); the server loop
+ * (shardcache.c) is the same for both.
  */
 #ifndef _SHARDCACHE_H
 #define _SHARDCACHE_H

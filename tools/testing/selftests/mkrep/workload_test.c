@@ -3,9 +3,10 @@
  * shardcache, the shard-per-core workload (tools/shardcache), both ways on
  * every CPU: it exits 0, its servers answer requests with and without
  * resizes, and its resizer does resizes, Linux's way (a punched memfd)
- * and mkrep's (a space whose members apply between two requests).  A
- * server touching a page that was taken away would die of SIGSEGV or
- * SIGBUS and fail the run.
+ * and mkrep's (a space whose members apply between two requests).  In
+ * mkrep's way a server touching a page that was taken away would die of
+ * SIGSEGV and fail the run (in Linux's, the touch would quietly fault a
+ * new page into the file).
  *
  * The program is found in $PATH (the test guest's /bin), or where
  * MKERNEL_SHARDCACHE says.
@@ -77,7 +78,8 @@ TEST(both_ways_serve_and_resize)
 		/*
 		 * An emulated guest keeps up with a small part of the rate
 		 * (16 a second of 1000 on TCG, fewer on the debug kernels):
-		 * some, one shrink and grow at least.
+		 * some, a shrink at least (a resize is a shrink and a grow;
+		 * the last grow comes after the timed half second).
 		 */
 		EXPECT_LT(0, csv_value(ways[i], RATE, "resizes_per_s"))
 			TH_LOG("%s: %.0f resizes a second of %d", ways[i],
