@@ -312,6 +312,7 @@ static int post(struct run *r, int phase)
 {
 	unsigned int i, seq = r->sh->seq + 1;
 	uint64_t deadline = now_ns() + TIMEOUT_NS;
+	int err;
 
 	/* The phase before the sequence that announces it (release). */
 	__atomic_store_n(&r->sh->phase, phase, __ATOMIC_RELAXED);
@@ -320,9 +321,9 @@ static int post(struct run *r, int phase)
 		return 0;
 	for (i = 1; i < r->k; i++) {
 		while (load_acquire(&r->sh->s[i].done) != seq) {
-			if (load_acquire(&r->sh->s[i].ready) < 0) {
-				say(r, "a bystander failed",
-				    r->sh->s[i].ready);
+			err = load_acquire(&r->sh->s[i].ready);
+			if (err < 0) {
+				say(r, "a bystander failed", err);
 				return -1;
 			}
 			if (now_ns() > deadline) {
@@ -393,13 +394,15 @@ static int module_before(struct run *r)
 {
 	uint64_t e, deadline = now_ns() + TIMEOUT_NS;
 	unsigned int i;
+	int err;
 
 	store_release(&r->sh->mapped, 0);
 	e = __atomic_add_fetch(&r->sh->epoch, 1, __ATOMIC_ACQ_REL);
 	for (i = 1; i < r->k; i++)
 		while (load_acquire(&r->sh->s[i].epoch) < e) {
-			if (load_acquire(&r->sh->s[i].ready) < 0)
-				return r->sh->s[i].ready;
+			err = load_acquire(&r->sh->s[i].ready);
+			if (err < 0)
+				return err;
 			if (now_ns() > deadline)
 				return -ETIMEDOUT;
 			mkchan_cpu_relax();

@@ -199,11 +199,13 @@ static int quiesce(const struct opts *o, struct shared *sh, uint64_t e)
 {
 	uint64_t deadline = now_ns() + TIMEOUT_NS;
 	unsigned int i;
+	int err;
 
 	for (i = 1; i < o->k; i++)
 		while (load_acquire(&sh->s[i].epoch) < e) {
-			if (load_acquire(&sh->s[i].err))
-				return load_acquire(&sh->s[i].err);
+			err = load_acquire(&sh->s[i].err);
+			if (err)
+				return err;
 			if (now_ns() > deadline)
 				return -ETIMEDOUT;
 			mkchan_cpu_relax();
