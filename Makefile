@@ -53,7 +53,7 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 # line or environment variable, which make passes on by itself): its
 # default is theirs too.
 export KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
-export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
+export TESTS FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host bench-report vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \

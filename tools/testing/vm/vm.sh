@@ -35,6 +35,9 @@
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
 #                fuzz, FUZZ_SECONDS for each fuzzer + TRINITY_SECONDS + 900)
 #   BUILD        build directory (default build/)
+#   TESTS        check: the selftests to run, by their names in tests.list
+#                (mkchan/kapi_test ...; a name may be given more than once
+#                to run it again), default all of them
 #   FUZZ_TESTS       fuzz: the seeded fuzzers to run, of "mkchan mkrep"
 #                    (default both)
 #   FUZZ_OPS         fuzz: operations of each seeded fuzzer (default 1000000)
@@ -168,6 +171,17 @@ run=$BUILD/vm/$series-$flavour
 mkdir -p "$run"
 kodir=$BUILD/kernel/$kver/ko
 list=$BUILD/user/selftests/tests.list
+if [ "$mode" = check ] && [ -n "${TESTS:-}" ]; then
+	read -ra only <<<"$TESTS"
+	for t in "${only[@]}"; do
+		if ! grep -qxF "$t" "$list"; then
+			echo "vm.sh: TESTS: no selftest '$t' (see $list)" >&2
+			exit 2
+		fi
+	done
+	printf '%s\n' "${only[@]}" >"$run/tests.list"
+	list=$run/tests.list
+fi
 extra=()
 inject_args=
 inject_cmdline=
