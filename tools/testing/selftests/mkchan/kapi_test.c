@@ -8,8 +8,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -101,14 +105,150 @@ TEST_F(kapi, bad_cpu)
 }
 
 /*
+ * A watchdog for echo_mapped: when the exchange makes no progress for
+ * STALL_SECONDS, it prints both sides' state (the shared control lines
+ * as user space sees them, the kernel's counters and positions from
+ * debugfs, where each thread sleeps), then wakes both: MKCHAN_IOC_NOTIFY
+ * for the kernel thread, a signal for the poll() of the user side.  A
+ * stall that a wake-up ends was a lost wake-up; one it does not end is
+ * something else.  Either way the test fails.
+ */
+#define STALL_SECONDS	20
+
+struct echo_watch {
+	struct mkchan_ep *ep;
+	pthread_t main;
+	pid_t tid;
+	unsigned int cpu_kernel;
+	unsigned long progress;		/* messages so far, __atomic */
+	int stop;			/* __atomic */
+	int stalls;
+};
+
+static void cat_file(const char *path)
+{
+	char buf[2048];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return;
+	fprintf(stderr, "# --- %s\n", path);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
+static void dump_ctl(const char *what, const struct mkchan_ctl *ctl)
+{
+	fprintf(stderr, "#   %-28s pos %llu waiting %u flags %#x\n", what,
+		(unsigned long long)__atomic_load_n(&ctl->pos, __ATOMIC_RELAXED),
+		__atomic_load_n(&ctl->waiting, __ATOMIC_RELAXED),
+		__atomic_load_n(&ctl->flags, __ATOMIC_RELAXED));
+}
+
+static void dump_echo_state(struct echo_watch *w)
+{
+	const struct mkchan_ep *ep = w->ep;
+	char path[64], comm[32], want[32];
+	struct dirent *d;
+	DIR *dir;
+
+	fprintf(stderr, "# echo_mapped: no progress for %d s at message %lu\n",
+		STALL_SECONDS,
+		__atomic_load_n(&w->progress, __ATOMIC_RELAXED));
+	fprintf(stderr, "#   user tx tail %llu limit %llu, rx head %llu published %llu\n",
+		(unsigned long long)ep->tx.tail,
+		(unsigned long long)ep->tx.limit,
+		(unsigned long long)ep->rx.head,
+		(unsigned long long)ep->rx.published);
+	fprintf(stderr, "#   user sleeps %lu notifies %lu\n", ep->sleeps,
+		ep->notifies);
+	fprintf(stderr, "#   next rx header %#llx, last tx header %#llx\n",
+		(unsigned long long)ep->rx.slots[ep->rx.head & ep->rx.mask].header,
+		(unsigned long long)ep->tx.slots[(ep->tx.tail - 1) &
+						  ep->tx.mask].header);
+	dump_ctl("user tx (tail, room)", ep->tx.ctl);
+	dump_ctl("kernel rx (head, message)", ep->tx.peer);
+	dump_ctl("user rx (head, message)", ep->rx.ctl);
+	dump_ctl("kernel tx (tail, room)", ep->rx.peer);
+	dir = opendir("/sys/kernel/debug/mkchan");
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/mkchan/%.16s/stats",
+			 d->d_name);
+		cat_file(path);
+	}
+	if (dir)
+		closedir(dir);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", w->tid);
+	cat_file(path);
+	snprintf(want, sizeof(want), "mkchan_echo/%u\n", w->cpu_kernel);
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.16s/comm", d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, want)) {
+			snprintf(path, sizeof(path), "/proc/%.16s/stack",
+				 d->d_name);
+			cat_file(path);
+			snprintf(path, sizeof(path), "/proc/%.16s/stat",
+				 d->d_name);
+			cat_file(path);
+		}
+		fclose(f);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static void wake_nothing(int sig)
+{
+	(void)sig;
+}
+
+static void *echo_watchdog(void *arg)
+{
+	struct echo_watch *w = arg;
+	unsigned long last = ~0UL, now;
+	int still = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		sleep(1);
+		now = __atomic_load_n(&w->progress, __ATOMIC_RELAXED);
+		if (now != last) {
+			last = now;
+			still = 0;
+			continue;
+		}
+		if (++still < STALL_SECONDS)
+			continue;
+		still = 0;
+		w->stalls++;
+		dump_echo_state(w);
+		ioctl(w->ep->fd, MKCHAN_IOC_NOTIFY, 0);
+		pthread_kill(w->main, SIGUSR1);
+	}
+	return NULL;
+}
+
+/*
  * User space maps its endpoint; the kernel thread sleeps in mkchan_wait().
- * Some 30000 sleeps and wake-ups: in the emulated guest with 6.12's RT
- * kernel the test once ran past 120 s and passed when run again, so it
- * has more time, and it logs each phase's time, to tell a slow machine
- * from a lost wake-up next time.
+ * Some 30000 sleeps and wake-ups.  It logs each phase's time, and a
+ * watchdog reports a stall (above).
  */
 TEST_F_TIMEOUT(kapi, echo_mapped, 240)
 {
+	struct sigaction sa = { .sa_handler = wake_nothing };
+	struct echo_watch w = { 0 };
+	pthread_t watchdog;
 	unsigned char buf[MKCHAN_PAYLOAD_MAX];
 	struct timespec t0, t1, t2;
 	unsigned long i, got;
@@ -124,6 +264,13 @@ TEST_F_TIMEOUT(kapi, echo_mapped, 240)
 	CPU_SET(0, &set);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
 	ASSERT_EQ(0, mkchan_map(&ep, fd));
+	/* No SA_RESTART: the signal ends a poll() with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	w.ep = &ep;
+	w.main = pthread_self();
+	w.tid = gettid();
+	w.cpu_kernel = self->last;
+	ASSERT_EQ(0, pthread_create(&watchdog, NULL, echo_watchdog, &w));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* One at a time, the user side sleeping on every other message. */
@@ -136,6 +283,7 @@ TEST_F_TIMEOUT(kapi, echo_mapped, 240)
 		memcpy(&got, buf, sizeof(got));
 		ASSERT_EQ(i, got);
 		ASSERT_EQ(i & 0xff, type);
+		__atomic_store_n(&w.progress, i, __ATOMIC_RELAXED);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* Bursts that fill the ring both ways. */
@@ -150,13 +298,18 @@ TEST_F_TIMEOUT(kapi, echo_mapped, 240)
 			ASSERT_EQ(sizeof(got), len);
 			memcpy(&got, buf, sizeof(got));
 			ASSERT_EQ(i + k, got);
+			__atomic_store_n(&w.progress, 20000 + i + k,
+					 __ATOMIC_RELAXED);
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t2);
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(watchdog, NULL);
 	TH_LOG("one at a time %.1f s, bursts %.1f s, %lu sleeps",
 	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       t2.tv_sec - t1.tv_sec + (t2.tv_nsec - t1.tv_nsec) / 1e9,
 	       (unsigned long)ep.sleeps);
+	EXPECT_EQ(0, w.stalls) TH_LOG("the exchange stalled (state above)");
 	EXPECT_LT(0, ep.sleeps);
 	EXPECT_LT(0, ep.notifies);
 	mkchan_unmap(&ep);
