@@ -158,8 +158,10 @@ EXPORT_SYMBOL_GPL(mkchan_try_recv);
  * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
  *
  * Announces the sleep in shared memory as the protocol says, so that a
- * peer driven from user space wakes it.  Returns early when the peer
- * closes or the channel breaks.
+ * peer driven from user space wakes it; waiting for room, it first hands
+ * back the slots that mkchan_try_recv() freed and has not published yet,
+ * which the peer may be waiting for.  Returns early when the peer closes
+ * or the channel breaks.
  *
  * Context: process context, sleeps.  The caller serialises the waiters
  * for each direction with the senders or receivers of @ep.

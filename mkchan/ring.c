@@ -256,6 +256,10 @@ __poll_t mkchan_ep_ready(struct mkchan_endpoint *ep, __poll_t events,
  *
  * As the protocol says: publish the position (waking a sender that waits
  * for the room it makes), set the waiting flag, full barrier, look again.
+ * Waiting for room, it also hands back the room its receives made, which
+ * the peer may be waiting for (mkc_rx_hand_back()): a receiver in another
+ * thread, under rx_lock or the in-kernel API's own serialisation, is not
+ * disturbed.
  * The flag stays set for the peer's next send or publication, whose
  * wake-up clears it (mkchan_ep_wake_peer()): so a read(2) or write(2)
  * that fails with -EAGAIN announces too, and edge-triggered epoll hears
@@ -270,6 +274,11 @@ int mkchan_ep_announce(struct mkchan_endpoint *ep, bool out)
 	int ret;
 
 	if (out) {
+		/*
+		 * Hand back the room the in-kernel API's receives made (read(2)
+		 * publishes before it returns): the peer may wait for it.
+		 */
+		notify = mkc_rx_hand_back(&ep->rx);
 		ret = mkc_tx_prepare_wait(&ep->tx);
 	} else {
 		ret = mkc_rx_prepare_wait(&ep->rx, &notify);

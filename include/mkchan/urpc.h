@@ -41,6 +41,8 @@
 #define mkc_mb()			smp_mb()
 /* the compiler's alone: a light sender (never the kernel) */
 #define mkc_barrier()			barrier()
+/* fully ordered; the value found at @p */
+#define mkc_cmpxchg(p, old, new)	cmpxchg(p, old, new)
 /* The payload may be rewritten by a hostile peer while it is copied. */
 #define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
 #else
@@ -66,6 +68,14 @@ static inline void mkc_mb(void)
 
 /* the compiler's alone; see mkc_tx_peer_waiting() */
 #define mkc_barrier()			__atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+static inline __u64 mkc_cmpxchg(__u64 *p, __u64 old, __u64 new_val)
+{
+	__atomic_compare_exchange_n(p, &old, new_val, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_RELAXED);
+	return old;
+}
+
 #define mkc_copy_payload(d, s, n)	mkc_copy_msg(d, s, n)
 #endif
 
@@ -258,7 +268,8 @@ static inline void mkc_tx_end_wait(struct mkc_tx *tx)
  * @slots: the ring's slots; read only
  * @ctl: this side's control line (head, waiting)
  * @peer: the sender's control line (tail, waiting); read only
- * @head: next message to read
+ * @head: next message to read; stored with release, so that the thread
+ *	that sends on the endpoint may hand the room back (mkc_rx_hand_back())
  * @published: the head last published in @ctl
  * @mask: slots - 1
  * @batch: publish the head at least every @batch messages
@@ -336,6 +347,38 @@ static inline bool mkc_rx_publish(struct mkc_rx *rx)
 	return mkc_read_once(rx->peer->waiting) != 0;
 }
 
+/*
+ * Hand back the room the receiver made, for a side about to sleep until
+ * there is room on its other ring: publish the head it consumed up to,
+ * if that is ahead of the published one.  Without it, two sides that each
+ * consumed less than a batch and then wait for room, each on the room the
+ * other holds back, would wait forever where two pipes would not.
+ *
+ * It may run in the endpoint's sending thread while another thread
+ * receives: it reads the head that thread stored (acquire, pairing with
+ * the release in mkc_rx_consume(): the slots below it are done with), and
+ * only ever moves the published head forward (compare-and-exchange: the
+ * receiver's own publication stores a head at least as far, or the
+ * exchange sees it).  @rx->published, the receiver's own, is left alone.
+ * Returns true when it published and the sender waits for room, which
+ * must then be notified.
+ */
+static inline bool mkc_rx_hand_back(struct mkc_rx *rx)
+{
+	__u64 head = mkc_load_acquire(&rx->head);
+	__u64 pos = mkc_read_once(rx->ctl->pos);
+	__u64 was;
+
+	while (pos < head) {
+		/* fully ordered: the head is published before the flag is read */
+		was = mkc_cmpxchg(&rx->ctl->pos, pos, head);
+		if (was == pos)
+			return mkc_read_once(rx->peer->waiting) != 0;
+		pos = was;
+	}
+	return false;
+}
+
 /* Copy the payload of the message mkc_rx_peek() found (header @hdr). */
 static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)
 {
@@ -351,7 +394,8 @@ static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)
  */
 static inline bool mkc_rx_consume(struct mkc_rx *rx)
 {
-	rx->head++;
+	/* release: we are done with the slot; see mkc_rx_hand_back() */
+	mkc_store_release(&rx->head, rx->head + 1);
 	if (rx->head - rx->published >= rx->batch)
 		return mkc_rx_publish(rx);
 	return false;
@@ -360,7 +404,8 @@ static inline bool mkc_rx_consume(struct mkc_rx *rx)
 /* Consume @n messages (all of them found there) as mkc_rx_consume(). */
 static inline bool mkc_rx_consume_n(struct mkc_rx *rx, __u32 n)
 {
-	rx->head += n;
+	/* release: as mkc_rx_consume() */
+	mkc_store_release(&rx->head, rx->head + n);
 	if (rx->head - rx->published >= rx->batch)
 		return mkc_rx_publish(rx);
 	return false;

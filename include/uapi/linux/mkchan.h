@@ -192,9 +192,15 @@ struct mkchan_cpu_info {
  *      sequence is (__u32)(p + 1);
  *   2. it copies the payload, then advances its head;
  *   3. it publishes its head (mkchan_ctl.pos, release) at least every
- *      nslots / 4 messages and before it sleeps; after publishing it
- *      executes a full barrier and reads the sender's `waiting` flag, and
- *      calls MKCHAN_IOC_NOTIFY if it is set.
+ *      nslots / 4 messages and before its endpoint sleeps, whether for a
+ *      message or for room on the other ring (a side waiting for room
+ *      while it holds back room its peer waits for would wait forever);
+ *      after publishing it executes a full barrier and reads the sender's
+ *      `waiting` flag, and calls MKCHAN_IOC_NOTIFY if it is set.  When the
+ *      thread that sleeps for room is not the receiving thread, it
+ *      publishes the head the receiving thread stored (the receiver
+ *      stores it with release once done with the slots below it) with a
+ *      compare-and-exchange that only moves the published head forward.
  *
  * Each endpoint has a control line for each ring (struct mkchan_ctl): the
  * one of the ring it sends on holds its tail and its `waiting` flag that

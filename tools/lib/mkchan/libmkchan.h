@@ -258,7 +258,9 @@ MKCHAN_STATIC __always_inline int mkchan_send(struct mkchan_ep *ep,
 
 /*
  * As mkchan_send(), but when the ring is full, spin @spin times re-reading
- * the credits, then sleep until there is room.
+ * the credits, then sleep until there is room; before it sleeps it hands
+ * back the slots this endpoint's receives freed and has not published yet
+ * (the peer may be waiting for them), safely against a receiving thread.
  */
 int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 		     const void *data, size_t len, unsigned long spin);

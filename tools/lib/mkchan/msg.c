@@ -55,10 +55,19 @@ int mkchan_recv_slow(struct mkchan_ep *ep, __u64 *hdr, int ret)
 	return ret ? ret : -EPIPE;
 }
 
-/* Sleep until the receiver may have made room: 0 (look again) or -errno. */
+/*
+ * Sleep until the receiver may have made room: 0 (look again) or -errno.
+ * First hand back the room our own receives made: the peer may be
+ * waiting for it before it reads what we sent.
+ */
 static int wait_room(struct mkchan_ep *ep)
 {
-	int ret = mkc_tx_prepare_wait(&ep->tx);
+	int ret;
+
+	/* As mkchan_try_recv(): the room is handed back even if this fails. */
+	if (mkc_rx_hand_back(&ep->rx))
+		mkchan_notify_peer(ep);
+	ret = mkc_tx_prepare_wait(&ep->tx);
 
 	if (ret == -EAGAIN) {
 		ret = 0;

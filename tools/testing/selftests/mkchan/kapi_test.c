@@ -342,6 +342,49 @@ TEST_F(kapi, echo_syscalls)
 }
 
 /*
+ * The echo thread holds as much as two pipes and a reader would: a full
+ * ring each way and the message in its hand.  Having taken 65 messages of
+ * a fresh 64-slot ring it had published 64 (a quarter ring at a time);
+ * waiting for room on the other ring, it must hand back the 65th slot, or
+ * a peer that sends 129 before it reads waits for it forever (issue 12:
+ * seen as echo_mapped stalling, both sides waiting for room).  The sends
+ * here never sleep, so only the kernel's side is tested.
+ */
+TEST_F(kapi, echo_holds_both_rings)
+{
+	const unsigned long n = 2 * 64 + 1;
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned long i, got, tries;
+	struct mkchan_ep ep;
+	unsigned int type;
+	size_t len;
+	int fd, ret;
+
+	fd = echo(self->dev, 0, self->last);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mkchan_map(&ep, fd));
+	for (i = 0; i < n; i++) {
+		/* Up to 20 s for the echo thread to make room. */
+		for (tries = 0; tries < 20000; tries++) {
+			ret = mkchan_send(&ep, 0, &i, sizeof(i));
+			if (ret != -EAGAIN)
+				break;
+			usleep(1000);
+		}
+		ASSERT_EQ(0, ret) TH_LOG("message %lu of %lu: %s", i, n,
+					 strerror(-ret));
+	}
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, mkchan_recv(&ep, &type, buf, &len, 0));
+		ASSERT_EQ(sizeof(got), len);
+		memcpy(&got, buf, sizeof(got));
+		ASSERT_EQ(i, got);
+	}
+	mkchan_unmap(&ep);
+	close(fd);
+}
+
+/*
  * Exact reads from an interrupt nested in a thread's exact reads on one
  * CPU: the thread's later local reads never go below the interrupt's
  * (issue 14: the thread stored its older total over the interrupt's).

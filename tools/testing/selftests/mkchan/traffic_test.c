@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -538,6 +539,85 @@ TEST_F(chan, full_ring_back_pressure)
 	/* It waited for the receiver, asleep. */
 	EXPECT_LE(100000000ULL, t1 - t0);
 	EXPECT_LE(1, tx->sleeps);
+}
+
+/*
+ * Two sides that each send more than a ring before they read, as two
+ * threads with two pipes could: B sends NSLOTS + 1 then reads NSLOTS + 1,
+ * A sends NSLOTS, reads one, sends one more, then reads the rest.  B
+ * waits for the slot A read; A, waiting for room, must hand it back (it
+ * published nothing: a quarter ring at a time), or both wait for room
+ * forever (issue 12).
+ */
+struct hand_back {
+	struct mkchan_ep *ep;
+	int err;
+	__u32 done;	/* __atomic */
+};
+
+static int recv_seq(struct mkchan_ep *ep, __u64 from, __u64 to)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type;
+	__u64 seq, got;
+	size_t len;
+	int ret;
+
+	for (seq = from; seq < to; seq++) {
+		ret = mkchan_recv(ep, &type, buf, &len, 0);
+		if (ret)
+			return ret;
+		memcpy(&got, buf, sizeof(got));
+		if (len != sizeof(got) || got != seq)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static void *hand_back_rest(void *arg)
+{
+	struct hand_back *h = arg;
+	__u64 seq = NSLOTS;
+
+	h->err = mkchan_send_wait(h->ep, 0, &seq, sizeof(seq), 0);
+	if (!h->err)
+		h->err = recv_seq(h->ep, 1, NSLOTS + 1);
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+TEST_F(chan, waiting_for_room_hands_back_room)
+{
+	struct hand_back h = { .ep = &self->ep[0] };
+	pthread_t thread;
+	__u64 seq;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mkchan_ep *b = &self->ep[1];
+
+		if (attach(self->ep, self->fd, 1))
+			_exit(2);
+		for (seq = 0; seq <= NSLOTS; seq++)
+			if (mkchan_send_wait(b, 0, &seq, sizeof(seq), 0))
+				_exit(3);
+		_exit(recv_seq(b, 0, NSLOTS + 1) ? 4 : 0);
+	}
+	for (seq = 0; seq < NSLOTS; seq++)
+		ASSERT_EQ(0, mkchan_send(h.ep, 0, &seq, sizeof(seq)));
+	ASSERT_EQ(0, recv_seq(h.ep, 0, 1));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, hand_back_rest, &h));
+	if (!wait_flag(&h.done, 20)) {
+		/* The thread stays blocked; this process's exit ends it. */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		ASSERT_TRUE(0) TH_LOG("both sides still wait for room after 20 s");
+	}
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, h.err) TH_LOG("%s", strerror(-h.err));
+	EXPECT_EQ(0, child_status(pid));
 }
 
 /* After a close the peer still drains what was sent, then gets -EPIPE. */
