@@ -485,10 +485,11 @@ TEST_F(space, event_loop_members_answer_by_message)
 	EXPECT_LT(0, m[0].sum.by_message);
 	/*
 	 * Only a member whose vCPU the host stopped for the whole 1 s
-	 * bound falls back (seen once in 120 under TCG on a busy host);
-	 * one that never answered would on every operation.
+	 * bound falls back (seen once in 120 under TCG on a busy host,
+	 * three times in 120 on 6.12 rt under TCG); one that never
+	 * answered would on each of its 40 operations.
 	 */
-	EXPECT_GE(1 + m[0].sum.members / 100, m[0].sum.fallback);
+	EXPECT_GE(1 + m[0].sum.members / 10, m[0].sum.fallback);
 	EXPECT_EQ(0, m[0].sum.removed);
 	EXPECT_GE(m[0].sum.members, m[0].sum.posted);
 	ASSERT_EQ(0, space_info(e->fd, &after));
@@ -1330,7 +1331,8 @@ TEST_F(one, many_threads_count_as_running)
 
 /*
  * A thread not bound to its member's CPU alone: APPLY and OP say EINVAL
- * and apply nothing (the request still waits, applied unchanged).
+ * and apply nothing (the request waits until the initiator, its bound
+ * passed, applies it for the member).
  */
 TEST_F(one, unbound_thread_applies_nothing)
 {
@@ -1353,7 +1355,12 @@ TEST_F(one, unbound_thread_applies_nothing)
 			ASSERT_EQ(0, mkm_run(b, MKM_CMD_UNBOUND, 30000));
 			EXPECT_EQ(EINVAL, b->err2[0]) TH_LOG("APPLY");
 			EXPECT_EQ(EINVAL, b->err2[1]) TH_LOG("OP");
-			EXPECT_EQ(b->st.applied, b->st2.applied);
+			/*
+			 * The status's applied may move meanwhile, by the
+			 * initiator applying for the member once its bound
+			 * passed (seen under TCG): that it did, and not this
+			 * APPLY, is checked below.
+			 */
 			EXPECT_EQ(b->st.posted, b->st2.posted);
 		}
 		ASSERT_EQ(0, mkm_wait(&m[0], 30000));
