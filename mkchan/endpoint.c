@@ -81,8 +81,7 @@ static ssize_t mkchan_ep_read(struct file *file, char __user *buf,
 		mkchan_ep_consume(ep, msg.header);
 		done += sizeof(msg);
 	}
-	if (ep->rx.published != ep->rx.head && mkc_rx_publish(&ep->rx))
-		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
+	mkchan_ep_publish(ep);
 out:
 	mutex_unlock(&ep->rx_lock);
 	if (done)

@@ -148,6 +148,7 @@ int mkchan_ep_send(struct mkchan_endpoint *ep, unsigned int type,
 		   const void *data, unsigned int len);
 int mkchan_ep_recv(struct mkchan_endpoint *ep, struct mkchan_slot *msg);
 void mkchan_ep_consume(struct mkchan_endpoint *ep, u64 hdr);
+void mkchan_ep_publish(struct mkchan_endpoint *ep);
 int mkchan_ep_announce(struct mkchan_endpoint *ep, bool out);
 int mkchan_ep_wait(struct mkchan_endpoint *ep, bool out, long *timeout);
 __poll_t mkchan_ep_ready(struct mkchan_endpoint *ep, __poll_t events,

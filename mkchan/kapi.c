@@ -129,6 +129,10 @@ EXPORT_SYMBOL_GPL(mkchan_send);
  * @data: its payload, %MKCHAN_PAYLOAD_MAX bytes of room
  * @len: its length
  *
+ * The slot is handed back at once (the head is published), as read(2)
+ * does: a receiver that then waits for anything else, room on its other
+ * ring included, holds back no room its peer may be waiting for.
+ *
  * Context: any context that may call wake_up(); does not sleep.  The
  * caller serialises the receivers of @ep.
  * Return: 0, -EAGAIN (none), -EPIPE (none, and the peer closed) or
@@ -147,6 +151,8 @@ int mkchan_try_recv(struct mkchan_endpoint *ep, unsigned int *type,
 	*len = mkc_hdr_len(msg.header);
 	memcpy(data, msg.data, *len);
 	mkchan_ep_consume(ep, msg.header);
+	/* As read(2): the slot is free at once, whatever the caller does next. */
+	mkchan_ep_publish(ep);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mkchan_try_recv);
@@ -158,10 +164,8 @@ EXPORT_SYMBOL_GPL(mkchan_try_recv);
  * @timeout: jiffies, or MAX_SCHEDULE_TIMEOUT
  *
  * Announces the sleep in shared memory as the protocol says, so that a
- * peer driven from user space wakes it; waiting for room, it first hands
- * back the slots that mkchan_try_recv() freed and has not published yet,
- * which the peer may be waiting for.  Returns early when the peer closes
- * or the channel breaks.
+ * peer driven from user space wakes it.  Returns early when the peer
+ * closes or the channel breaks.
  *
  * Context: process context, sleeps.  The caller serialises the waiters
  * for each direction with the senders or receivers of @ep.

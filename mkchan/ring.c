@@ -135,6 +135,22 @@ void mkchan_ep_consume(struct mkchan_endpoint *ep, u64 hdr)
 		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
 }
 
+/**
+ * mkchan_ep_publish() - hand back the slots a kernel-driven receiver freed
+ * @ep: the endpoint; the caller holds its rx_lock or is the in-kernel
+ *	API's serialised receiver
+ *
+ * Publishes the head if it moved, waking a sender that waits for room:
+ * as a pipe does, each message a read(2) or mkchan_try_recv() took is a
+ * slot free at once, so a receiver that then waits for anything else
+ * (room on the other ring included) holds back no room its peer needs.
+ */
+void mkchan_ep_publish(struct mkchan_endpoint *ep)
+{
+	if (ep->rx.published != ep->rx.head && mkc_rx_publish(&ep->rx))
+		mkchan_ep_wake_peer(ep, EPOLLOUT | EPOLLWRNORM);
+}
+
 /*
  * Whether a message may be there to read, from a look without the
  * receiver's lock: at the endpoint's own head, which a read(2) in another
@@ -256,10 +272,8 @@ __poll_t mkchan_ep_ready(struct mkchan_endpoint *ep, __poll_t events,
  *
  * As the protocol says: publish the position (waking a sender that waits
  * for the room it makes), set the waiting flag, full barrier, look again.
- * Waiting for room, it also hands back the room its receives made, which
- * the peer may be waiting for (mkc_rx_hand_back()): a receiver in another
- * thread, under rx_lock or the in-kernel API's own serialisation, is not
- * disturbed.
+ * Waiting for room, it has no room of its own to hand back: the kernel's
+ * receivers publish their head before they return (mkchan_ep_publish()).
  * The flag stays set for the peer's next send or publication, whose
  * wake-up clears it (mkchan_ep_wake_peer()): so a read(2) or write(2)
  * that fails with -EAGAIN announces too, and edge-triggered epoll hears
@@ -274,11 +288,6 @@ int mkchan_ep_announce(struct mkchan_endpoint *ep, bool out)
 	int ret;
 
 	if (out) {
-		/*
-		 * Hand back the room the in-kernel API's receives made (read(2)
-		 * publishes before it returns): the peer may wait for it.
-		 */
-		notify = mkc_rx_hand_back(&ep->rx);
 		ret = mkc_tx_prepare_wait(&ep->tx);
 	} else {
 		ret = mkc_rx_prepare_wait(&ep->rx, &notify);
