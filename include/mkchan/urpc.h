@@ -41,7 +41,7 @@
 #define mkc_mb()			smp_mb()
 /* the compiler's alone: a light sender (never the kernel) */
 #define mkc_barrier()			barrier()
-/* fully ordered; the value found at @p */
+/* the value found at @p; not a barrier the protocol counts on */
 #define mkc_cmpxchg(p, old, new)	cmpxchg(p, old, new)
 /* The payload may be rewritten by a hostile peer while it is copied. */
 #define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
@@ -69,6 +69,7 @@ static inline void mkc_mb(void)
 /* the compiler's alone; see mkc_tx_peer_waiting() */
 #define mkc_barrier()			__atomic_signal_fence(__ATOMIC_SEQ_CST)
 
+/* the value found at @p; not a full barrier on every CPU: mkc_mb() after */
 static inline __u64 mkc_cmpxchg(__u64 *p, __u64 old, __u64 new_val)
 {
 	__atomic_compare_exchange_n(p, &old, new_val, false, __ATOMIC_SEQ_CST,
@@ -348,20 +349,23 @@ static inline bool mkc_rx_publish(struct mkc_rx *rx)
 }
 
 /*
- * Hand back the room the receiver made, for a side about to sleep until
- * there is room on its other ring: publish the head it consumed up to,
- * if that is ahead of the published one.  Without it, two sides that each
- * consumed less than a batch and then wait for room, each on the room the
- * other holds back, would wait forever where two pipes would not.
+ * Hand back the room the receiver made: publish the head it consumed up
+ * to, if that is ahead of the published one, then (full barrier) whether
+ * the sender waits for room and must be notified.  For a side about to
+ * sleep until there is room on its other ring, and for a receiver about
+ * to block on something else: without it, two sides that each consumed
+ * less than a batch and then each wait on the other would wait forever
+ * where two pipes would not.
  *
- * It may run in the endpoint's sending thread while another thread
- * receives: it reads the head that thread stored (acquire, pairing with
- * the release in mkc_rx_consume(): the slots below it are done with), and
- * only ever moves the published head forward (compare-and-exchange: the
- * receiver's own publication stores a head at least as far, or the
- * exchange sees it).  @rx->published, the receiver's own, is left alone.
- * Returns true when it published and the sender waits for room, which
- * must then be notified.
+ * It may run in a thread other than the receiving one: it reads the head
+ * that thread stored (acquire, pairing with the release in
+ * mkc_rx_consume(): the slots below it are done with), and only ever moves
+ * the published head forward (compare-and-exchange: the receiver's own
+ * publication stores a head at least as far, or the exchange sees it).
+ * @rx->published, the receiver's own, is left alone.  It publishes what
+ * was received before it was called: what another thread receives after,
+ * that thread publishes as usual (a quarter ring at a time, before it
+ * sleeps for a message, or with a hand-back of its own).
  */
 static inline bool mkc_rx_hand_back(struct mkc_rx *rx)
 {
@@ -370,10 +374,12 @@ static inline bool mkc_rx_hand_back(struct mkc_rx *rx)
 	__u64 was;
 
 	while (pos < head) {
-		/* fully ordered: the head is published before the flag is read */
 		was = mkc_cmpxchg(&rx->ctl->pos, pos, head);
-		if (was == pos)
+		if (was == pos) {
+			/* full: the head is published before the flag is read */
+			mkc_mb();
 			return mkc_read_once(rx->peer->waiting) != 0;
+		}
 		pos = was;
 	}
 	return false;

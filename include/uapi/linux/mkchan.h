@@ -192,15 +192,17 @@ struct mkchan_cpu_info {
  *      sequence is (__u32)(p + 1);
  *   2. it copies the payload, then advances its head;
  *   3. it publishes its head (mkchan_ctl.pos, release) at least every
- *      nslots / 4 messages and before its endpoint sleeps, whether for a
- *      message or for room on the other ring (a side waiting for room
- *      while it holds back room its peer waits for would wait forever);
- *      after publishing it executes a full barrier and reads the sender's
- *      `waiting` flag, and calls MKCHAN_IOC_NOTIFY if it is set.  When the
- *      thread that sleeps for room is not the receiving thread, it
- *      publishes the head the receiving thread stored (the receiver
- *      stores it with release once done with the slots below it) with a
- *      compare-and-exchange that only moves the published head forward.
+ *      nslots / 4 messages and before its endpoint sleeps or blocks,
+ *      whether for a message, for room on the other ring or for anything
+ *      else (a side that blocks while it holds back room its peer waits
+ *      for may wait forever); after publishing it executes a full barrier
+ *      and reads the sender's `waiting` flag, and calls MKCHAN_IOC_NOTIFY
+ *      if it is set.  When the thread that publishes is not the receiving
+ *      thread, it publishes the head the receiving thread stored (the
+ *      receiver stores it with release once done with the slots below it)
+ *      with a compare-and-exchange that only moves the published head
+ *      forward, and the full barrier follows the exchange.  The kernel's
+ *      own receivers publish before they return.
  *
  * Each endpoint has a control line for each ring (struct mkchan_ctl): the
  * one of the ring it sends on holds its tail and its `waiting` flag that
@@ -209,7 +211,8 @@ struct mkchan_cpu_info {
  * must publish its head as above; the sender publishes its tail only
  * before it sleeps (nothing else reads it but poll()).
  *
- * Sleeping (either side, each direction on its own): publish the position
+ * Sleeping (either side, each direction on its own): hand back the room
+ * received messages freed (3. above), publish the position
  * of that direction, set its `waiting` flag, full barrier, check again for
  * a message (or for room); only if there is none, poll() the endpoint.
  * The barriers on both sides make it impossible for both to miss each

@@ -259,11 +259,34 @@ MKCHAN_STATIC __always_inline int mkchan_send(struct mkchan_ep *ep,
 /*
  * As mkchan_send(), but when the ring is full, spin @spin times re-reading
  * the credits, then sleep until there is room; before it sleeps it hands
- * back the slots this endpoint's receives freed and has not published yet
- * (the peer may be waiting for them), safely against a receiving thread.
+ * back the slots this endpoint's receives freed (mkchan_hand_back()).
  */
 int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
 		     const void *data, size_t len, unsigned long spin);
+
+/*
+ * Hand back the slots of the messages received on @ep so far: publish the
+ * head a receive left unpublished (it publishes a quarter ring at a time)
+ * and wake the peer if it waits for room.  0, or -errno when waking it
+ * failed (the slots are handed back all the same).  The library's own
+ * sleeps do it; a receiver that stops to block on something else (its own
+ * poll, a lock, another descriptor) while its peer may be waiting for room
+ * calls it first, or the two may wait on each other forever where two
+ * pipes would not.  It may be called from a thread other than the
+ * receiving one, and hands back what was received before the call.
+ */
+int mkchan_hand_back(struct mkchan_ep *ep);
+
+/*
+ * Say that the sender is about to sleep until there is room, for a
+ * program that waits in its own poll(2), epoll or select on the
+ * endpoint's descriptor for POLLOUT: hand back (above), publish the tail,
+ * set the waiting flag, full barrier, look again.  1: there is room, do
+ * not wait; 0: wait now; -EBADMSG, or -EOPNOTSUPP for shared memory (no
+ * descriptor).  Needed before each such wait: poll() judges the room
+ * from the tail this publishes.
+ */
+int mkchan_arm_room(struct mkchan_ep *ep);
 
 /**
  * struct mkchan_msg - a message looked at in place

@@ -65,8 +65,7 @@ static int wait_room(struct mkchan_ep *ep)
 	int ret;
 
 	/* As mkchan_try_recv(): the room is handed back even if this fails. */
-	if (mkc_rx_hand_back(&ep->rx))
-		mkchan_notify_peer(ep);
+	mkchan_hand_back(ep);
 	ret = mkc_tx_prepare_wait(&ep->tx);
 
 	if (ret == -EAGAIN) {
@@ -79,6 +78,26 @@ static int wait_room(struct mkchan_ep *ep)
 	if (!ep->ops->waker_clears)
 		mkc_tx_end_wait(&ep->tx);
 	return ret;
+}
+
+int mkchan_hand_back(struct mkchan_ep *ep)
+{
+	return mkc_rx_hand_back(&ep->rx) ? mkchan_notify_peer(ep) : 0;
+}
+
+int mkchan_arm_room(struct mkchan_ep *ep)
+{
+	int ret;
+
+	/* Only the module's endpoints have a descriptor to wait on. */
+	if (ep->fd < 0)
+		return -EOPNOTSUPP;
+	/* The room is handed back even if waking the peer fails. */
+	mkchan_hand_back(ep);
+	ret = mkc_tx_prepare_wait(&ep->tx);
+	if (ret == -EAGAIN)
+		return 0;
+	return ret ? ret : 1;
 }
 
 int mkchan_send_wait(struct mkchan_ep *ep, unsigned int type,
