@@ -52,8 +52,8 @@ KBUILD_DIR	 = $(BUILD)/kernel/$(KVER)
 # KSERIES reaches the scripts and sub-makes only when given (as a command
 # line or environment variable, which make passes on by itself): its
 # default is theirs too.
-export KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN
-export TESTS FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
+export KFLAVOUR BUILD SMP MEM NODES ACCEL KVM_LIFE_TIMEOUT VM_TIMEOUT BOOT_TIMEOUT MKCHECK_INJECT MKCHECK_PANIC_ON_WARN MKCHECK_TESTS
+export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host bench-report vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \

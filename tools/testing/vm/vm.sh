@@ -35,9 +35,6 @@
 #   VM_TIMEOUT   seconds before the guest is killed (default 600; for
 #                fuzz, FUZZ_SECONDS for each fuzzer + TRINITY_SECONDS + 900)
 #   BUILD        build directory (default build/)
-#   TESTS        check: the selftests to run, by their names in tests.list
-#                (mkchan/kapi_test ...; a name may be given more than once
-#                to run it again), default all of them
 #   FUZZ_TESTS       fuzz: the seeded fuzzers to run, of "mkchan mkrep"
 #                    (default both)
 #   FUZZ_OPS         fuzz: operations of each seeded fuzzer (default 1000000)
@@ -50,6 +47,9 @@
 #                          (KASAN), race (KCSAN), or early-panic (the
 #                          kernel panics before it reaches our init)
 #   MKCHECK_PANIC_ON_WARN  0 to boot without panic_on_warn (default 1)
+#   MKCHECK_TESTS          check: only these selftests, by their names in
+#                          tests.list (mkchan/kapi_test ...), each as often
+#                          as it is named; default all of them
 set -euo pipefail
 
 mode=${1:?usage: vm.sh check|demo|bench|fuzz|shell}
@@ -171,16 +171,21 @@ run=$BUILD/vm/$series-$flavour
 mkdir -p "$run"
 kodir=$BUILD/kernel/$kver/ko
 list=$BUILD/user/selftests/tests.list
-if [ "$mode" = check ] && [ -n "${TESTS:-}" ]; then
-	read -ra only <<<"$TESTS"
+if [ "$mode" = check ] && [ -n "${MKCHECK_TESTS:-}" ]; then
+	read -ra only <<<"$MKCHECK_TESTS"
+	if [ "${#only[@]}" -eq 0 ]; then
+		echo "vm.sh: MKCHECK_TESTS names no selftest" >&2
+		exit 2
+	fi
 	for t in "${only[@]}"; do
 		if ! grep -qxF "$t" "$list"; then
-			echo "vm.sh: TESTS: no selftest '$t' (see $list)" >&2
+			echo "vm.sh: MKCHECK_TESTS: no selftest '$t' (see $list)" >&2
 			exit 2
 		fi
 	done
 	printf '%s\n' "${only[@]}" >"$run/tests.list"
 	list=$run/tests.list
+	say "only the ${#only[@]} selftest runs MKCHECK_TESTS names: not make check"
 fi
 extra=()
 inject_args=
