@@ -41,7 +41,7 @@
 #define mkc_mb()			smp_mb()
 /* the compiler's alone: a light sender (never the kernel) */
 #define mkc_barrier()			barrier()
-/* the value found at @p; not a barrier the protocol counts on */
+/* the value found at @p; fully ordered here, but see mkc_rx_hand_back() */
 #define mkc_cmpxchg(p, old, new)	cmpxchg(p, old, new)
 /* The payload may be rewritten by a hostile peer while it is copied. */
 #define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
@@ -269,8 +269,8 @@ static inline void mkc_tx_end_wait(struct mkc_tx *tx)
  * @slots: the ring's slots; read only
  * @ctl: this side's control line (head, waiting)
  * @peer: the sender's control line (tail, waiting); read only
- * @head: next message to read; stored with release, so that the thread
- *	that sends on the endpoint may hand the room back (mkc_rx_hand_back())
+ * @head: next message to read; stored with release, so that another
+ *	thread may hand the room back (mkc_rx_hand_back())
  * @published: the head last published in @ctl
  * @mask: slots - 1
  * @batch: publish the head at least every @batch messages

@@ -280,11 +280,12 @@ int mkchan_hand_back(struct mkchan_ep *ep);
 /*
  * Say that the sender is about to sleep until there is room, for a
  * program that waits in its own poll(2), epoll or select on the
- * endpoint's descriptor for POLLOUT: hand back (above), publish the tail,
- * set the waiting flag, full barrier, look again.  1: there is room, do
- * not wait; 0: wait now; -EBADMSG, or -EOPNOTSUPP for shared memory (no
- * descriptor).  Needed before each such wait: poll() judges the room
- * from the tail this publishes.
+ * endpoint's descriptor for POLLOUT: hand back (above), look; if the ring
+ * is full, publish the tail, set the waiting flag, full barrier, look
+ * again.  1: there is room, do not wait; 0: wait now; -EBADMSG, or
+ * -EOPNOTSUPP for shared memory (no descriptor).  Needed before each such
+ * wait, from the thread that sends: poll() judges the room from the tail
+ * this publishes, which sends alone do not.
  */
 int mkchan_arm_room(struct mkchan_ep *ep);
 
@@ -309,7 +310,8 @@ struct mkchan_msg {
  * (@max is 0).  @max is cut to the ring's slots.  After the next header,
  * one look at the header @max - 1 slots ahead tells whether all of them
  * are there.
- * mkchan_consume() hands their slots back.
+ * mkchan_consume() hands their slots back (published a quarter ring at a
+ * time, or at once by mkchan_hand_back()).
  */
 MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 					      struct mkchan_msg *msg,

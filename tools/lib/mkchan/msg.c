@@ -94,7 +94,12 @@ int mkchan_arm_room(struct mkchan_ep *ep)
 		return -EOPNOTSUPP;
 	/* The room is handed back even if waking the peer fails. */
 	mkchan_hand_back(ep);
-	ret = mkc_tx_prepare_wait(&ep->tx);
+	/* A first look: with room, the peer need not be told anything. */
+	ret = mkc_tx_space(&ep->tx);
+	if (!ret)
+		return 1;
+	if (ret == -EAGAIN)
+		ret = mkc_tx_prepare_wait(&ep->tx);
 	if (ret == -EAGAIN)
 		return 0;
 	return ret ? ret : 1;

@@ -613,10 +613,14 @@ TEST_F(chan, waiting_for_room_hands_back_room)
 	ASSERT_EQ(0, recv_seq(h.ep, 0, 1));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, hand_back_rest, &h));
 	if (!wait_flag(&h.done, 20)) {
-		/* The thread stays blocked; this process's exit ends it. */
+		/*
+		 * The thread stays blocked on the endpoint: end this process
+		 * here, not in the teardown that unmaps it under the thread.
+		 */
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		ASSERT_TRUE(0) TH_LOG("both sides still wait for room after 20 s");
+		TH_LOG("both sides still wait for room after 20 s");
+		_exit(KSFT_FAIL);
 	}
 	pthread_join(thread, NULL);
 	EXPECT_EQ(0, h.err) TH_LOG("%s", strerror(-h.err));
@@ -648,14 +652,27 @@ TEST_F(chan, hand_back_frees_slots)
 }
 
 /*
- * mkchan_arm_room() before a program's own poll for POLLOUT: it hands
- * back what this side received, says to wait while the ring is full, and
- * the peer's reads then wake the poll.  Shared memory has no descriptor.
+ * mkchan_arm_room() before a program's own poll for POLLOUT: with room it
+ * says so and tells the peer nothing; it hands back what this side
+ * received; with the ring full it says to wait, and the peer's reads,
+ * in another thread, then wake the poll.  Shared memory has no
+ * descriptor.
  */
+static struct mkchan_ep *arm_room_reader;
+
+static void *arm_room_read(void *arg)
+{
+	(void)arg;
+	usleep(300000);		/* the test thread is asleep in poll() */
+	return (void *)(long)recv_seq(arm_room_reader, 0, NSLOTS / 4);
+}
+
 TEST_F(chan, arm_room_then_poll)
 {
 	struct mkchan_ep *a = &self->ep[0], *b = &self->ep[1];
 	struct pollfd p = { .fd = self->fd[0], .events = POLLOUT };
+	pthread_t reader;
+	void *ret;
 	__u64 seq;
 
 	if (!variant->module) {
@@ -665,18 +682,26 @@ TEST_F(chan, arm_room_then_poll)
 	for (seq = 0; seq < NSLOTS; seq++)
 		ASSERT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(0, recv_seq(a, 0, 1));
-	ASSERT_EQ(1, mkchan_arm_room(a));	/* room: nothing sent yet */
+	/* Room, nothing sent yet: no flag for the peer to answer. */
+	ASSERT_EQ(1, mkchan_arm_room(a));
+	EXPECT_EQ(0, a->tx.ctl->waiting);
+	/* It handed back the slot a read: b has room for one. */
+	EXPECT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
 	for (seq = 0; seq < NSLOTS; seq++)
 		ASSERT_EQ(0, mkchan_send(a, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(-EAGAIN, mkchan_send(a, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(0, mkchan_arm_room(a));
-	/* It handed back the slot a read: b has room for one. */
-	EXPECT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
+	EXPECT_EQ(1, a->tx.ctl->waiting);
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	/* A quarter ring read by b publishes its head and wakes a. */
-	EXPECT_EQ(0, recv_seq(b, 0, NSLOTS / 4));
-	EXPECT_EQ(1, poll(&p, 1, 5000));
+	arm_room_reader = b;
+	b->notifies = 0;
+	ASSERT_EQ(0, pthread_create(&reader, NULL, arm_room_read, NULL));
+	EXPECT_EQ(1, poll(&p, 1, 10000));
 	EXPECT_TRUE(p.revents & POLLOUT);
+	ASSERT_EQ(0, pthread_join(reader, &ret));
+	EXPECT_EQ(0, (long)ret);
+	EXPECT_EQ(1, b->notifies);
 	EXPECT_EQ(0, mkchan_send(a, 0, &seq, sizeof(seq)));
 }
 
