@@ -185,7 +185,7 @@ if [ "$mode" = check ] && [ -n "${MKCHECK_TESTS:-}" ]; then
 	done
 	printf '%s\n' "${only[@]}" >"$run/tests.list"
 	list=$run/tests.list
-	say "only the ${#only[@]} selftest runs MKCHECK_TESTS names: not make check"
+	say "MKCHECK_TESTS: ${#only[@]} runs of the selftests it names, not make check"
 fi
 extra=()
 inject_args=
@@ -400,6 +400,8 @@ if [ "$boot_rc" -ne 0 ]; then
 	fi
 fi
 say "guest ran $((SECONDS - start)) s, $env_desc"
+[ "$list" = "$run/tests.list" ] &&
+	say "MKCHECK_TESTS: only the selftests it names ran: not make check"
 
 # What went wrong outside the tests themselves.
 problems=0
