@@ -41,8 +41,6 @@
 #define mkc_mb()			smp_mb()
 /* the compiler's alone: a light sender (never the kernel) */
 #define mkc_barrier()			barrier()
-/* the value found at @p; fully ordered here, but see mkc_rx_hand_back() */
-#define mkc_cmpxchg(p, old, new)	cmpxchg(p, old, new)
 /* The payload may be rewritten by a hostile peer while it is copied. */
 #define mkc_copy_payload(d, s, n)	data_race(mkc_copy_msg(d, s, n))
 #else
@@ -348,6 +346,7 @@ static inline bool mkc_rx_publish(struct mkc_rx *rx)
 	return mkc_read_once(rx->peer->waiting) != 0;
 }
 
+#ifndef __KERNEL__
 /*
  * Hand back the room the receiver made: publish the head it consumed up
  * to, if that is ahead of the published one, then (full barrier) whether
@@ -384,6 +383,7 @@ static inline bool mkc_rx_hand_back(struct mkc_rx *rx)
 	}
 	return false;
 }
+#endif /* user space only: the kernel's receivers publish before they return */
 
 /* Copy the payload of the message mkc_rx_peek() found (header @hdr). */
 static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)

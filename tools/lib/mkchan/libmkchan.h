@@ -280,9 +280,9 @@ int mkchan_hand_back(struct mkchan_ep *ep);
 /*
  * Say that the sender is about to sleep until there is room, for a
  * program that waits in its own poll(2), epoll or select on the
- * endpoint's descriptor for POLLOUT: hand back (above), look; if the ring
- * is full, publish the tail, set the waiting flag, full barrier, look
- * again.  1: there is room, do not wait; 0: wait now; -EBADMSG, or
+ * endpoint's descriptor for POLLOUT: look; if the ring is full, hand
+ * back (above), publish the tail, set the waiting flag, full barrier,
+ * look again.  1: there is room, do not wait; 0: wait now; -EBADMSG, or
  * -EOPNOTSUPP for shared memory (no descriptor).  Needed before each such
  * wait, from the thread that sends: poll() judges the room from the tail
  * this publishes, which sends alone do not.

@@ -55,18 +55,27 @@ int mkchan_recv_slow(struct mkchan_ep *ep, __u64 *hdr, int ret)
 	return ret ? ret : -EPIPE;
 }
 
+int mkchan_hand_back(struct mkchan_ep *ep)
+{
+	return mkc_rx_hand_back(&ep->rx) ? mkchan_notify_peer(ep) : 0;
+}
+
 /*
- * Sleep until the receiver may have made room: 0 (look again) or -errno.
- * First hand back the room our own receives made: the peer may be
- * waiting for it before it reads what we sent.
+ * Announce a wait for room: first hand back the room our own receives
+ * made (the peer may be waiting for it before it reads what we sent; it
+ * is handed back even if waking the peer fails), then as
+ * mkc_tx_prepare_wait(): 0 (room now), -EAGAIN (sleep) or -EBADMSG.
  */
+static int announce_room(struct mkchan_ep *ep)
+{
+	mkchan_hand_back(ep);
+	return mkc_tx_prepare_wait(&ep->tx);
+}
+
+/* Sleep until the receiver may have made room: 0 (look again) or -errno. */
 static int wait_room(struct mkchan_ep *ep)
 {
-	int ret;
-
-	/* As mkchan_try_recv(): the room is handed back even if this fails. */
-	mkchan_hand_back(ep);
-	ret = mkc_tx_prepare_wait(&ep->tx);
+	int ret = announce_room(ep);
 
 	if (ret == -EAGAIN) {
 		ret = 0;
@@ -80,11 +89,6 @@ static int wait_room(struct mkchan_ep *ep)
 	return ret;
 }
 
-int mkchan_hand_back(struct mkchan_ep *ep)
-{
-	return mkc_rx_hand_back(&ep->rx) ? mkchan_notify_peer(ep) : 0;
-}
-
 int mkchan_arm_room(struct mkchan_ep *ep)
 {
 	int ret;
@@ -92,14 +96,10 @@ int mkchan_arm_room(struct mkchan_ep *ep)
 	/* Only the module's endpoints have a descriptor to wait on. */
 	if (ep->fd < 0)
 		return -EOPNOTSUPP;
-	/* The room is handed back even if waking the peer fails. */
-	mkchan_hand_back(ep);
 	/* A first look: with room, the peer need not be told anything. */
 	ret = mkc_tx_space(&ep->tx);
-	if (!ret)
-		return 1;
 	if (ret == -EAGAIN)
-		ret = mkc_tx_prepare_wait(&ep->tx);
+		ret = announce_room(ep);
 	if (ret == -EAGAIN)
 		return 0;
 	return ret ? ret : 1;

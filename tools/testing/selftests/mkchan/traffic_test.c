@@ -653,10 +653,9 @@ TEST_F(chan, hand_back_frees_slots)
 
 /*
  * mkchan_arm_room() before a program's own poll for POLLOUT: with room it
- * says so and tells the peer nothing; it hands back what this side
- * received; with the ring full it says to wait, and the peer's reads,
- * in another thread, then wake the poll.  Shared memory has no
- * descriptor.
+ * says so and tells the peer nothing; with the ring full it hands back
+ * what this side received and says to wait, and the peer's reads, in
+ * another thread, then wake the poll.  Shared memory has no descriptor.
  */
 static struct mkchan_ep *arm_room_reader;
 
@@ -682,16 +681,17 @@ TEST_F(chan, arm_room_then_poll)
 	for (seq = 0; seq < NSLOTS; seq++)
 		ASSERT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(0, recv_seq(a, 0, 1));
-	/* Room, nothing sent yet: no flag for the peer to answer. */
+	/* Room, nothing sent yet: nothing for the peer to answer. */
 	ASSERT_EQ(1, mkchan_arm_room(a));
 	EXPECT_EQ(0, a->tx.ctl->waiting);
-	/* It handed back the slot a read: b has room for one. */
-	EXPECT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
+	EXPECT_EQ(-EAGAIN, mkchan_send(b, 0, &seq, sizeof(seq)));
 	for (seq = 0; seq < NSLOTS; seq++)
 		ASSERT_EQ(0, mkchan_send(a, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(-EAGAIN, mkchan_send(a, 0, &seq, sizeof(seq)));
 	ASSERT_EQ(0, mkchan_arm_room(a));
 	EXPECT_EQ(1, a->tx.ctl->waiting);
+	/* Going to wait, it handed back the slot a read: b has room for one. */
+	EXPECT_EQ(0, mkchan_send(b, 0, &seq, sizeof(seq)));
 	EXPECT_EQ(0, poll(&p, 1, 0));
 	/* A quarter ring read by b publishes its head and wakes a. */
 	arm_room_reader = b;
