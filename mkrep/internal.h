@@ -288,7 +288,7 @@ int mkrep_user_charge(kuid_t uid, unsigned long npages);
 void mkrep_user_uncharge(kuid_t uid, unsigned long npages);
 int mkrep_users_show(struct seq_file *m, void *unused);
 
-/* counter.c */
+/* counter_file.c */
 long mkrep_counter_create_fd(void __user *arg);
 
 #endif /* _MKREP_INTERNAL_H */
