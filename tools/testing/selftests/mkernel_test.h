@@ -249,6 +249,26 @@ static inline int mk_write_str(const char *path, const char *s)
 }
 
 /*
+ * Take @cpu offline (@on 0) or bring it online: 0 or -errno.  Retries for
+ * a second while another hotplug operation makes the kernel say EBUSY.
+ */
+static inline int mk_set_cpu_online(int cpu, int on)
+{
+	char path[64];
+	int ret, i;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	for (i = 0; i < 20; i++) {
+		ret = mk_write_str(path, on ? "1" : "0");
+		if (ret != -EBUSY && ret != -EAGAIN)
+			break;
+		usleep(50000);
+	}
+	return ret;
+}
+
+/*
  * All of @path into @buf of @len bytes, NUL-terminated, in as many read()s
  * as it takes (a seq_file gives about a page a call): the length, or
  * -errno.

@@ -59,22 +59,6 @@ static unsigned int msg_type(__u64 seq)
 	return seq % TYPE_END;
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[64];
-	int ret, i;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	for (i = 0; i < 20; i++) {	/* EBUSY while hotplug is busy */
-		ret = write_file(path, on ? "1" : "0");
-		if (ret != -EBUSY && ret != -EAGAIN)
-			break;
-		usleep(50000);
-	}
-	return ret;
-}
-
 /* Children of a test, killed by the teardown if it fails. */
 struct kids {
 	pid_t pid[4 * MAX_CHANS];
@@ -126,7 +110,7 @@ FIXTURE_TEARDOWN(sys)
 		kill(self->kids.pid[i], SIGKILL);
 	for (i = 0; i < self->kids.n; i++)
 		reap(self->kids.pid[i], 10);
-	if (self->offline >= 0 && set_online(self->offline, 1))
+	if (self->offline >= 0 && mk_set_cpu_online(self->offline, 1))
 		TH_LOG("cannot bring cpu%d online again", self->offline);
 	if (self->cgroup[0])
 		while (rmdir(self->cgroup) && errno == EBUSY && now_ns() < end)
@@ -452,7 +436,7 @@ TEST_F_TIMEOUT(sys, cpu_offline_online, 240)
 					     200));
 
 	for (cycle = 0; cycle < HOTPLUG_CYCLES; cycle++) {
-		ASSERT_EQ(0, set_online(hot, 0))
+		ASSERT_EQ(0, mk_set_cpu_online(hot, 0))
 			TH_LOG("cycle %d: cpu%d offline", cycle, hot);
 		self->offline = hot;
 		ASSERT_EQ(0, mk_sysfs_list_has(CPUS_ONLINE, hot));
@@ -469,7 +453,7 @@ TEST_F_TIMEOUT(sys, cpu_offline_online, 240)
 		ASSERT_EQ(-1, stuck) TH_LOG("cycle %d: flow %d stalled with cpu%d offline",
 					    cycle, stuck, hot);
 
-		ASSERT_EQ(0, set_online(hot, 1))
+		ASSERT_EQ(0, mk_set_cpu_online(hot, 1))
 			TH_LOG("cycle %d: cpu%d online", cycle, hot);
 		self->offline = -1;
 		ASSERT_EQ(0, mkchan_create(self->dev, hot, a, NSLOTS, 0, fd));

@@ -69,15 +69,6 @@ static int space_info(int fd, struct mkrep_space_info *info)
 	return -mkrep_space_info(fd, info);
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	return -mk_write_str(path, on ? "1" : "0");
-}
-
 /* A new space of @bound with @strategy, a member on each CPU in @mode. */
 static int respace(struct env *e, int strategy, uint64_t bound, int mode)
 {
@@ -119,7 +110,7 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e,
 static void env_teardown(struct __test_metadata *_metadata, struct env *e)
 {
 	if (e->offline >= 0)
-		set_online(e->offline, 1);
+		mk_set_cpu_online(e->offline, 1);
 	mkm_free(&e->set);
 	if (e->fd >= 0)
 		close(e->fd);
@@ -1429,7 +1420,7 @@ TEST_F(one, cpu_offline_evicts)
 	ASSERT_EQ(0, mkm_set_mode(&e->set, last, MKM_EPOLL));
 	ASSERT_EQ(0, mkm_read(&m[last], 0));
 
-	ASSERT_EQ(0, set_online(cpu, 0)) TH_LOG("cpu%d offline", cpu);
+	ASSERT_EQ(0, mk_set_cpu_online(cpu, 0)) TH_LOG("cpu%d offline", cpu);
 	e->offline = cpu;
 	ASSERT_EQ(0, space_info(e->fd, &info));
 	EXPECT_EQ(1, info.evicted);
@@ -1457,7 +1448,7 @@ TEST_F(one, cpu_offline_evicts)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("no thread can bind to it");
 
-	ASSERT_EQ(0, set_online(cpu, 1));
+	ASSERT_EQ(0, mk_set_cpu_online(cpu, 1));
 	e->offline = -1;
 	ASSERT_EQ(0, mkm_run(&m[last], MKM_CMD_LEAVE, 30000));
 	pid = fork();
@@ -1587,7 +1578,7 @@ TEST_F(one, cpu_offline_does_not_wait_for_the_members_mm)
 
 	ASSERT_EQ(0, ioctl(dev, MKREP_STALL_MMAP_WRITE, &hold));
 	t0 = mkm_now_ns();
-	ret = set_online(cpu, 0);
+	ret = mk_set_cpu_online(cpu, 0);
 	t1 = mkm_now_ns();
 	held = ioctl(dev, MKREP_STALL_HELD);
 	if (!ret)
