@@ -21,6 +21,16 @@
  *   CPU to another either (a push reaches the replicas one by one).  The
  *   slots of eight CPUs share a line: updates from those CPUs at once
  *   contend for it, as read-mostly counters expect them to be rare.
+ * - sloppy (Boyd-Wickizer et al., OSDI 2010): a shared central count plus
+ *   up to MKREP_COUNTER_SPARE_MAX spare references a CPU, counted in the
+ *   central count but not held by anybody.  A get takes a spare of its
+ *   CPU, a put keeps its reference as a spare; only a CPU without a spare
+ *   to give (get) or without room for one more (put) changes the central
+ *   count, with one atomic on its line.  The value is the central count
+ *   less every CPU's spares; a local read subtracts only its own, so it
+ *   is never below the value and above it by the other CPUs' spares at
+ *   most.  Each update changes exactly one of the two, with one store, so
+ *   that an exact read counts it whole or not at all.
  *
  * Reads and updates of a replica run with interrupts off, so that a
  * counter can be used from any context but NMI.
@@ -46,6 +56,8 @@
  * @in: read-mostly: the sum of each CPU's updates, pushed by that CPU;
  *	its own allocation on this CPU's node, so that pushes do not take
  *	the line of @own away from this CPU
+ * @spare: sloppy: the references this CPU holds in reserve, 0 to
+ *	%MKREP_COUNTER_SPARE_MAX; written by this CPU only
  */
 struct mkrep_counter_replica {
 	local64_t own;
@@ -55,16 +67,22 @@ struct mkrep_counter_replica {
 	u64 seen_read;
 	s64 pushed;
 	s64 *in;
+	s64 spare;
 } ____cacheline_aligned_in_smp;
 
 /**
  * struct mkrep_counter - a replicated counter
- * @mode: %MKREP_COUNTER_WRITE_MOSTLY or %MKREP_COUNTER_READ_MOSTLY
+ * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
+ *	%MKREP_COUNTER_SLOPPY
  * @rep: the replica of each possible CPU
+ * @central: sloppy: the value plus every CPU's spares; on a line of its
+ *	own, so that changing it does not take @mode and @rep away from the
+ *	CPUs that only read them
  */
 struct mkrep_counter {
 	unsigned int mode;
 	struct mkrep_counter_replica **rep;
+	atomic64_t central ____cacheline_aligned_in_smp;
 };
 
 /**
@@ -93,7 +111,8 @@ EXPORT_SYMBOL_GPL(mkrep_counter_destroy);
 
 /**
  * mkrep_counter_create() - make a counter at zero
- * @mode: %MKREP_COUNTER_WRITE_MOSTLY or %MKREP_COUNTER_READ_MOSTLY
+ * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
+ *	%MKREP_COUNTER_SLOPPY
  * @gfp: allocation flags (GFP_KERNEL, GFP_KERNEL_ACCOUNT, ...)
  *
  * Allocates a replica for every possible CPU on that CPU's node.
@@ -116,6 +135,7 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 		return ERR_PTR(-ENOMEM);
 	mkrep_objects_add(MKREP_OBJ_COUNTERS, 1);
 	c->mode = mode;
+	atomic64_set(&c->central, 0);
 	c->rep = kcalloc(nr_cpu_ids, sizeof(*c->rep), gfp);
 	if (!c->rep)
 		goto err;
@@ -141,6 +161,29 @@ err:
 }
 EXPORT_SYMBOL_GPL(mkrep_counter_create);
 
+/*
+ * A sloppy update: @delta > 0 takes that many references, from this CPU's
+ * spares if it has them all, else from the central count; @delta < 0
+ * gives them back, to the spares if they fit under the cap, else to the
+ * central count.  Never both: one store, so that an exact read counts the
+ * update whole or not at all.  A spare count stays in [0, SPARE_MAX], so
+ * that the comparisons cannot overflow whatever @delta is.
+ */
+static void mkrep_counter_sloppy_add(struct mkrep_counter *c,
+				     struct mkrep_counter_replica *r, s64 delta)
+{
+	s64 spare = r->spare;
+
+	if (!delta)
+		return;
+	if (delta > 0 && delta <= spare)
+		WRITE_ONCE(r->spare, spare - delta);
+	else if (delta < 0 && delta >= spare - MKREP_COUNTER_SPARE_MAX)
+		WRITE_ONCE(r->spare, spare - delta);
+	else
+		atomic64_add(delta, &c->central);
+}
+
 /**
  * mkrep_counter_add() - add to a counter
  * @c: the counter
@@ -148,6 +191,9 @@ EXPORT_SYMBOL_GPL(mkrep_counter_create);
  *
  * Write-mostly: changes the current CPU's replica only.  Read-mostly:
  * pushes the current CPU's new sum into every replica before returning.
+ * Sloppy: takes @delta of the current CPU's spare references (a put keeps
+ * them, up to %MKREP_COUNTER_SPARE_MAX), and changes the central count
+ * only where they do not suffice.
  *
  * Context: any but NMI.
  */
@@ -163,6 +209,8 @@ void mkrep_counter_add(struct mkrep_counter *c, s64 delta)
 	r = c->rep[me];
 	if (c->mode == MKREP_COUNTER_WRITE_MOSTLY) {
 		local64_add(delta, &r->own);
+	} else if (c->mode == MKREP_COUNTER_SLOPPY) {
+		mkrep_counter_sloppy_add(c, r, delta);
 	} else {
 		sum = r->pushed + delta;
 		/* Published first: an exact read may count it already. */
@@ -192,6 +240,9 @@ static s64 mkrep_counter_sum_in(struct mkrep_counter_replica *r)
  * that overlap, from an interrupt nested in a task's, the one that began
  * last), plus this CPU's updates since: stale by the other CPUs' updates
  * since that read.  Read-mostly: every update that returned before the read.
+ * Sloppy: the central count less this CPU's spares, which counts every
+ * update that returned before the read and is above the value by the
+ * other CPUs' spares, at most %MKREP_COUNTER_SPARE_MAX each.
  *
  * Context: any but NMI.
  * Return: the value.
@@ -206,6 +257,8 @@ s64 mkrep_counter_read(struct mkrep_counter *c)
 	r = c->rep[smp_processor_id()];
 	if (c->mode == MKREP_COUNTER_WRITE_MOSTLY)
 		val = r->seen + local64_read(&r->own) - r->own_at_seen;
+	else if (c->mode == MKREP_COUNTER_SLOPPY)
+		val = atomic64_read(&c->central) - r->spare;
 	else
 		val = mkrep_counter_sum_in(r);
 	local_irq_restore(flags);
@@ -238,6 +291,19 @@ s64 mkrep_counter_read_exact(struct mkrep_counter *c)
 		/* Each CPU's own running sum, as for write-mostly. */
 		for_each_possible_cpu(cpu)
 			sum += READ_ONCE(c->rep[cpu]->pushed);
+		return sum;
+	}
+	if (c->mode == MKREP_COUNTER_SLOPPY) {
+		/*
+		 * The central count first: an update that had returned
+		 * before is in it or in its CPU's spares, each loaded after.
+		 * Spares only go down by increments, the central count only
+		 * up, so exact reads do not go down while the updates are
+		 * increments.
+		 */
+		sum = atomic64_read(&c->central);
+		for_each_possible_cpu(cpu)
+			sum -= READ_ONCE(c->rep[cpu]->spare);
 		return sum;
 	}
 

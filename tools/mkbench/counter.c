@@ -224,6 +224,7 @@ static void gp_style(FILE *f, unsigned int i)
 		[CT_WRITE_MOSTLY] = "#1f77b4",
 		[CT_READ_MOSTLY] = "#2ca02c",
 		[CT_PERCPU] = "#ff7f0e",
+		[CT_SLOPPY] = "#9467bd",
 	};
 	const struct ct_result *r = &res.r[i];
 

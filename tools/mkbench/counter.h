@@ -48,6 +48,7 @@ enum ct_kind {
 	CT_WRITE_MOSTLY,	/* a slot a CPU: an exact read sums them */
 	CT_READ_MOSTLY,	/* an add writes its sum into every reader's row */
 	CT_PERCPU,	/* the kernel's percpu_counter */
+	CT_SLOPPY,	/* a central count plus spare references a CPU */
 	CT_NKINDS
 };
 

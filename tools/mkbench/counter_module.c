@@ -2,12 +2,13 @@
 /*
  * mkbench counter, module: mkrep's replicated counters, in kernel context.
  *
- * A counter of each mode, made on /dev/mkrep; every thread drives the one
- * counter fd of the measurement with MKREP_IOC_COUNTER_BENCH, which runs
- * a batch of operations in a loop in the kernel on the thread's CPU and
- * times it there: the system call is not in the time.  The baselines, a
- * shared atomic64_t and the kernel's percpu_counter, come with the
- * write-mostly counter and run in the same loop.
+ * A counter of each mode (write-mostly, read-mostly, sloppy), made on
+ * /dev/mkrep; every thread drives the one counter fd of the measurement
+ * with MKREP_IOC_COUNTER_BENCH, which runs a batch of operations in a
+ * loop in the kernel on the thread's CPU and times it there: the system
+ * call is not in the time.  The baselines, a shared atomic64_t and the
+ * kernel's percpu_counter, come with the write-mostly counter and run in
+ * the same loop.
  */
 #include <assert.h>
 #include <errno.h>
@@ -78,6 +79,7 @@ int ct_module(const struct ct_ctx *c, bool asked)
 	struct module_counter mc[] = {
 		{ -1, MKREP_BENCH_REPLICATED },	/* write-mostly */
 		{ -1, MKREP_BENCH_REPLICATED },	/* read-mostly */
+		{ -1, MKREP_BENCH_REPLICATED },	/* sloppy */
 		{ -1, MKREP_BENCH_ATOMIC },	/* of the write-mostly one */
 		{ -1, MKREP_BENCH_PERCPU },	/* likewise */
 	};
@@ -86,11 +88,14 @@ int ct_module(const struct ct_ctx *c, bool asked)
 		  CT_WRITE_MOSTLY, module_batch, &mc[0] },
 		{ "module-replicated-rm", "mkrep counter, read-mostly",
 		  CT_READ_MOSTLY, module_batch, &mc[1] },
+		{ "module-replicated-sloppy", "mkrep counter, sloppy",
+		  CT_SLOPPY, module_batch, &mc[2] },
 		{ "module-atomic64", "one shared atomic64_t", CT_SHARED,
-		  module_batch, &mc[2] },
+		  module_batch, &mc[3] },
 		{ "module-percpu", "percpu_counter", CT_PERCPU, module_batch,
-		  &mc[3] },
+		  &mc[4] },
 	};
+	unsigned int i;
 	int dev, ret;
 
 	if (ct_module_available(asked))
@@ -102,19 +107,20 @@ int ct_module(const struct ct_ctx *c, bool asked)
 	}
 	mc[0].fd = counter_create(dev, MKREP_COUNTER_WRITE_MOSTLY);
 	mc[1].fd = counter_create(dev, MKREP_COUNTER_READ_MOSTLY);
+	mc[2].fd = counter_create(dev, MKREP_COUNTER_SLOPPY);
 	close(dev);
-	if (mc[0].fd < 0 || mc[1].fd < 0) {
+	if (mc[0].fd < 0 || mc[1].fd < 0 || mc[2].fd < 0) {
 		ct_fail("module", "MKREP_IOC_COUNTER_CREATE",
-			mc[0].fd < 0 ? mc[0].fd : mc[1].fd);
+			mc[0].fd < 0 ? mc[0].fd :
+			mc[1].fd < 0 ? mc[1].fd : mc[2].fd);
 		ret = -1;
 	} else {
-		mc[2].fd = mc[0].fd;
 		mc[3].fd = mc[0].fd;
+		mc[4].fd = mc[0].fd;
 		ret = ct_run(c, "module", impl, ARRAY_SIZE(impl));
 	}
-	if (mc[0].fd >= 0)
-		close(mc[0].fd);
-	if (mc[1].fd >= 0)
-		close(mc[1].fd);
+	for (i = 0; i < 3; i++)
+		if (mc[i].fd >= 0)
+			close(mc[i].fd);
 	return ret;
 }

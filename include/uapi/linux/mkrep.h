@@ -420,6 +420,15 @@ struct mkrep_space_info {
  *   slot per updating CPU in each), so a local read only looks at its own
  *   CPU's replica and counts every update that returned before it; an
  *   exact read gathers each CPU's own running sum.
+ * - %MKREP_COUNTER_SLOPPY: the sloppy counter of reference counts: a
+ *   central count plus up to %MKREP_COUNTER_SPARE_MAX spare references
+ *   per CPU.  An update takes (@delta > 0) or keeps (@delta < 0) spares
+ *   of its CPU, and changes the central count, one atomic add on a
+ *   shared line, only when its CPU has too few spares or too many.  A
+ *   local read counts every update that returned before it and is above
+ *   the exact value by at most %MKREP_COUNTER_SPARE_MAX for each other
+ *   possible CPU, never below it; an exact read gathers every CPU's
+ *   spares.
  *
  * An exact read counts every update that returned before the read began
  * and any part of those running concurrently: two exact reads one after
@@ -431,7 +440,11 @@ struct mkrep_space_info {
 /* &mkrep_counter_create.mode */
 #define MKREP_COUNTER_WRITE_MOSTLY	0
 #define MKREP_COUNTER_READ_MOSTLY	1
-#define MKREP_NR_COUNTER_MODES		2
+#define MKREP_COUNTER_SLOPPY		2
+#define MKREP_NR_COUNTER_MODES		3
+
+/* The most spare references a CPU keeps in a sloppy counter. */
+#define MKREP_COUNTER_SPARE_MAX		32
 
 /* &mkrep_counter_create.flags */
 #define MKREP_COUNTER_CLOEXEC	(1U << 0)	/* the counter fd is O_CLOEXEC */
@@ -440,7 +453,8 @@ struct mkrep_space_info {
  * struct mkrep_counter_create - make a counter
  * @size: in: sizeof(struct mkrep_counter_create); out: the kernel's.
  * @flags: in: %MKREP_COUNTER_CLOEXEC or 0.
- * @mode: in: %MKREP_COUNTER_WRITE_MOSTLY or %MKREP_COUNTER_READ_MOSTLY.
+ * @mode: in: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
+ *	%MKREP_COUNTER_SLOPPY.
  * @fd: out: the counter's file descriptor.
  * @__reserved: must be zero.
  *

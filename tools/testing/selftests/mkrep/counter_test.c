@@ -2,7 +2,8 @@
 /*
  * Replicated counters: updates from every CPU at once sum up exactly,
  * exact reads never go down while increments go on, local reads are what
- * each placement promises, and every bad argument gets its errno.
+ * each mode promises, a sloppy counter's spares stay counted while their
+ * CPU is offline, and every bad argument gets its errno.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -87,6 +88,10 @@ FIXTURE_VARIANT_ADD(counter, write_mostly) {
 
 FIXTURE_VARIANT_ADD(counter, read_mostly) {
 	.mode = MKREP_COUNTER_READ_MOSTLY,
+};
+
+FIXTURE_VARIANT_ADD(counter, sloppy) {
+	.mode = MKREP_COUNTER_SLOPPY,
 };
 
 FIXTURE_SETUP(counter)
@@ -208,6 +213,33 @@ static int add_one_here(int fd, int cpu, int i)
 	return counter_add(fd, 1000 * (i + 1));
 }
 
+/* The spares that put_spares() leaves the @i-th CPU of a sloppy counter. */
+static int64_t spares_of(int i)
+{
+	return i % MKREP_COUNTER_SPARE_MAX + 1;
+}
+
+static int put_spares(int fd, int cpu, int i)
+{
+	return counter_add(fd, -spares_of(i));
+}
+
+/*
+ * A sloppy local read is the exact value plus the spares of every other
+ * CPU: here those that put_spares() left, all of the counter's.
+ */
+static int64_t sloppy_all_spares;
+
+static int local_over_by_others_spares(int fd, int cpu, int i)
+{
+	int64_t local = 0, exact = 0;
+
+	if (counter_read(fd, 0, &local) ||
+	    counter_read(fd, MKREP_COUNTER_EXACT, &exact))
+		return 1;
+	return local - exact == sloppy_all_spares - spares_of(i) ? 0 : 2;
+}
+
 TEST_F(counter, local_reads)
 {
 	pid_t pids[MAX_CPUS];
@@ -220,6 +252,17 @@ TEST_F(counter, local_reads)
 		/* Every update reached every replica before it returned. */
 		EXPECT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
 					  local_is_exact, pids));
+	} else if (variant->mode == MKREP_COUNTER_SLOPPY) {
+		/* No CPU had spares: the adds went to the central count. */
+		EXPECT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
+					  local_is_exact, pids));
+		sloppy_all_spares = 0;
+		for (i = 0; i < self->n; i++)
+			sloppy_all_spares += spares_of(i);
+		ASSERT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
+					  put_spares, pids));
+		EXPECT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
+					  local_over_by_others_spares, pids));
 	} else {
 		EXPECT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
 					  local_reads, pids));
@@ -237,6 +280,215 @@ TEST_F(counter, local_reads)
 		EXPECT_EQ(12, v);
 		close(i);
 	}
+}
+
+/*
+ * A sloppy counter's spares, one step at a time on two CPUs: a get takes
+ * a spare of its CPU or, without enough, adds to the central count; a put
+ * keeps the reference as a spare or, past the cap, gives it back; a local
+ * read is the central count less its own CPU's spares.
+ */
+TEST(sloppy_spares)
+{
+	int cpus[MAX_CPUS], n, fd, a, b;
+	int64_t v = 0;
+
+	n = online_cpus(cpus);
+	ASSERT_LE(2, n);
+	a = cpus[0];
+	b = cpus[1];
+	ASSERT_EQ(0, counter_create(MKREP_COUNTER_SLOPPY, 0, &fd));
+
+#define AT(cpu, delta) do {						\
+	ASSERT_EQ(0, mk_pin_cpu(cpu));					\
+	ASSERT_EQ(0, counter_add(fd, delta));				\
+} while (0)
+#define LOCAL_AT(cpu, want) do {					\
+	int __cpu = (cpu);						\
+	ASSERT_EQ(0, mk_pin_cpu(__cpu));				\
+	ASSERT_EQ(0, counter_read(fd, 0, &v));				\
+	EXPECT_EQ(want, v) TH_LOG("local read on cpu%d", __cpu);	\
+} while (0)
+#define EXACT(want) do {						\
+	ASSERT_EQ(0, counter_read(fd, MKREP_COUNTER_EXACT, &v));	\
+	EXPECT_EQ(want, v) TH_LOG("exact read");			\
+} while (0)
+
+	AT(a, -5);		/* a keeps 5 spares; central 0 */
+	EXACT(-5);
+	LOCAL_AT(a, -5);
+	LOCAL_AT(b, 0);		/* above by a's 5 */
+	AT(a, 3);		/* from a's spares: 2 left */
+	AT(b, 3);		/* b has none: central 3 */
+	EXACT(1);
+	LOCAL_AT(a, 1);
+	LOCAL_AT(b, 3);
+	AT(b, -MKREP_COUNTER_SPARE_MAX);	/* fits: b keeps the cap */
+	EXACT(1 - MKREP_COUNTER_SPARE_MAX);
+	LOCAL_AT(b, 3 - MKREP_COUNTER_SPARE_MAX);
+	AT(b, -1);		/* past the cap: central 2 */
+	EXACT(-MKREP_COUNTER_SPARE_MAX);
+	LOCAL_AT(b, 2 - MKREP_COUNTER_SPARE_MAX);
+	LOCAL_AT(a, 0);		/* 2 less a's 2; above by b's cap */
+	AT(a, 5);		/* more than a's 2 spares: central 7 */
+	EXACT(5 - MKREP_COUNTER_SPARE_MAX);
+	LOCAL_AT(a, 5);
+	AT(a, 0);		/* nothing changes */
+	LOCAL_AT(a, 5);
+	EXACT(5 - MKREP_COUNTER_SPARE_MAX);
+#undef AT
+#undef LOCAL_AT
+#undef EXACT
+	close(fd);
+}
+
+/* A CPU taken offline by a test, brought back by the teardown. */
+FIXTURE(hotplug) {
+	int fd;
+	int n;
+	int cpus[MAX_CPUS];
+	int hot;
+	int offline;
+};
+
+FIXTURE_SETUP(hotplug)
+{
+	self->offline = -1;
+	self->n = online_cpus(self->cpus);
+	ASSERT_LE(2, self->n);
+	/* The last CPU: cpu0 may not go offline. */
+	self->hot = self->cpus[self->n - 1];
+	ASSERT_NE(0, self->hot);
+	ASSERT_EQ(0, counter_create(MKREP_COUNTER_SLOPPY, MKREP_COUNTER_CLOEXEC,
+				    &self->fd));
+}
+
+FIXTURE_TEARDOWN(hotplug)
+{
+	if (self->offline >= 0 && mk_set_cpu_online(self->offline, 1))
+		TH_LOG("cannot bring cpu%d online again", self->offline);
+	close(self->fd);
+}
+
+/* Take @hot offline or online, and say in @offline which is offline. */
+static int hotplug_set(struct __test_metadata *_metadata, int hot,
+		       int *offline, int on)
+{
+	int ret = mk_set_cpu_online(hot, on);
+
+	if (ret)
+		TH_LOG("cpu%d %s: %s", hot, on ? "online" : "offline",
+		       strerror(-ret));
+	else
+		*offline = on ? -1 : hot;
+	return ret;
+}
+
+/* Shared by the storm's workers and the test. */
+struct storm {
+	int stop;	/* __atomic, set by the test */
+	int64_t rounds[MAX_CPUS];
+};
+
+/*
+ * A round takes references from the spares and past them, puts some back
+ * into the spares and some past the cap: -1 in all.
+ */
+static const int64_t storm_round[] = {
+	3, -2, 2 * MKREP_COUNTER_SPARE_MAX, -2 * MKREP_COUNTER_SPARE_MAX - 1,
+	-MKREP_COUNTER_SPARE_MAX, MKREP_COUNTER_SPARE_MAX - 1,
+};
+
+static int storm_worker(int fd, struct storm *st, int i)
+{
+	unsigned int k;
+
+	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		for (k = 0; k < ARRAY_SIZE(storm_round); k++)
+			if (counter_add(fd, storm_round[k]))
+				return 1;
+		st->rounds[i]++;
+	}
+	return 0;
+}
+
+/*
+ * No reference lost or made up while CPUs go offline and online: spares
+ * left on a CPU stay counted while it is offline, and gets and puts from
+ * every CPU, with one going offline and online under them, sum up exactly
+ * whether the CPU is offline or online at the end.
+ */
+TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
+{
+	int64_t v = 0, want, per_round = 0;
+	struct storm *st;
+	pid_t pids[MAX_CPUS], pid;
+	unsigned int k;
+	int i, status;
+
+	for (k = 0; k < ARRAY_SIZE(storm_round); k++)
+		per_round += storm_round[k];
+	ASSERT_EQ(-1, per_round);
+
+	/* Spares on the CPU that goes offline. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(mk_pin_cpu(self->hot) || counter_add(self->fd, -10));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 0));
+	ASSERT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
+	EXPECT_EQ(-10, v) TH_LOG("the offline cpu%d's spares", self->hot);
+	/* Above by those spares, never below. */
+	ASSERT_EQ(0, mk_pin_cpu(self->cpus[0]));
+	ASSERT_EQ(0, counter_read(self->fd, 0, &v));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 1));
+
+	/* Every CPU gets and puts; the hot one goes offline under them. */
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st);
+	for (i = 0; i < self->n; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			if (mk_pin_cpu(self->cpus[i]))
+				_exit(100);
+			_exit(storm_worker(self->fd, st, i));
+		}
+	}
+	for (k = 0; k < 6; k++) {	/* and offline at the end */
+		usleep(20000);
+		if (hotplug_set(_metadata, self->hot, &self->offline, 0))
+			break;
+		EXPECT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
+		usleep(20000);
+		if (k < 5 && hotplug_set(_metadata, self->hot, &self->offline, 1))
+			break;
+	}
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < self->n; i++) {
+		EXPECT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("worker %d", i);
+	}
+	ASSERT_EQ(6, k) TH_LOG("cpu%d did not go offline and online", self->hot);
+
+	want = -10;
+	for (i = 0; i < self->n; i++) {
+		EXPECT_LT(0, st->rounds[i]) TH_LOG("worker %d ran no round", i);
+		want += st->rounds[i] * per_round;
+	}
+	/* The hot CPU is offline now, with whatever spares it kept. */
+	ASSERT_EQ(self->hot, self->offline);
+	ASSERT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
+	EXPECT_EQ(want, v) TH_LOG("cpu%d offline", self->hot);
+	ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 1));
+	ASSERT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
+	EXPECT_EQ(want, v) TH_LOG("cpu%d online again", self->hot);
+	munmap(st, sizeof(*st));
 }
 
 TEST_F(counter, negative_deltas)
