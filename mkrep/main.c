@@ -180,7 +180,8 @@ static long mkrep_ioctl_query(void __user *arg)
 		return ret;
 
 	q.abi_version = MKREP_ABI_VERSION;
-	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE | MKREP_FEAT_COUNTER;
+	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE | MKREP_FEAT_COUNTER |
+		     MKREP_FEAT_COUNTER_SLOPPY;
 	q.mkchan_abi_version = cq.abi_version;
 	q.nr_online_cpus = cq.nr_online_cpus;
 	q.max_space_pages = READ_ONCE(mkrep_max_space_pages);

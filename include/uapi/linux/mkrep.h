@@ -20,6 +20,7 @@
 #define MKREP_FEAT_QUERY	(1U << 0)	/* MKREP_IOC_QUERY */
 #define MKREP_FEAT_SPACE	(1U << 1)	/* replicated page tables */
 #define MKREP_FEAT_COUNTER	(1U << 2)	/* replicated counters */
+#define MKREP_FEAT_COUNTER_SLOPPY (1U << 3)	/* MKREP_COUNTER_SLOPPY */
 
 /**
  * struct mkrep_query - the module's ABI and the channel layer below it

@@ -72,6 +72,8 @@ TEST_F(dev, query)
 	EXPECT_EQ(MKREP_FEAT_QUERY, q.features & MKREP_FEAT_QUERY);
 	EXPECT_EQ(MKREP_FEAT_SPACE, q.features & MKREP_FEAT_SPACE);
 	EXPECT_EQ(MKREP_FEAT_COUNTER, q.features & MKREP_FEAT_COUNTER);
+	EXPECT_EQ(MKREP_FEAT_COUNTER_SLOPPY,
+		  q.features & MKREP_FEAT_COUNTER_SLOPPY);
 	EXPECT_LT(0, q.max_space_pages);
 	EXPECT_EQ(0, q.__pad);
 	EXPECT_EQ(mk_sysfs_list_count("/sys/devices/system/cpu/online", &last),
