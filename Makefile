@@ -114,22 +114,30 @@ endif
 	@cp $(KBUILD_DIR)/mkchan/mkchan.ko $(KBUILD_DIR)/mkrep/mkrep.ko \
 		$(KBUILD_DIR)/ko/
 
-# The selftests' test-only modules.  mkchan_kapi_test uses mkchan's
-# in-kernel API; mkrep_stall_test holds a process's mmap_lock and uses
-# nothing of ours.  kbuild does not relink mkchan_kapi_test when mkchan's
-# symbol versions change (a changed struct behind an exported function),
-# so the versions it was built against are kept beside it, and a change
+# The test-only modules.  mkchan_kapi_test uses the in-kernel APIs of
+# mkchan and mkrep; mkrep_counter_bench (mkbench counter's kernel-context
+# loops) mkrep's; mkrep_stall_test holds a process's mmap_lock and uses
+# nothing of ours.  kbuild does not relink a module when the symbol
+# versions it uses change (a changed struct behind an exported function),
+# so the versions each was built against are kept beside it, and a change
 # starts it afresh.
-test-modules: modules
+TEST_KMOD_kapi_test		:= tools/testing/selftests/mkchan/kapi mkchan_kapi_test
+TEST_KMOD_counter_bench		:= tools/mkbench/kmod mkrep_counter_bench
+define test_kmod
 	@if ! cmp -s $(KBUILD_DIR)/Module.symvers \
-		$(KBUILD_DIR)/kapi_test/.mkchan.symvers; then \
-		rm -rf $(KBUILD_DIR)/kapi_test; fi
-	@mkdir -p $(KBUILD_DIR)/kapi_test
-	@cp -rsf $(SRC)/tools/testing/selftests/mkchan/kapi/. $(KBUILD_DIR)/kapi_test/
-	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/kapi_test \
+		$(KBUILD_DIR)/$(1)/.mkernel.symvers; then \
+		rm -rf $(KBUILD_DIR)/$(1); fi
+	@mkdir -p $(KBUILD_DIR)/$(1)
+	@cp -rsf $(SRC)/$(word 1,$(TEST_KMOD_$(1)))/. $(KBUILD_DIR)/$(1)/
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/$(1) \
 		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
-	@cp $(KBUILD_DIR)/Module.symvers $(KBUILD_DIR)/kapi_test/.mkchan.symvers
-	@cp $(KBUILD_DIR)/kapi_test/mkchan_kapi_test.ko $(KBUILD_DIR)/ko/
+	@cp $(KBUILD_DIR)/Module.symvers $(KBUILD_DIR)/$(1)/.mkernel.symvers
+	@cp $(KBUILD_DIR)/$(1)/$(word 2,$(TEST_KMOD_$(1))).ko $(KBUILD_DIR)/ko/
+endef
+
+test-modules: modules
+	$(call test_kmod,kapi_test)
+	$(call test_kmod,counter_bench)
 	@mkdir -p $(KBUILD_DIR)/stall_test
 	@cp -rsf $(SRC)/tools/testing/selftests/mkrep/stall/. $(KBUILD_DIR)/stall_test/
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/stall_test modules

@@ -11,20 +11,20 @@
  * new *_SIZE_VERn, its size and the new fields added below - nothing
  * written here is changed or taken away but by a new MKREP_ABI_VERSION,
  * whose retired numbers stay listed, never to be used again.  Version 2
- * moved a member's commands to the member fd.  The layout is the same
+ * moved a member's commands to the member fd; version 3 took away the
+ * counter benchmark.  The layout is the same
  * for 32-bit callers (compat_ptr_ioctl()): every __u64 is 8-aligned.
  */
 #include <linux/mkernel_uapi.h>
 #include <uapi/linux/mkrep.h>
 
-/* The numbers of version 2 of the ABI. */
+/* The numbers of version 3 of the ABI (all but one are version 2's). */
 static_assert(MKREP_IOC_QUERY == 0xC030B840);
 static_assert(MKREP_IOC_SPACE_CREATE == 0xC028B841);
 static_assert(MKREP_IOC_SPACE_INFO == 0xC078B845);
 static_assert(MKREP_IOC_COUNTER_CREATE == 0xC020B846);
 static_assert(MKREP_IOC_COUNTER_ADD == 0xC020B847);
 static_assert(MKREP_IOC_COUNTER_READ == 0xC028B848);
-static_assert(MKREP_IOC_COUNTER_BENCH == 0xC038B849);
 static_assert(MKREP_IOC_JOIN == 0xC030B84A);
 static_assert(MKREP_IOC_OP == 0xC040B84B);
 static_assert(MKREP_IOC_APPLY == 0xC028B84C);
@@ -36,6 +36,18 @@ static_assert(MKREP_IOC_APPLY == 0xC028B84C);
 static_assert(MK_IOC_KEY(MKREP_IOC_JOIN) != MK_IOC_KEY(0xC030B842));
 static_assert(MK_IOC_KEY(MKREP_IOC_OP) != MK_IOC_KEY(0xC040B843));
 static_assert(MK_IOC_KEY(MKREP_IOC_APPLY) != MK_IOC_KEY(0xC020B844));
+
+/* Retired by version 3 (version 2's COUNTER_BENCH): never used again. */
+#define MKREP_RETIRED_BY_V3	MK_IOC_KEY(0xC038B849)
+static_assert(MK_IOC_KEY(MKREP_IOC_QUERY) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_SPACE_CREATE) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_SPACE_INFO) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_COUNTER_CREATE) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_COUNTER_ADD) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_COUNTER_READ) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_JOIN) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_OP) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_APPLY) != MKREP_RETIRED_BY_V3);
 
 /* The space info of a binary built against version 0 of its struct. */
 static_assert(MK_IOC_KEY(0xC058B845) == MK_IOC_KEY(MKREP_IOC_SPACE_INFO));
@@ -237,24 +249,3 @@ MK_ABI_OFFSET(struct mkrep_counter_read, __pad, 20);
 MK_ABI_FIELD_SIZE(struct mkrep_counter_read, __pad, 4);
 MK_ABI_OFFSET(struct mkrep_counter_read, __reserved, 24);
 MK_ABI_FIELD_SIZE(struct mkrep_counter_read, __reserved, 16);
-
-MK_ABI_SIZE(struct mkrep_counter_bench, 56);
-static_assert(MKREP_COUNTER_BENCH_SIZE_VER0 == 56);
-MK_ABI_OFFSET(struct mkrep_counter_bench, size, 0);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, size, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, flags, 4);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, flags, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, impl, 8);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, impl, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, op, 12);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, op, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, iters, 16);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, iters, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, __pad, 20);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, __pad, 4);
-MK_ABI_OFFSET(struct mkrep_counter_bench, ns, 24);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, ns, 8);
-MK_ABI_OFFSET(struct mkrep_counter_bench, result, 32);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, result, 8);
-MK_ABI_OFFSET(struct mkrep_counter_bench, __reserved, 40);
-MK_ABI_FIELD_SIZE(struct mkrep_counter_bench, __reserved, 16);

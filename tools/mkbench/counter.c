@@ -7,10 +7,10 @@
  *           process (counter_user.c): one shared atomic, a slot a thread
  *           (write-mostly), a row a reader (read-mostly); the comparison
  *           on this machine's hardware, without a module;
- *   module  an mkrep counter of each mode, and the shared atomic64_t and
- *           the percpu_counter that come with one (counter_module.c):
- *           MKREP_IOC_COUNTER_BENCH runs and times a batch of operations
- *           in the kernel, on the calling thread's CPU.
+ *   module  an mkrep counter of each mode, a shared atomic64_t and a
+ *           percpu_counter (counter_module.c): mkrep_counter_bench.ko,
+ *           a module of mkbench's own, runs and times a batch of
+ *           operations in the kernel, on the calling thread's CPU.
  *
  * The operations: add (every thread adds 1), read (local), exact read,
  * and, on two cores or more, an exact read on the first core while the
@@ -309,8 +309,8 @@ int counter_suite(const struct bench_opts *o)
 		sched_setaffinity(0, sizeof(saved), &saved);
 		failed |= ret < 0 || (ret > 0 && asked_module);
 		if (ret <= 0)
-			print_section("module: mkrep counters, MKREP_IOC_COUNTER_BENCH: kernel\n"
-				      "    loops, a thread a core, one counter fd");
+			print_section("module: mkrep counters, mkrep_counter_bench.ko: kernel\n"
+				      "    loops, a thread a core, one descriptor");
 	}
 
 	pl.n = res.n;

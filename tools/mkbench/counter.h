@@ -34,7 +34,7 @@
 #define CT_GAP_NS		(50ULL * 1000)
 #define CT_MAX_RUNS		1024
 
-/* The operations, numbered as MKREP_BENCH_ADD, _READ and _READ_EXACT. */
+/* The operations. */
 enum ct_op {
 	CT_ADD,		/* add 1 */
 	CT_READ,	/* a local (possibly stale) read */

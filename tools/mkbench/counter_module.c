@@ -2,31 +2,37 @@
 /*
  * mkbench counter, module: mkrep's replicated counters, in kernel context.
  *
- * A counter of each mode (write-mostly, read-mostly, sloppy), made on
- * /dev/mkrep; every thread drives the one counter fd of the measurement
- * with MKREP_IOC_COUNTER_BENCH, which runs a batch of operations in a
- * loop in the kernel on the thread's CPU and times it there: the system
- * call is not in the time.  The baselines, a shared atomic64_t and the
- * kernel's percpu_counter, come with the write-mostly counter and run in
- * the same loop.
+ * mkrep_counter_bench.ko (tools/mkbench/kmod/, built by make test-modules,
+ * never installed) runs a batch of counter operations in a loop in the
+ * kernel on the calling thread's CPU and times it there, so that the
+ * system call is not in the time.  One open of /dev/mkrep_counter_bench
+ * holds an mkrep counter of each mode and the baselines, a shared
+ * atomic64_t and a percpu_counter; every thread of a measurement drives
+ * that one descriptor.  Where the device is missing, the module is loaded
+ * from $MKERNEL_MODDIR (the test guest sets it) and unloaded at the end.
  */
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/mkrep.h>
 
 #include "counter.h"
+#include "kmod/counter_bench.h"
 
-static_assert(CT_ADD == MKREP_BENCH_ADD && CT_READ == MKREP_BENCH_READ &&
-	      CT_READ_EXACT == MKREP_BENCH_READ_EXACT,
-	      "enum ct_op is numbered as MKREP_BENCH_*");
+/* The module's operation for each of ours. */
+static const uint32_t module_op[CT_NOPS] = {
+	[CT_ADD] = MKREP_CBENCH_ADD,
+	[CT_READ] = MKREP_CBENCH_READ,
+	[CT_READ_EXACT] = MKREP_CBENCH_READ_EXACT,
+};
 
-/* What a batch drives: a counter fd and one of its MKREP_BENCH_* impls. */
+/* What a batch drives: the device's fd and one of its impls. */
 struct module_counter {
 	int fd;
 	uint32_t impl;
@@ -37,51 +43,70 @@ static int module_batch(const struct ct_impl *impl, unsigned int index,
 {
 	const struct module_counter *mc = impl->priv;
 	struct mkrep_counter_bench b = {
-		.size = sizeof(b),
 		.impl = mc->impl,
-		.op = op,
+		.op = module_op[op],
 		.iters = iters,
 	};
 
 	(void)index;
-	if (ioctl(mc->fd, MKREP_IOC_COUNTER_BENCH, &b))
+	if (ioctl(mc->fd, MKREP_COUNTER_BENCH_RUN, &b))
 		return -errno;
 	*ns = b.ns;
 	return 0;
 }
 
+/*
+ * Load mkrep_counter_bench.ko from $MKERNEL_MODDIR unless its device is
+ * there: 1 if it loaded it, 0 if it was loaded, or -errno with @why said.
+ */
+static int bench_module_load(char *why, size_t len)
+{
+	const char *dir = getenv("MKERNEL_MODDIR");
+	char path[4096];
+	int fd, ret = 1;
+
+	if (!access(MKREP_COUNTER_BENCH_DEVICE, F_OK))
+		return 0;
+	if (!dir) {
+		snprintf(why, len, "%s: no such device, and no %s to load %s.ko from\n%s",
+			 MKREP_COUNTER_BENCH_DEVICE, "MKERNEL_MODDIR",
+			 MKREP_COUNTER_BENCH_MODULE,
+			 "    (make test-modules builds it)");
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/%s.ko", dir,
+		 MKREP_COUNTER_BENCH_MODULE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || syscall(__NR_finit_module, fd, "", 0)) {
+		ret = -errno;
+		snprintf(why, len, "loading %s.ko from $MKERNEL_MODDIR: %s",
+			 MKREP_COUNTER_BENCH_MODULE, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int ct_module_available(bool asked)
 {
 	struct mkrep_query q = { .size = sizeof(q) };
-	char why[160];
+	char why[256];
 
-	module_probe(&q, MKREP_FEAT_COUNTER,
+	module_probe(&q, MKREP_FEAT_COUNTER_SLOPPY,
 		     "make vm-shell runs it in the test guest",
-		     "the loaded mkrep has no replicated counters", why,
+		     "the loaded mkrep has no sloppy counters", why,
 		     sizeof(why));
 	return module_skip("counter", asked, why);
-}
-
-/* A counter of @mode: its fd, or -errno. */
-static int counter_create(int dev, unsigned int mode)
-{
-	struct mkrep_counter_create cr = {
-		.size = sizeof(cr),
-		.flags = MKREP_COUNTER_CLOEXEC,
-		.mode = mode,
-	};
-
-	return ioctl(dev, MKREP_IOC_COUNTER_CREATE, &cr) ? -errno : cr.fd;
 }
 
 int ct_module(const struct ct_ctx *c, bool asked)
 {
 	struct module_counter mc[] = {
-		{ -1, MKREP_BENCH_REPLICATED },	/* write-mostly */
-		{ -1, MKREP_BENCH_REPLICATED },	/* read-mostly */
-		{ -1, MKREP_BENCH_REPLICATED },	/* sloppy */
-		{ -1, MKREP_BENCH_ATOMIC },	/* of the write-mostly one */
-		{ -1, MKREP_BENCH_PERCPU },	/* likewise */
+		{ -1, MKREP_CBENCH_WRITE_MOSTLY },
+		{ -1, MKREP_CBENCH_READ_MOSTLY },
+		{ -1, MKREP_CBENCH_SLOPPY },
+		{ -1, MKREP_CBENCH_ATOMIC },
+		{ -1, MKREP_CBENCH_PERCPU },
 	};
 	const struct ct_impl impl[] = {
 		{ "module-replicated-wm", "mkrep counter, write-mostly",
@@ -95,32 +120,28 @@ int ct_module(const struct ct_ctx *c, bool asked)
 		{ "module-percpu", "percpu_counter", CT_PERCPU, module_batch,
 		  &mc[4] },
 	};
+	char why[512] = "";
 	unsigned int i;
-	int dev, ret;
+	int fd, loaded, ret;
 
 	if (ct_module_available(asked))
 		return 1;
-	dev = open(MKREP_DEVICE, O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		ct_fail("module", MKREP_DEVICE, -errno);
-		return -1;
-	}
-	mc[0].fd = counter_create(dev, MKREP_COUNTER_WRITE_MOSTLY);
-	mc[1].fd = counter_create(dev, MKREP_COUNTER_READ_MOSTLY);
-	mc[2].fd = counter_create(dev, MKREP_COUNTER_SLOPPY);
-	close(dev);
-	if (mc[0].fd < 0 || mc[1].fd < 0 || mc[2].fd < 0) {
-		ct_fail("module", "MKREP_IOC_COUNTER_CREATE",
-			mc[0].fd < 0 ? mc[0].fd :
-			mc[1].fd < 0 ? mc[1].fd : mc[2].fd);
+	loaded = bench_module_load(why, sizeof(why));
+	if (loaded < 0)
+		return module_skip("counter", asked, why);
+	fd = open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ct_fail("module", MKREP_COUNTER_BENCH_DEVICE, -errno);
 		ret = -1;
 	} else {
-		mc[3].fd = mc[0].fd;
-		mc[4].fd = mc[0].fd;
+		for (i = 0; i < ARRAY_SIZE(mc); i++)
+			mc[i].fd = fd;
 		ret = ct_run(c, "module", impl, ARRAY_SIZE(impl));
+		close(fd);
 	}
-	for (i = 0; i < 3; i++)
-		if (mc[i].fd >= 0)
-			close(mc[i].fd);
+	if (loaded > 0 &&
+	    syscall(__NR_delete_module, MKREP_COUNTER_BENCH_MODULE, O_NONBLOCK))
+		fprintf(stderr, "mkbench: counter: unloading %s: %s\n",
+			MKREP_COUNTER_BENCH_MODULE, strerror(errno));
 	return ret;
 }

@@ -14,7 +14,7 @@
 #include <linux/mkchan.h>
 
 /* Version of this ABI; bumped on every incompatible change. */
-#define MKREP_ABI_VERSION	2
+#define MKREP_ABI_VERSION	3
 
 /* Bits of &mkrep_query.features: what this module implements. */
 #define MKREP_FEAT_QUERY	(1U << 0)	/* MKREP_IOC_QUERY */
@@ -515,52 +515,6 @@ struct mkrep_counter_read {
 
 #define MKREP_COUNTER_READ_SIZE_VER0	40
 
-/* &mkrep_counter_bench.impl: what a kernel-context loop drives. */
-#define MKREP_BENCH_REPLICATED	0	/* this counter */
-#define MKREP_BENCH_ATOMIC	1	/* one atomic64_t of the counter */
-#define MKREP_BENCH_PERCPU	2	/* one percpu_counter of the counter */
-#define MKREP_NR_BENCH_IMPLS	3
-
-/* &mkrep_counter_bench.op */
-#define MKREP_BENCH_ADD		0	/* add 1 */
-#define MKREP_BENCH_READ	1	/* local (or approximate) read */
-#define MKREP_BENCH_READ_EXACT	2	/* exact read (percpu_counter_sum()) */
-#define MKREP_NR_BENCH_OPS	3
-
-/**
- * struct mkrep_counter_bench - time a loop of counter operations in the
- *	kernel, on the calling CPU
- * @size: in: sizeof(struct mkrep_counter_bench); out: the kernel's.
- * @flags: in: must be zero.
- * @impl: in: %MKREP_BENCH_REPLICATED, %MKREP_BENCH_ATOMIC or
- *	%MKREP_BENCH_PERCPU: the counter, or a shared atomic64_t or a
- *	percpu_counter that belongs to the same counter object, so that
- *	threads on several CPUs drive one shared instance.
- * @op: in: one of the %MKREP_BENCH_* operations.
- * @iters: in: operations to run, 1 to 2^24.
- * @ns: out: nanoseconds the loop took.
- * @result: out: the last value read, or the value after the adds (read
- *	after the timed loop).
- * @__reserved: must be zero.
- *
- * The baselines of mkbench counter, in the same code path as the counter:
- * the loop runs with preemption enabled (it may reschedule every 1024
- * operations).
- */
-struct mkrep_counter_bench {
-	__u32 size;
-	__u32 flags;
-	__u32 impl;
-	__u32 op;
-	__u32 iters;
-	__u32 __pad;
-	__u64 ns;
-	__s64 result;
-	__u64 __reserved[2];
-};
-
-#define MKREP_COUNTER_BENCH_SIZE_VER0	56
-
 /**
  * define MKREP_IOC_COUNTER_CREATE - make a counter
  *
@@ -586,12 +540,10 @@ struct mkrep_counter_bench {
  */
 #define MKREP_IOC_COUNTER_READ	MKCHAN_IOWR_V1(0x48, 40)	/* 0xC028B848 */
 
-/**
- * define MKREP_IOC_COUNTER_BENCH - time counter operations in the kernel
- *
- * On a counter; takes a &struct mkrep_counter_bench.  Errors: EINVAL,
- * E2BIG, EFAULT, EINTR (a signal stopped the loop).
+/*
+ * Retired by version 3 of the ABI and never used again: 0xC038B849
+ * (COUNTER_BENCH, a benchmark that belongs to no user; mkbench has a
+ * module of its own for it).  A counter answers it ENOTTY.
  */
-#define MKREP_IOC_COUNTER_BENCH	MKCHAN_IOWR_V1(0x49, 56)	/* 0xC038B849 */
 
 #endif /* _UAPI_LINUX_MKREP_H */

@@ -219,7 +219,7 @@ static unsigned int random_cmd(struct mk_fuzz *z, const unsigned int *served,
 			       bool *is_served)
 {
 	static const unsigned int retired[] = {
-		0xC030B842, 0xC040B843, 0xC020B844,
+		0xC030B842, 0xC040B843, 0xC020B844, 0xC038B849,
 	};
 	unsigned int cmd, i;
 
@@ -254,8 +254,7 @@ static const unsigned int member_cmds[] = {
 };
 
 static const unsigned int counter_cmds[] = {
-	MKREP_IOC_COUNTER_ADD, MKREP_IOC_COUNTER_READ,
-	MKREP_IOC_COUNTER_BENCH, 0
+	MKREP_IOC_COUNTER_ADD, MKREP_IOC_COUNTER_READ, 0
 };
 
 /* Whether poll()'s answer on a member fd is one it may give. */
@@ -1119,14 +1118,13 @@ static void counter_bad(struct fuzz *f, const char *what, int64_t got,
 		       f->fz.ops, what, (long long)got, (long long)want);
 }
 
-/* Add, read and time a counter; only this process changes it. */
+/* Add to and read a counter; only this process changes it. */
 static void p_counter(struct fuzz *f)
 {
 	struct counter_slot *s = &f->counter[pick(f, MAX_COUNTERS)];
 	union {
 		struct mkrep_counter_add add;
 		struct mkrep_counter_read rd;
-		struct mkrep_counter_bench b;
 		__u8 raw[128];
 	} u = { .raw = { 0 } };
 	bool served;
@@ -1135,7 +1133,7 @@ static void p_counter(struct fuzz *f)
 
 	if (s->fd < 0)
 		return;
-	switch (pick(f, 4)) {
+	switch (pick(f, 3)) {
 	case 0:
 		u.add.size = sizeof(u.add);
 		u.add.delta = pick(f, 4) ? (int64_t)pick(f, 2001) - 1000 :
@@ -1158,24 +1156,6 @@ static void p_counter(struct fuzz *f)
 					 s->mode == MKREP_COUNTER_READ_MOSTLY) &&
 		    u.rd.value != s->value)
 			counter_bad(f, "read", u.rd.value, s->value);
-		break;
-	case 2:
-		u.b.size = sizeof(u.b);
-		u.b.impl = pick(f, 8) ? pick(f, MKREP_NR_BENCH_IMPLS) : edgy(f);
-		u.b.op = pick(f, 8) ? pick(f, MKREP_NR_BENCH_OPS) : edgy(f);
-		u.b.iters = pick(f, 4) ? 1 + pick(f, 2048) : edgy(f);
-		arg = mess(&f->fz, &u, sizeof(u), sizeof(u.b));
-		ret = ioctl(s->fd, MKREP_IOC_COUNTER_BENCH, arg);
-		RESULT(f, ret, "counter bench", EINVAL, E2BIG, EFAULT, EINTR);
-		if (ret && errno == EINTR)
-			s->known = false;
-		if (ret || u.b.impl != MKREP_BENCH_REPLICATED)
-			break;
-		if (u.b.op == MKREP_BENCH_ADD)
-			s->value += u.b.iters;
-		if (s->known && u.b.op != MKREP_BENCH_READ &&
-		    u.b.result != s->value)
-			counter_bad(f, "bench", u.b.result, s->value);
 		break;
 	default:
 		ret = ioctl(s->fd, random_cmd(&f->fz, counter_cmds, &served),

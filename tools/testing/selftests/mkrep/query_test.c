@@ -68,7 +68,7 @@ TEST_F(dev, query)
 	ASSERT_EQ(0, query(self->fd, &q));
 	EXPECT_EQ(sizeof(q), q.size);
 	EXPECT_EQ(MKREP_ABI_VERSION, q.abi_version);
-	EXPECT_EQ(2, q.abi_version);
+	EXPECT_EQ(3, q.abi_version);
 	EXPECT_EQ(MKREP_FEAT_QUERY, q.features & MKREP_FEAT_QUERY);
 	EXPECT_EQ(MKREP_FEAT_SPACE, q.features & MKREP_FEAT_SPACE);
 	EXPECT_EQ(MKREP_FEAT_COUNTER, q.features & MKREP_FEAT_COUNTER);

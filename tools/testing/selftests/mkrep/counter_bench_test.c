@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkrep_counter_bench.ko, mkbench counter's kernel-context loops: every
+ * loop of every counter runs and leaves the value it should, each open
+ * has counters of its own, every bad argument gets its errno, only root
+ * opens it; and mkbench counter --backend module loads it, measures the
+ * sloppy counter beside the others and unloads it.  The times are the
+ * guest's; only that the loops run and count is checked here.
+ *
+ * The module comes from $MKERNEL_MODDIR, set by the runner; mkbench from
+ * $PATH (the test guest's /bin), or where MKERNEL_MKBENCH says.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "../mkernel_test.h"
+#include "../../../mkbench/kmod/counter_bench.h"
+
+#define CSV	"/tmp/counter_bench_test.csv"
+
+static int bench(int fd, unsigned int impl, unsigned int op, unsigned int iters,
+		 struct mkrep_counter_bench *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->impl = impl;
+	b->op = op;
+	b->iters = iters;
+	return ioctl(fd, MKREP_COUNTER_BENCH_RUN, b) ? errno : 0;
+}
+
+FIXTURE(cbench) {
+	int fd;
+};
+
+FIXTURE_SETUP(cbench)
+{
+	int ret = 0;
+
+	if (!mk_module_loaded(MKREP_COUNTER_BENCH_MODULE))
+		ret = mk_module_load(MKREP_COUNTER_BENCH_MODULE);
+	ASSERT_EQ(0, ret) TH_LOG("%s.ko from $MKERNEL_MODDIR: %s",
+				 MKREP_COUNTER_BENCH_MODULE, strerror(-ret));
+	self->fd = open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(cbench)
+{
+	close(self->fd);
+	mk_module_unload(MKREP_COUNTER_BENCH_MODULE);
+}
+
+/*
+ * On one CPU, each loop of adds leaves 3000 in its counter, and every
+ * read finds them; percpu_counter_read() only what was folded in.
+ */
+TEST_F(cbench, every_loop_counts)
+{
+	struct mkrep_counter_bench b;
+	unsigned int impl, op;
+	int other;
+
+	ASSERT_EQ(0, mk_pin_cpu(0));
+	for (impl = 0; impl < MKREP_NR_CBENCH_IMPLS; impl++) {
+		for (op = 0; op < MKREP_NR_CBENCH_OPS; op++) {
+			ASSERT_EQ(0, bench(self->fd, impl, op, 3000, &b))
+				TH_LOG("impl %u op %u", impl, op);
+			EXPECT_LT(0, b.ns);
+			if (impl == MKREP_CBENCH_PERCPU && op == MKREP_CBENCH_READ) {
+				EXPECT_GE(3000, b.result);
+			} else {
+				EXPECT_EQ(3000, b.result)
+					TH_LOG("impl %u op %u", impl, op);
+			}
+		}
+	}
+	/* Another open has counters of its own, all at zero. */
+	other = open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, other);
+	for (impl = 0; impl < MKREP_NR_CBENCH_IMPLS; impl++) {
+		ASSERT_EQ(0, bench(other, impl, MKREP_CBENCH_READ_EXACT, 1, &b));
+		EXPECT_EQ(0, b.result) TH_LOG("impl %u", impl);
+	}
+	close(other);
+}
+
+TEST_F(cbench, bad_arguments)
+{
+	struct mkrep_counter_bench b;
+
+	EXPECT_EQ(EINVAL, bench(self->fd, MKREP_NR_CBENCH_IMPLS, 0, 1, &b));
+	EXPECT_EQ(EINVAL, bench(self->fd, 0, MKREP_NR_CBENCH_OPS, 1, &b));
+	EXPECT_EQ(EINVAL, bench(self->fd, 0, 0, 0, &b));
+	EXPECT_EQ(EINVAL, bench(self->fd, 0, 0, MKREP_CBENCH_MAX_ITERS + 1,
+				&b));
+	memset(&b, 0, sizeof(b));
+	b.iters = 1;
+	b.__pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, MKREP_COUNTER_BENCH_RUN, &b));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MKREP_COUNTER_BENCH_RUN, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(0xBA, 0x02)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* Only root: an unprivileged loop would pin a CPU for a user. */
+TEST_F(cbench, root_only)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR) < 0 &&
+		      (errno == EACCES || errno == EPERM) ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("1: opened, 2: setresuid");
+}
+
+/* How many rows of variant @variant and metric @metric the CSV has. */
+static int csv_rows(const char *variant, const char *metric)
+{
+	char line[256], v[96], m[64];
+	int n = 0;
+	FILE *f = fopen(CSV, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "counter,%95[^,],%*[^,],%63[^,],", v, m) == 2 &&
+		    !strcmp(v, variant) && !strcmp(m, metric))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * mkbench loads the module itself where it is not loaded, and unloads
+ * it after: a row of the sloppy counter's adds for each core count.
+ */
+TEST(mkbench_loads_and_unloads)
+{
+	const char *prog = getenv("MKERNEL_MKBENCH");
+	int st;
+	pid_t pid;
+
+	if (!prog)
+		prog = "mkbench";
+	if (mk_module_loaded(MKREP_COUNTER_BENCH_MODULE))
+		ASSERT_EQ(0, mk_module_unload(MKREP_COUNTER_BENCH_MODULE));
+	unlink(CSV);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp(prog, prog, "counter", "--backend", "module", "--cpus",
+		       "2", "--reps", "3", "--iters", "256", "--csv", CSV,
+		       (char *)NULL);
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("mkbench died of signal %d",
+					  WTERMSIG(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	EXPECT_FALSE(mk_module_loaded(MKREP_COUNTER_BENCH_MODULE));
+	EXPECT_EQ(2, csv_rows("module-replicated-sloppy-add",
+			      "latency_ns_median"));
+	unlink(CSV);
+}
+
+TEST_HARNESS_MAIN
