@@ -86,12 +86,12 @@ struct mkrep_counter {
 };
 
 /**
- * mkrep_counter_destroy() - free a counter
+ * mkrep_counter_free() - free a counter that mkrep_counter_alloc() made
  * @c: the counter, or NULL
  *
  * Context: process context; nobody may use @c any more.
  */
-void mkrep_counter_destroy(struct mkrep_counter *c)
+void mkrep_counter_free(struct mkrep_counter *c)
 {
 	unsigned int cpu;
 
@@ -105,23 +105,36 @@ void mkrep_counter_destroy(struct mkrep_counter *c)
 	}
 	kfree(c->rep);
 	kfree(c);
+}
+
+/**
+ * mkrep_counter_destroy() - free a counter
+ * @c: the counter, or NULL
+ *
+ * Context: process context; nobody may use @c any more.
+ */
+void mkrep_counter_destroy(struct mkrep_counter *c)
+{
+	if (!c)
+		return;
+	mkrep_counter_free(c);
 	mkrep_objects_add(MKREP_OBJ_COUNTERS, -1);
 }
 EXPORT_SYMBOL_GPL(mkrep_counter_destroy);
 
 /**
- * mkrep_counter_create() - make a counter at zero
+ * mkrep_counter_alloc() - make a counter at zero, not counted in debugfs
  * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
  *	%MKREP_COUNTER_SLOPPY
- * @gfp: allocation flags (GFP_KERNEL, GFP_KERNEL_ACCOUNT, ...)
+ * @gfp: allocation flags
  *
- * Allocates a replica for every possible CPU on that CPU's node.
+ * For mkrep's own object counts, which count the counters of others.
  *
  * Context: process context if @gfp may sleep.
  * Return: the counter, ERR_PTR(-EINVAL) for an unknown @mode or
  * ERR_PTR(-ENOMEM).
  */
-struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
+struct mkrep_counter *mkrep_counter_alloc(unsigned int mode, gfp_t gfp)
 {
 	struct mkrep_counter_replica *r;
 	struct mkrep_counter *c;
@@ -133,7 +146,6 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 	c = kzalloc(sizeof(*c), gfp);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	mkrep_objects_add(MKREP_OBJ_COUNTERS, 1);
 	c->mode = mode;
 	atomic64_set(&c->central, 0);
 	c->rep = kcalloc(nr_cpu_ids, sizeof(*c->rep), gfp);
@@ -156,8 +168,29 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 	return c;
 
 err:
-	mkrep_counter_destroy(c);
+	mkrep_counter_free(c);
 	return ERR_PTR(-ENOMEM);
+}
+
+/**
+ * mkrep_counter_create() - make a counter at zero
+ * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
+ *	%MKREP_COUNTER_SLOPPY
+ * @gfp: allocation flags (GFP_KERNEL, GFP_KERNEL_ACCOUNT, ...)
+ *
+ * Allocates a replica for every possible CPU on that CPU's node.
+ *
+ * Context: process context if @gfp may sleep.
+ * Return: the counter, ERR_PTR(-EINVAL) for an unknown @mode or
+ * ERR_PTR(-ENOMEM).
+ */
+struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
+{
+	struct mkrep_counter *c = mkrep_counter_alloc(mode, gfp);
+
+	if (!IS_ERR(c))
+		mkrep_objects_add(MKREP_OBJ_COUNTERS, 1);
+	return c;
 }
 EXPORT_SYMBOL_GPL(mkrep_counter_create);
 

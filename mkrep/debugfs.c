@@ -16,16 +16,21 @@
  *
  * All five read zero once every file, window and in-kernel counter is
  * gone: the selftests and the test runner check that nothing leaks.
+ * Every CPU changes them, as it makes and frees objects, and only
+ * debugfs reads them: each is a write-mostly replicated counter, which
+ * an update changes on its own CPU's line only, and which debugfs reads
+ * exactly.  They are not themselves among the counters they count.
  *
  * And under /sys/kernel/debug/mkrep/users, a line "uid spaces pages" for
  * each user holding a space: what counts against its limits.
  */
 #include <linux/debugfs.h>
+#include <linux/err.h>
 #include <linux/seq_file.h>
 
 #include "internal.h"
 
-atomic_long_t mkrep_objects[MKREP_NR_OBJECTS];
+struct mkrep_counter *mkrep_objects[MKREP_NR_OBJECTS];
 
 static const char * const mkrep_object_names[MKREP_NR_OBJECTS] = {
 	[MKREP_OBJ_SPACES]	= "spaces",
@@ -42,11 +47,48 @@ static int mkrep_objects_show(struct seq_file *m, void *unused)
 	int i;
 
 	for (i = 0; i < MKREP_NR_OBJECTS; i++)
-		seq_printf(m, "%s %ld\n", mkrep_object_names[i],
-			   atomic_long_read(&mkrep_objects[i]));
+		seq_printf(m, "%s %lld\n", mkrep_object_names[i],
+			   mkrep_counter_read_exact(mkrep_objects[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(mkrep_objects);
+
+/**
+ * mkrep_objects_init() - make the object counts, before anything counts
+ *
+ * Context: process context (module init).
+ * Return: 0 or -ENOMEM.
+ */
+int mkrep_objects_init(void)
+{
+	int i;
+
+	for (i = 0; i < MKREP_NR_OBJECTS; i++) {
+		mkrep_objects[i] = mkrep_counter_alloc(MKREP_COUNTER_WRITE_MOSTLY,
+						       GFP_KERNEL);
+		if (IS_ERR(mkrep_objects[i])) {
+			mkrep_objects[i] = NULL;
+			mkrep_objects_exit();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/**
+ * mkrep_objects_exit() - free the object counts, once nothing counts
+ *
+ * Context: process context (module exit, after the last RCU callback).
+ */
+void mkrep_objects_exit(void)
+{
+	int i;
+
+	for (i = 0; i < MKREP_NR_OBJECTS; i++) {
+		mkrep_counter_free(mkrep_objects[i]);
+		mkrep_objects[i] = NULL;
+	}
+}
 
 DEFINE_SHOW_ATTRIBUTE(mkrep_users);
 

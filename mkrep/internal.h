@@ -12,6 +12,7 @@
 #include <linux/gfp.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mkrep.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -199,7 +200,10 @@ extern unsigned int mkrep_max_space_pages;
 extern unsigned int mkrep_max_spaces_per_user;
 extern unsigned int mkrep_max_pages_per_user;
 
-/* debugfs.c: live objects, for /sys/kernel/debug/mkrep/objects */
+/*
+ * debugfs.c: live objects, for /sys/kernel/debug/mkrep/objects; each a
+ * write-mostly replicated counter that debugfs reads exactly.
+ */
 enum {
 	MKREP_OBJ_SPACES,
 	MKREP_OBJ_MEMBERS,
@@ -209,13 +213,16 @@ enum {
 	MKREP_NR_OBJECTS,
 };
 
-extern atomic_long_t mkrep_objects[MKREP_NR_OBJECTS];
+extern struct mkrep_counter *mkrep_objects[MKREP_NR_OBJECTS];
 
+/* Any context but NMI, between mkrep_objects_init() and _exit(). */
 static inline void mkrep_objects_add(int what, long n)
 {
-	atomic_long_add(n, &mkrep_objects[what]);
+	mkrep_counter_add(mkrep_objects[what], n);
 }
 
+int mkrep_objects_init(void);
+void mkrep_objects_exit(void);
 void mkrep_debugfs_init(void);
 void mkrep_debugfs_exit(void);
 
@@ -287,6 +294,10 @@ struct seq_file;
 int mkrep_user_charge(kuid_t uid, unsigned long npages);
 void mkrep_user_uncharge(kuid_t uid, unsigned long npages);
 int mkrep_users_show(struct seq_file *m, void *unused);
+
+/* counter.c */
+struct mkrep_counter *mkrep_counter_alloc(unsigned int mode, gfp_t gfp);
+void mkrep_counter_free(struct mkrep_counter *c);
 
 /* counter_file.c */
 long mkrep_counter_create_fd(void __user *arg);

@@ -232,31 +232,41 @@ static int __init mkrep_init(void)
 		return -EINVAL;
 	}
 
+	ret = mkrep_objects_init();
+	if (ret)
+		return ret;
 	mkrep_wq = alloc_workqueue("mkrep", WQ_UNBOUND, 0);
-	if (!mkrep_wq)
-		return -ENOMEM;
+	if (!mkrep_wq) {
+		ret = -ENOMEM;
+		goto err_objects;
+	}
 	ret = mkrep_fs_init();
 	if (ret) {
 		pr_err("cannot mount its inode filesystem: %d\n", ret);
-		destroy_workqueue(mkrep_wq);
-		return ret;
+		goto err_wq;
 	}
 	ret = mkrep_hotplug_init();
 	if (ret) {
 		pr_err("cannot register for CPU hotplug: %d\n", ret);
-		mkrep_fs_exit();
-		destroy_workqueue(mkrep_wq);
-		return ret;
+		goto err_fs;
 	}
 	mkrep_debugfs_init();
 	ret = misc_register(&mkrep_miscdev);
 	if (ret) {
 		pr_err("cannot register /dev/mkrep: %d\n", ret);
-		mkrep_debugfs_exit();
-		mkrep_hotplug_exit();
-		mkrep_fs_exit();
-		destroy_workqueue(mkrep_wq);
+		goto err_debugfs;
 	}
+	return 0;
+
+err_debugfs:
+	mkrep_debugfs_exit();
+	mkrep_hotplug_exit();
+err_fs:
+	mkrep_fs_exit();
+err_wq:
+	destroy_workqueue(mkrep_wq);
+err_objects:
+	mkrep_objects_exit();
 	return ret;
 }
 
@@ -275,6 +285,8 @@ static void __exit mkrep_exit(void)
 	destroy_workqueue(mkrep_wq);
 	rcu_barrier();
 	WARN_ON(mkrep_member_frees_pending());
+	/* The last of those counted: the counts go last. */
+	mkrep_objects_exit();
 }
 
 module_init(mkrep_init);
