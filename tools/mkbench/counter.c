@@ -81,34 +81,15 @@ static void print_per_op(double v)
 		printf(" %8.2g", v);
 }
 
-/* Result @i of the same variant on @cores cores, or NULL. */
-static const struct ct_result *find(const char *variant, unsigned int cores)
-{
-	unsigned int i;
-
-	for (i = 0; i < res.n; i++)
-		if (res.r[i].cores == cores && !strcmp(res.r[i].variant, variant))
-			return &res.r[i];
-	return NULL;
-}
-
-/* The shared atomic's result of @r's mode and measurement, or NULL. */
-static const struct ct_result *find_shared(const struct ct_result *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < res.n; i++)
-		if (res.r[i].kind == CT_SHARED && res.r[i].meas == r->meas &&
-		    res.r[i].cores == r->cores && !strcmp(res.r[i].mode, r->mode))
-			return &res.r[i];
-	return NULL;
-}
-
-/* How the adds of the results since @first scaled, up to the most cores. */
+/*
+ * How the adds of the results since @first scaled, up to the most cores:
+ * each ratio the median of the rounds', each taken within one round.
+ */
 static void print_scaling(unsigned int first)
 {
-	const struct ct_result *r, *one, *shared;
+	const struct ct_result *r;
 	unsigned int i, most = 0;
+	bool disturbed = false;
 	char head[64];
 
 	for (i = first; i < res.n; i++)
@@ -122,18 +103,23 @@ static void print_scaling(unsigned int first)
 		r = &res.r[i];
 		if (r->meas != CT_MEAS_ADD || r->cores != most)
 			continue;
-		one = find(r->variant, 1);
-		shared = find_shared(r);
 		printf("      %-34s", r->label);
-		if (one)
-			printf(" %11.2fx", r->rate / one->rate);
+		if (r->vs_one > 0)
+			printf(" %11.2fx", r->vs_one);
 		else
 			printf(" %12s", "n/a");
-		if (shared && shared != r)
-			printf(" %13.2fx\n", r->rate / shared->rate);
-		else
-			printf("\n");
+		if (r->vs_shared > 0)
+			printf(" %13.2fx", r->vs_shared);
+		else if (r->disturbed)
+			printf(" %14s", "");
+		printf("%s\n", r->disturbed ? "  disturbed" : "");
+		disturbed = disturbed || r->disturbed;
 	}
+	if (disturbed)
+		printf("    disturbed: more than %u times its 1-core rate on %u cores, which\n"
+		       "      no counter can do: another task or a CPU's speed changed the\n"
+		       "      1-core reference; judge nothing by that row\n",
+		       most, most);
 }
 
 /* The table's lines of the results recorded since the last call. */
@@ -171,8 +157,8 @@ static void print_section(const char *title)
 		}
 	}
 	if (cut)
-		printf("    * out of time: a thread has fewer than --reps batches that ran\n"
-		       "      while every thread was on its CPU\n");
+		printf("    * out of time: in a round, a thread has fewer than its share of\n"
+		       "      --reps batches that ran while every thread was on its CPU\n");
 	if (alone)
 		printf("    ! no batch of a thread ran while every thread was on its CPU\n"
 		       "      (other tasks run there): all its batches are counted, and what\n"
@@ -184,7 +170,7 @@ static void print_section(const char *title)
 
 static void report_results(void)
 {
-	const struct ct_result *r, *one, *shared;
+	const struct ct_result *r;
 	unsigned int i;
 
 	for (i = 0; i < res.n; i++) {
@@ -194,14 +180,14 @@ static void report_results(void)
 		if (r->meas == CT_MEAS_EXACT_ADDING)
 			report_value(r->variant, "add_throughput", NULL,
 				     r->add_rate, "ops/s");
-		one = find(r->variant, 1);
-		if (one)
+		if (r->vs_one > 0)
 			report_value(r->variant, "throughput_vs_1core", NULL,
-				     r->rate / one->rate, "x");
-		shared = find_shared(r);
-		if (r->meas == CT_MEAS_ADD && shared && shared != r)
+				     r->vs_one, "x");
+		if (r->disturbed)
+			report_value(r->variant, "disturbed", NULL, 1, "flag");
+		if (r->meas == CT_MEAS_ADD && r->vs_shared > 0)
 			report_value(r->variant, "throughput_vs_shared", NULL,
-				     r->rate / shared->rate, "x");
+				     r->vs_shared, "x");
 		report_irq(r->variant, r->irq);
 		report_value(r->variant, "batches", NULL, r->batches,
 			     "batches");
@@ -254,15 +240,21 @@ static void print_header(const struct ct_ctx *c, const struct bench_env *env)
 	printf("  cores        CPUs %s, measured on the first 1 to %u of them: a\n"
 	       "               thread bound to each, all running the operation at once\n",
 	       h.cpus, o->ncpus);
-	printf("  batches      of %lu operations, timed as one: each thread runs %d\n"
-	       "               untimed, then %u timed at least, for %.0f ms at least\n"
-	       "               (cut at %.1f s); a batch counts if every thread ran\n"
-	       "               batches on its CPU all along (off it %.0f us at most,\n"
-	       "               by the threads' CPU time)\n",
-	       o->iters, CT_WARM_BATCHES, o->reps, CT_MIN_WINDOW_NS / 1e6,
-	       CT_MAX_WINDOW_NS / 1e9, CT_GAP_NS / 1e3);
+	printf("  rounds       %d: each measures every counter on 1, 2, ... cores in\n"
+	       "               turn; a row is the median of its rounds, and each\n"
+	       "               ratio the median of ratios taken within one round\n",
+	       CT_ROUNDS);
+	printf("  batches      of %lu operations, timed as one: in each round each\n"
+	       "               thread runs %d untimed, then %u timed at least, for\n"
+	       "               %.1f ms at least (cut at %.2f s); a batch counts if\n"
+	       "               every thread ran batches on its CPU all along (off it\n"
+	       "               %.0f us at most, by the threads' CPU time)\n",
+	       o->iters, CT_WARM_BATCHES,
+	       (o->reps + CT_ROUNDS - 1) / CT_ROUNDS,
+	       CT_MIN_WINDOW_NS / 1e6 / CT_ROUNDS,
+	       CT_MAX_WINDOW_NS / 1e9 / CT_ROUNDS, CT_GAP_NS / 1e3);
 	printf("  latency      ns an operation of a batch: the median and the 99th\n"
-	       "               percentile over every thread's batches\n");
+	       "               percentile over every thread's batches of a round\n");
 	printf("  throughput   M operations a second, summed over the threads: each\n"
 	       "               thread's rate in its median batch\n");
 	printf("  interrupts   /proc/interrupts during the timed window, all CPUs\n"

@@ -22,6 +22,13 @@
  */
 #define CT_MIN_WINDOW_NS	(20ULL * 1000 * 1000)
 #define CT_MAX_WINDOW_NS	(500ULL * 1000 * 1000)
+/*
+ * The window of each counter's operation is cut into CT_ROUNDS rounds; a
+ * round measures it on 1, 2, ... N cores in turn, each counter after the
+ * other, for a part of the window each, so that the counters and core
+ * counts that the table compares are measured in the same moments.
+ */
+#define CT_ROUNDS		3
 #define CT_TIMEOUT_NS		(30ULL * 1000 * 1000 * 1000)
 #define CT_WARM_BATCHES		2	/* each thread's, before the window */
 #define CT_MAX_SAMPLES		4096	/* timed batches a thread keeps */
@@ -102,6 +109,9 @@ struct ct_result {
 	double rate;		/* operations a second, of the threads counted */
 	double add_rate;	/* CT_MEAS_EXACT_ADDING: the adders' */
 	double irq[IRQ_ROWS];	/* per operation; < 0: not counted */
+	double vs_one;		/* rate / its 1-core rate's, 0: none */
+	double vs_shared;	/* rate / the shared atomic's, 0: none */
+	bool disturbed;		/* vs_one above the cores: not to be judged */
 	unsigned long batches;	/* counted, of the measurement's threads */
 	double concurrent;	/* the share of their timed batches counted */
 	bool alone;		/* some thread had none: all batches counted */
@@ -113,9 +123,12 @@ struct ct_result *ct_new_result(void);
 
 /*
  * counter_run.c: measure every operation of the @n counters @impl on the
- * first 1, 2, ... o->ncpus CPUs and record the results under @mode
- * ("user", "module"): 0, or -1 after a failure it reported.  The caller
- * is the thread on the first CPU; it is left bound to it.
+ * first 1, 2, ... o->ncpus CPUs, in CT_ROUNDS rounds, and record the
+ * results under @mode ("user", "module"): 0, or -1 after a failure it
+ * reported.  A result is the median of its rounds, and so are its ratios
+ * to its own 1-core rate and to the shared atomic's, each taken within a
+ * round.  The caller is the thread on the first CPU; it is left bound to
+ * it.
  */
 int ct_run(const struct ct_ctx *c, const char *mode,
 	   const struct ct_impl *impl, unsigned int n);

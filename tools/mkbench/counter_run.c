@@ -5,6 +5,13 @@
  * counter at once, the window in which they count, and the result of each
  * measurement.
  *
+ * The threads of every CPU are started once.  A round measures each
+ * counter on 1, 2, ... N cores in turn: the threads beyond the first k
+ * sit out, asleep, so that they take nothing from those measuring (a
+ * spinning thread would, from a hyperthread of the same core).  Every
+ * thread sleeps between commands: the untimed batches before a window
+ * opens cover its waking.
+ *
  * Every thread runs batches of o->iters operations back to back and times
  * each; a batch counts only if every thread was running batches on its
  * CPU from its start to its end, as the threads' CPU time tells: where
@@ -17,11 +24,15 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "counter.h"
 
@@ -106,7 +117,11 @@ struct ct_group {
 	const struct ct_impl *impl;
 	enum ct_meas meas;
 	uint32_t iters;
-	unsigned int k;
+	unsigned int k;				/* threads measuring */
+	unsigned int n;				/* threads started */
+	/* Of this part of the window: batches a thread needs, its length. */
+	unsigned int need;
+	uint64_t min_window, max_window;
 	struct ct_thread *t;			/* t[0]: the caller's */
 	/* Where the threads' @sample and @run lie; room for record(). */
 	struct ct_sample *samples;
@@ -191,24 +206,46 @@ static int one_batch(struct ct_group *g, struct ct_thread *t)
 	return 0;
 }
 
-/* A command of the worker @arg: batches until the phase is PH_STOP. */
-static void run_batches(void *arg, unsigned int seq)
+/* Wait, asleep, until @seq is no longer @seen. */
+static void wait_seq(unsigned int *seq, unsigned int seen)
 {
-	struct ct_thread *t = arg;
-	struct ct_group *g = t->g;
-
-	(void)seq;
-	while (load_acquire(&g->phase) != PH_STOP && !one_batch(g, t))
-		;
+	while (load_acquire(seq) == seen)
+		syscall(SYS_futex, seq, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
 }
 
+/* Post the command set up in @g to every thread, and wake them. */
+static void post_seq(struct ct_group *g)
+{
+	store_release(&g->seq, g->seq + 1);
+	syscall(SYS_futex, &g->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/*
+ * A worker: bound to its CPU, it runs batches for each command it is
+ * among the first k threads of, until the phase is PH_STOP, and sleeps
+ * between commands.
+ */
 static void *worker_main(void *arg)
 {
 	struct ct_thread *t = arg;
+	struct ct_group *g = t->g;
+	unsigned int seen = 0;
+	int ret = pin_cpu(t->cpu);
 
-	worker_loop(t->cpu, &t->ready, &t->done, &t->g->seq, &t->g->cmd,
-		    CMD_EXIT, run_batches, t);
-	return NULL;
+	store_release(&t->ready, ret ? ret : 1);
+	if (ret)
+		return NULL;
+	for (;;) {
+		wait_seq(&g->seq, seen);
+		seen = load_acquire(&g->seq);
+		if (g->cmd == CMD_EXIT)
+			return NULL;
+		if (t->index < g->k)
+			while (load_acquire(&g->phase) != PH_STOP &&
+			       !one_batch(g, t))
+				;
+		store_release(&t->done, seen);
+	}
 }
 
 static void stop_workers(struct ct_group *g, unsigned int started)
@@ -216,7 +253,7 @@ static void stop_workers(struct ct_group *g, unsigned int started)
 	unsigned int i;
 
 	g->cmd = CMD_EXIT;
-	store_release(&g->seq, g->seq + 1);
+	post_seq(g);
 	for (i = 1; i < started; i++)
 		pthread_join(g->t[i].thread, NULL);
 }
@@ -226,7 +263,7 @@ static int start_workers(const char *mode, struct ct_group *g)
 	unsigned int i;
 	int ret;
 
-	for (i = 1; i < g->k; i++) {
+	for (i = 1; i < g->n; i++) {
 		ret = pthread_create(&g->t[i].thread, NULL, worker_main,
 				     &g->t[i]);
 		if (ret) {
@@ -235,13 +272,13 @@ static int start_workers(const char *mode, struct ct_group *g)
 			return -1;
 		}
 	}
-	for (i = 1; i < g->k; i++) {
+	for (i = 1; i < g->n; i++) {
 		while (!load_acquire(&g->t[i].ready))
 			mkchan_cpu_relax();
 		if (g->t[i].ready < 0) {
 			fprintf(stderr, "mkbench: counter %s: cannot run on CPU %d: %s\n",
 				mode, g->t[i].cpu, strerror(-g->t[i].ready));
-			stop_workers(g, g->k);
+			stop_workers(g, g->n);
 			return -1;
 		}
 	}
@@ -326,10 +363,10 @@ static unsigned int sift(struct ct_thread *t, const struct ct_span *all,
 
 /*
  * Whether a thread whose batches are the measurement's has fewer than
- * o->reps that ran with all threads; if so, every thread keeps only
+ * g->need that ran with all threads; if so, every thread keeps only
  * those, to make room for more.  The threads are stopped.
  */
-static bool keep_concurrent(const struct ct_ctx *c, struct ct_group *g)
+static bool keep_concurrent(struct ct_group *g)
 {
 	unsigned int i, nall;
 	struct ct_span *all;
@@ -338,7 +375,7 @@ static bool keep_concurrent(const struct ct_ctx *c, struct ct_group *g)
 	nall = all_running(g, &all);
 	for (i = 0; i < g->k && !short_of; i++)
 		short_of = thread_counted(g->meas, i) &&
-			   sift(&g->t[i], all, nall, false) < c->o->reps;
+			   sift(&g->t[i], all, nall, false) < g->need;
 	for (i = 0; i < g->k && short_of; i++)
 		sift(&g->t[i], all, nall, true);
 	return short_of;
@@ -358,8 +395,7 @@ struct ct_window {
 /* What the first thread decides after each of its batches. */
 enum { GO_ON, OPEN, CLOSE, FAIL };
 
-static int decide(const struct ct_ctx *c, const char *mode,
-		  struct ct_group *g, struct ct_window *w)
+static int decide(const char *mode, struct ct_group *g, struct ct_window *w)
 {
 	unsigned int i, n, need, enough = 0, some = 0, full = 0;
 	uint64_t now = now_ns();
@@ -379,7 +415,7 @@ static int decide(const struct ct_ctx *c, const char *mode,
 			need = CT_WARM_BATCHES;
 		} else {
 			n = load_acquire(&t->n);
-			need = thread_counted(g->meas, i) ? c->o->reps : 1;
+			need = thread_counted(g->meas, i) ? g->need : 1;
 		}
 		enough += n >= need;
 		some += n > 0;
@@ -393,7 +429,7 @@ static int decide(const struct ct_ctx *c, const char *mode,
 	} else {
 		if (enough == g->k && (full || now >= w->until))
 			return CLOSE;
-		if (some == g->k && now - w->open >= CT_MAX_WINDOW_NS)
+		if (some == g->k && now - w->open >= g->max_window)
 			return CLOSE;
 	}
 	if (now - w->open < CT_TIMEOUT_NS)
@@ -422,7 +458,7 @@ static void post_run(struct ct_group *g, int phase)
 		g->t[i].run_open = false;
 	g->phase = phase;
 	g->cmd = CMD_RUN;
-	store_release(&g->seq, g->seq + 1);
+	post_seq(g);
 }
 
 /* Stop the other threads' batches, and wait until they have. */
@@ -441,14 +477,13 @@ static void stop_run(struct ct_group *g)
  * CPU so often that a thread has too few batches that ran with all the
  * others, and there is time and room for more.
  */
-static bool extend(const struct ct_ctx *c, struct ct_group *g,
-		   struct ct_window *w)
+static bool extend(struct ct_group *g, struct ct_window *w)
 {
 	uint64_t now = now_ns();
 
-	if (now - w->open >= CT_MAX_WINDOW_NS || !keep_concurrent(c, g))
+	if (now - w->open >= g->max_window || !keep_concurrent(g))
 		return false;
-	w->until = now + CT_MIN_WINDOW_NS;
+	w->until = now + g->min_window;
 	return true;
 }
 
@@ -457,8 +492,7 @@ static bool extend(const struct ct_ctx *c, struct ct_group *g,
  * CPU and opens and closes the window between them; the window is made
  * of parts while the threads lack batches that ran together.
  */
-static int measure(const struct ct_ctx *c, const char *mode,
-		   struct ct_group *g, struct ct_window *w)
+static int measure(const char *mode, struct ct_group *g, struct ct_window *w)
 {
 	struct ct_thread *t0 = &g->t[0];
 	int verdict = GO_ON;
@@ -476,18 +510,18 @@ static int measure(const struct ct_ctx *c, const char *mode,
 	post_run(g, PH_WARM);
 	for (;;) {
 		one_batch(g, t0);	/* a failure is the verdict's */
-		verdict = decide(c, mode, g, w);
+		verdict = decide(mode, g, w);
 		if (verdict == OPEN) {
 			read_irq(w, w->before);
 			w->open = now_ns();
-			w->until = w->open + CT_MIN_WINDOW_NS;
+			w->until = w->open + g->min_window;
 			store_release(&g->phase, PH_MEASURE);
 			continue;
 		}
 		if (verdict == GO_ON)
 			continue;
 		stop_run(g);
-		if (verdict != CLOSE || !extend(c, g, w))
+		if (verdict != CLOSE || !extend(g, w))
 			break;
 		post_run(g, PH_MEASURE);
 	}
@@ -513,36 +547,34 @@ static double median_of(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* What one part of a window found, on k cores: a round's result. */
+struct ct_part {
+	double median, p99;	/* ns an operation */
+	double rate, add_rate;	/* operations a second */
+	unsigned long batches;	/* counted */
+	unsigned long timed;	/* timed, of the threads counted */
+	uint64_t ops;		/* timed, of every thread */
+	uint64_t irq[IRQ_ROWS];	/* during the part */
+	bool irq_ok, alone, cut, done;
+};
+
 /*
- * The result of a measurement, from the batches that ran while every
- * thread was on its CPU: a thread's batches tell nothing of the others'
- * effect on it while they are not running.  A thread that has none
- * counts all its batches, and the result says so.
+ * The result of a part of a measurement, from the batches that ran while
+ * every thread was on its CPU: a thread's batches tell nothing of the
+ * others' effect on it while they are not running.  A thread that has
+ * none counts all its batches, and the result says so.
  */
-static int record(const struct ct_ctx *c, const char *mode,
-		  struct ct_group *g, const struct ct_window *w)
+static void record(struct ct_group *g, const struct ct_window *w,
+		   struct ct_part *p)
 {
-	unsigned int i, j, a, n = 0, nall, got, timed = 0;
+	unsigned int i, j, a, n = 0, nall, got;
 	const struct ct_thread *t;
 	struct ct_span *all;
-	struct ct_result *r;
-	uint64_t ops = 0;
 	double med;
 	int k;
 
-	r = ct_new_result();
-	if (!r) {
-		ct_fail(mode, "memory for the results", -ENOMEM);
-		return -1;
-	}
-	snprintf(r->variant, sizeof(r->variant), "%s-%s", g->impl->variant,
-		 ct_meas_desc[g->meas].name);
-	r->label = g->impl->label;
-	r->mode = mode;
-	report_cpu_list(c->o, g->k, r->cpus, sizeof(r->cpus));
-	r->kind = g->impl->kind;
-	r->meas = g->meas;
-	r->cores = g->k;
+	memset(p, 0, sizeof(*p));
+	p->done = true;
 	nall = all_running(g, &all);
 	/*
 	 * A thread's rate is that of its median batch.  Every thread has a
@@ -550,13 +582,13 @@ static int record(const struct ct_ctx *c, const char *mode,
 	 */
 	for (i = 0; i < g->k; i++) {
 		t = &g->t[i];
-		ops += (uint64_t)t->timed * g->iters;
+		p->ops += (uint64_t)t->timed * g->iters;
 		for (j = 0, got = 0, a = 0; j < t->n; j++)
 			if (concurrent(&t->sample[j], all, nall, &a))
 				g->ns[n + got++] = (double)t->sample[j].ns / g->iters;
 		if (!got) {
 			/* Only the CSV has an adder's rate. */
-			r->alone = r->alone || thread_counted(g->meas, i);
+			p->alone = p->alone || thread_counted(g->meas, i);
 			for (j = 0; j < t->n; j++)
 				g->ns[n + j] = (double)t->sample[j].ns / g->iters;
 			got = t->n;
@@ -565,23 +597,21 @@ static int record(const struct ct_ctx *c, const char *mode,
 			continue;	/* cannot be: the window closed so */
 		med = median_of(g->ns + n, got);
 		if (!thread_counted(g->meas, i)) {
-			r->add_rate += 1e9 / med;
+			p->add_rate += 1e9 / med;
 			continue;
 		}
-		r->rate += 1e9 / med;
-		r->cut = r->cut || got < c->o->reps;
-		timed += t->timed;
+		p->rate += 1e9 / med;
+		p->cut = p->cut || got < g->need;
+		p->timed += t->timed;
 		n += got;
 	}
-	r->batches = n;
-	r->concurrent = r->alone ? 0 : (double)n / timed;
-	r->median = median_of(g->ns, n);
+	p->batches = n;
+	p->median = median_of(g->ns, n);
 	/* Nearest rank: the smallest sample >= 99% of them. */
-	r->p99 = n ? g->ns[(99 * n + 99) / 100 - 1] : 0;
+	p->p99 = n ? g->ns[(99 * n + 99) / 100 - 1] : 0;
+	p->irq_ok = w->irq_ok;
 	for (k = 0; k < IRQ_ROWS; k++)
-		r->irq[k] = w->irq_ok && c->irq_has[k] ?
-			    (double)(w->after[k] - w->before[k]) / ops : -1;
-	return 0;
+		p->irq[k] = w->after[k] - w->before[k];
 }
 
 /* --- the run ------------------------------------------------------------- */
@@ -607,6 +637,7 @@ static struct ct_group *group_alloc(const struct ct_ctx *c, unsigned int k)
 		return NULL;
 	memset(g, 0, sizeof(*g));
 	g->k = k;
+	g->n = k;
 	g->iters = c->o->iters;
 	g->t = aligned_alloc(128, k * sizeof(*g->t));
 	g->samples = calloc((size_t)k * CT_MAX_SAMPLES, sizeof(*g->samples));
@@ -630,42 +661,135 @@ static struct ct_group *group_alloc(const struct ct_ctx *c, unsigned int k)
 	return g;
 }
 
-/* Every measurement of every counter on the first @k CPUs. */
-static int run_group(const struct ct_ctx *c, const char *mode,
-		     const struct ct_impl *impl, unsigned int nimpl,
-		     unsigned int k, struct irq_file *irq)
+/* Whether counter @impl has measurement @m on @k cores. */
+static bool measured(const struct ct_impl *impl, enum ct_meas m,
+		     unsigned int k)
 {
-	struct ct_window w = { .irq = irq };
-	struct ct_group *g = group_alloc(c, k);
-	unsigned int i, m;
-	int ret;
+	if (m == CT_MEAS_EXACT_ADDING && k < 2)
+		return false;
+	/* A shared atomic's read is exact. */
+	return m != CT_MEAS_READ_EXACT || impl->kind != CT_SHARED;
+}
 
-	if (!g) {
-		ct_fail(mode, "memory for the threads", -ENOMEM);
+/* The median of @n values of @v, with @v[i] <= 0 left out: 0 if none. */
+static double median_pos(double *v, unsigned int n)
+{
+	unsigned int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > 0)
+			v[m++] = v[i];
+	return median_of(v, m);
+}
+
+/*
+ * The result of counter @i on @k cores from its rounds in @part (indexed
+ * [round][counter][cores - 1]); @shared is the shared atomic's index, or
+ * -1.  Its values are the medians of its rounds', and so are its ratios,
+ * each taken within one round.
+ */
+static int combine(const struct ct_ctx *c, const char *mode,
+		   const struct ct_impl *impl, unsigned int nimpl,
+		   const struct ct_part *part, enum ct_meas m, unsigned int i,
+		   int shared, unsigned int k)
+{
+	unsigned int ncpus = c->o->ncpus, r, row;
+	double v[6][CT_ROUNDS];
+	uint64_t irq[IRQ_ROWS] = { 0 }, ops = 0, timed = 0;
+	const struct ct_part *p, *one, *sh;
+	struct ct_result *res;
+	bool irq_ok = true;
+
+#define PART(round, impl_i, cores) \
+	(&part[((size_t)(round) * nimpl + (impl_i)) * ncpus + (cores) - 1])
+	res = ct_new_result();
+	if (!res) {
+		ct_fail(mode, "memory for the results", -ENOMEM);
 		return -1;
 	}
-	ret = start_workers(mode, g);
-	if (ret) {
-		group_free(g);
-		return -1;
+	snprintf(res->variant, sizeof(res->variant), "%s-%s", impl[i].variant,
+		 ct_meas_desc[m].name);
+	res->label = impl[i].label;
+	res->mode = mode;
+	report_cpu_list(c->o, k, res->cpus, sizeof(res->cpus));
+	res->kind = impl[i].kind;
+	res->meas = m;
+	res->cores = k;
+	for (r = 0; r < CT_ROUNDS; r++) {
+		p = PART(r, i, k);
+		one = PART(r, i, 1);
+		sh = shared >= 0 ? PART(r, shared, k) : NULL;
+		v[0][r] = p->median;
+		v[1][r] = p->p99;
+		v[2][r] = p->rate;
+		v[3][r] = p->add_rate;
+		v[4][r] = one->done && one->rate > 0 ? p->rate / one->rate : 0;
+		v[5][r] = sh && sh != p && sh->done && sh->rate > 0 ?
+			  p->rate / sh->rate : 0;
+		res->batches += p->batches;
+		timed += p->timed;
+		ops += p->ops;
+		res->alone = res->alone || p->alone;
+		res->cut = res->cut || p->cut;
+		irq_ok = irq_ok && p->irq_ok;
+		for (row = 0; row < IRQ_ROWS; row++)
+			irq[row] += p->irq[row];
 	}
-	for (m = 0; m < CT_NMEAS && !ret; m++) {
-		if (m == CT_MEAS_EXACT_ADDING && k < 2)
-			continue;
-		for (i = 0; i < nimpl && !ret; i++) {
-			/* A shared atomic's read is exact. */
-			if (m == CT_MEAS_READ_EXACT && impl[i].kind == CT_SHARED)
-				continue;
-			g->impl = &impl[i];
-			g->meas = m;
-			ret = measure(c, mode, g, &w);
-			if (!ret)
-				ret = record(c, mode, g, &w);
-		}
-	}
-	stop_workers(g, k);
-	group_free(g);
-	return ret ? -1 : 0;
+#undef PART
+	res->median = median_pos(v[0], CT_ROUNDS);
+	res->p99 = median_pos(v[1], CT_ROUNDS);
+	res->rate = median_pos(v[2], CT_ROUNDS);
+	res->add_rate = median_pos(v[3], CT_ROUNDS);
+	res->vs_one = median_pos(v[4], CT_ROUNDS);
+	res->vs_shared = median_pos(v[5], CT_ROUNDS);
+	/* k threads doing k times one's work at most; 10% for the noise. */
+	res->disturbed = res->vs_one > 1.1 * k;
+	res->concurrent = res->alone || !timed ? 0 : (double)res->batches / timed;
+	for (row = 0; row < IRQ_ROWS; row++)
+		res->irq[row] = irq_ok && c->irq_has[row] && ops ?
+				(double)irq[row] / ops : -1;
+	return 0;
+}
+
+/*
+ * Measurement @m of every counter on every core count: CT_ROUNDS rounds,
+ * each of every counter on 1, 2, ... N cores for a part of the window.
+ */
+static int run_meas(const struct ct_ctx *c, const char *mode,
+		    const struct ct_impl *impl, unsigned int nimpl,
+		    struct ct_group *g, struct ct_window *w,
+		    struct ct_part *part, enum ct_meas m)
+{
+	unsigned int ncpus = c->o->ncpus, r, i, k;
+	int shared = -1;
+	int ret = 0;
+
+	memset(part, 0, sizeof(*part) * CT_ROUNDS * nimpl * ncpus);
+	g->meas = m;
+	g->need = (c->o->reps + CT_ROUNDS - 1) / CT_ROUNDS;
+	g->min_window = CT_MIN_WINDOW_NS / CT_ROUNDS;
+	g->max_window = CT_MAX_WINDOW_NS / CT_ROUNDS;
+	for (i = 0; i < nimpl; i++)
+		if (impl[i].kind == CT_SHARED && m == CT_MEAS_ADD)
+			shared = i;
+	for (r = 0; r < CT_ROUNDS && !ret; r++)
+		for (i = 0; i < nimpl && !ret; i++)
+			for (k = 1; k <= ncpus && !ret; k++) {
+				if (!measured(&impl[i], m, k))
+					continue;
+				g->impl = &impl[i];
+				g->k = k;
+				ret = measure(mode, g, w);
+				if (!ret)
+					record(g, w, &part[((size_t)r * nimpl + i) *
+							   ncpus + k - 1]);
+			}
+	for (i = 0; i < nimpl && !ret; i++)
+		for (k = 1; k <= ncpus && !ret; k++)
+			if (measured(&impl[i], m, k))
+				ret = combine(c, mode, impl, nimpl, part, m, i,
+					      shared, k);
+	return ret;
 }
 
 int ct_run(const struct ct_ctx *c, const char *mode,
@@ -673,15 +797,34 @@ int ct_run(const struct ct_ctx *c, const char *mode,
 {
 	struct irq_file irq;
 	bool irq_on = !irq_open(&irq);
-	unsigned int k;
+	struct ct_window w = { .irq = irq_on ? &irq : NULL };
+	struct ct_part *part = NULL;
+	struct ct_group *g = NULL;
+	unsigned int m;
 	int ret = pin_cpu(c->o->cpus[0]);
 
 	if (ret) {
 		fprintf(stderr, "mkbench: counter %s: cannot run on CPU %d: %s\n",
 			mode, c->o->cpus[0], strerror(-ret));
+		goto out;
 	}
-	for (k = 1; k <= c->o->ncpus && !ret; k++)
-		ret = run_group(c, mode, impl, n, k, irq_on ? &irq : NULL);
+	g = group_alloc(c, c->o->ncpus);
+	part = calloc((size_t)CT_ROUNDS * n * c->o->ncpus, sizeof(*part));
+	if (!g || !part) {
+		ct_fail(mode, "memory for the threads", -ENOMEM);
+		ret = -1;
+		goto out;
+	}
+	ret = start_workers(mode, g);
+	if (ret)
+		goto out;
+	for (m = 0; m < CT_NMEAS && !ret; m++)
+		ret = run_meas(c, mode, impl, n, g, &w, part, m);
+	stop_workers(g, g->n);
+out:
+	free(part);
+	if (g)
+		group_free(g);
 	if (irq_on)
 		irq_close(&irq);
 	return ret ? -1 : 0;
