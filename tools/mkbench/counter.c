@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/mkrep.h>
+
 #include "counter.h"
 
 /* --- results ------------------------------------------------------------- */
@@ -41,6 +43,9 @@ static struct {
 	unsigned int n, room;
 	unsigned int printed;	/* results already in the table */
 	uint32_t iters;
+	/* The local reads' bounds, printed with the module's results. */
+	bool bounds;
+	unsigned long long sloppy_bound, percpu_bound;
 } res;
 
 struct ct_result *ct_new_result(void)
@@ -195,6 +200,13 @@ static void report_results(void)
 			     100 * r->concurrent, "%");
 		report_value(r->variant, "batch_ops", NULL, res.iters, "ops");
 	}
+	if (res.bounds) {
+		report_set_cpus("");
+		report_value("module-replicated-sloppy-read", "error_bound", NULL,
+			     res.sloppy_bound, "ops");
+		report_value("module-percpu-read", "error_bound", NULL,
+			     res.percpu_bound, "ops");
+	}
 }
 
 /* --- the plot ------------------------------------------------------------ */
@@ -222,6 +234,72 @@ static void gp_style(FILE *f, unsigned int i)
 static void gp_point(FILE *f, unsigned int i)
 {
 	fprintf(f, "%u %.6g\n", res.r[i].cores, res.r[i].rate / 1e6);
+}
+
+/* --- what a local read may be off by ------------------------------------- */
+
+/* The CPUs in the list of @path ("0-3,5"): how many, 0 if unreadable. */
+static unsigned int cpus_in_list(const char *path)
+{
+	unsigned long n = 0, a, b;
+	char buf[4096], *p = buf, *end;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	for (;;) {
+		a = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtoul(++p, &end, 10);
+			p = end;
+		}
+		n += b >= a ? b - a + 1 : 0;
+		if (*p++ != ',')
+			break;
+	}
+	return n;
+}
+
+/*
+ * The bound of each kernel counter's local read on this machine, beside
+ * percpu_counter_read()'s, from the formulas that Documentation's
+ * userspace-api/mkrep.rst and lib/percpu_counter.c give: the sloppy
+ * counter's grows with the CPUs, percpu_counter's with their square.
+ */
+static void print_read_bounds(void)
+{
+	unsigned int possible = cpus_in_list("/sys/devices/system/cpu/possible");
+	unsigned int online = cpus_in_list("/sys/devices/system/cpu/online");
+	unsigned long long sloppy, percpu, batch;
+
+	if (!possible || !online)
+		return;
+	sloppy = (unsigned long long)MKREP_COUNTER_SPARE_MAX * (possible - 1);
+	batch = 2ULL * online > 32 ? 2ULL * online : 32;
+	percpu = batch * online;
+	printf("    local read: how far from the exact value it may be, here (%u CPUs\n"
+	       "      possible, %u online), updates in flight aside\n",
+	       possible, online);
+	printf("      %-34s the others' adds since its CPU's last exact read\n",
+	       "mkrep counter, write-mostly");
+	printf("      %-34s 0: counts every add that returned\n",
+	       "mkrep counter, read-mostly");
+	printf("      %-34s above by %llu at most (%d a possible CPU\n"
+	       "      %-34s but its own), never below\n",
+	       "mkrep counter, sloppy", sloppy, MKREP_COUNTER_SPARE_MAX, "");
+	printf("      %-34s off by less than %llu either way (batch %llu\n"
+	       "      %-34s = max(32, 2 x online), a delta an online CPU)\n",
+	       "percpu_counter", percpu, batch, "");
+	res.bounds = true;
+	res.sloppy_bound = sloppy;
+	res.percpu_bound = percpu;
 }
 
 /* --- the suite ----------------------------------------------------------- */
@@ -300,9 +378,11 @@ int counter_suite(const struct bench_opts *o)
 		ret = ct_module(&c, asked_module);
 		sched_setaffinity(0, sizeof(saved), &saved);
 		failed |= ret < 0 || (ret > 0 && asked_module);
-		if (ret <= 0)
+		if (ret <= 0) {
 			print_section("module: mkrep counters, mkrep_counter_bench.ko: kernel\n"
 				      "    loops, a thread a core, one descriptor");
+			print_read_bounds();
+		}
 	}
 
 	pl.n = res.n;

@@ -152,6 +152,31 @@ static int csv_rows(const char *variant, const char *metric)
 }
 
 /*
+ * The value of variant @variant's metric @metric in the CSV, or -1; its
+ * CPU list may be empty.
+ */
+static double csv_value(const char *variant, const char *metric)
+{
+	char line[256], *p, *field[6];
+	double found = -1;
+	FILE *f = fopen(CSV, "r");
+	int n;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line;
+		for (n = 0; n < 6 && p; n++)
+			field[n] = strsep(&p, ",");
+		if (n == 6 && !strcmp(field[0], "counter") &&
+		    !strcmp(field[1], variant) && !strcmp(field[3], metric))
+			found = strtod(field[4], NULL);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * The variants whose 2-core throughput is above 2.2 times their 1-core
  * throughput and not said to be disturbed: how many (-1 without a CSV).
  */
@@ -189,6 +214,7 @@ static int csv_unflagged_superlinear(void)
 TEST(mkbench_loads_and_unloads)
 {
 	const char *prog = getenv("MKERNEL_MKBENCH");
+	long possible, online, batch, last;
 	int st;
 	pid_t pid;
 
@@ -215,6 +241,17 @@ TEST(mkbench_loads_and_unloads)
 			      "latency_ns_median"));
 	/* Two cores do at most twice one's work, or the row says why not. */
 	EXPECT_EQ(0, csv_unflagged_superlinear());
+	/* The local reads' bounds, as the contract states them. */
+	possible = mk_sysfs_list_count("/sys/devices/system/cpu/possible",
+				       &last);
+	online = mk_sysfs_list_count("/sys/devices/system/cpu/online", &last);
+	ASSERT_LT(0, possible);
+	ASSERT_LT(0, online);
+	batch = 2 * online > 32 ? 2 * online : 32;
+	EXPECT_EQ(MKREP_COUNTER_SPARE_MAX * (possible - 1),
+		  csv_value("module-replicated-sloppy-read", "error_bound"));
+	EXPECT_EQ(batch * online,
+		  csv_value("module-percpu-read", "error_bound"));
 	unlink(CSV);
 }
 
