@@ -273,9 +273,9 @@ static s64 mkrep_counter_sum_in(struct mkrep_counter_replica *r)
  * that overlap, from an interrupt nested in a task's, the one that began
  * last), plus this CPU's updates since: stale by the other CPUs' updates
  * since that read.  Read-mostly: every update that returned before the read.
- * Sloppy: the central count less this CPU's spares, which counts every
- * update that returned before the read and is above the value by the
- * other CPUs' spares, at most %MKREP_COUNTER_SPARE_MAX each.
+ * Sloppy: the central count less this CPU's spares, never below the value
+ * (which counts every update that returned before the read) and above it
+ * by the other CPUs' spares, at most %MKREP_COUNTER_SPARE_MAX each.
  *
  * Context: any but NMI.
  * Return: the value.

@@ -426,10 +426,10 @@ struct mkrep_space_info {
  *   per CPU.  An update takes (@delta > 0) or keeps (@delta < 0) spares
  *   of its CPU, and changes the central count, one atomic add on a
  *   shared line, only when its CPU has too few spares or too many.  A
- *   local read counts every update that returned before it and is above
- *   the exact value by at most %MKREP_COUNTER_SPARE_MAX for each other
- *   possible CPU, never below it; an exact read gathers every CPU's
- *   spares.
+ *   local read is never below the exact value (which counts every update
+ *   that returned before it) and above it by the other CPUs' spares, at
+ *   most %MKREP_COUNTER_SPARE_MAX for each other possible CPU; an exact
+ *   read gathers every CPU's spares.
  *
  * An exact read counts every update that returned before the read began
  * and any part of those running concurrently: two exact reads one after
