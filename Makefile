@@ -129,7 +129,7 @@ define test_kmod
 		rm -rf $(KBUILD_DIR)/$(1); fi
 	@mkdir -p $(KBUILD_DIR)/$(1)
 	@cp -rsf $(SRC)/$(word 1,$(TEST_KMOD_$(1)))/. $(KBUILD_DIR)/$(1)/
-	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/$(1) \
+	+$(MAKE) -C $(KDIR) M=$(KBUILD_DIR)/$(1) \
 		KBUILD_EXTRA_SYMBOLS=$(KBUILD_DIR)/Module.symvers modules
 	@cp $(KBUILD_DIR)/Module.symvers $(KBUILD_DIR)/$(1)/.mkernel.symvers
 	@cp $(KBUILD_DIR)/$(1)/$(word 2,$(TEST_KMOD_$(1))).ko $(KBUILD_DIR)/ko/

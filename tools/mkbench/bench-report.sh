@@ -19,9 +19,10 @@
 #   iterations: a check that it works, not numbers to keep).
 #
 # The suites run with --backend auto: the module's rows where /dev/mkchan
-# and /dev/mkrep are there, the host's alone otherwise (report.rst says
-# which were left out), over the CPUs this process may run on, up to
-# mkbench's 256.  The
+# and /dev/mkrep are there (counter's also need mkrep_counter_bench.ko,
+# loaded already or in $MKERNEL_MODDIR), the host's alone otherwise
+# (report.rst says which were left out), over the CPUs this process may
+# run on, up to mkbench's 256.  The
 # short suites run first and report.rst is written again after each, so
 # that a run cut short (device-bench.sh's time limit) leaves a report of
 # what it did.  Progress goes to the terminal.

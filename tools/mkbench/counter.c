@@ -13,8 +13,10 @@
  *           operations in the kernel, on the calling thread's CPU.
  *
  * The operations: add (every thread adds 1), read (local), exact read,
- * and, on two cores or more, an exact read on the first core while the
- * others add.
+ * on two cores or more an exact read on the first core while the others
+ * add, and get-put (every thread adds 1 and -1: a reference taken and
+ * dropped, which a sloppy counter's spares serve where its adds alone go
+ * to the central count).
  *
  * counter_run.c runs the measurements: timed batches of each operation,
  * on every core at once, that count only while every thread runs.  The
@@ -87,10 +89,11 @@ static void print_per_op(double v)
 }
 
 /*
- * How the adds of the results since @first scaled, up to the most cores:
- * each ratio the median of the rounds', each taken within one round.
+ * How the updates of measurement @m among the results since @first
+ * scaled, up to the most cores: each ratio the median of the rounds',
+ * each taken within one round.
  */
-static void print_scaling(unsigned int first)
+static void print_scaling(unsigned int first, enum ct_meas m)
 {
 	const struct ct_result *r;
 	unsigned int i, most = 0;
@@ -98,15 +101,16 @@ static void print_scaling(unsigned int first)
 	char head[64];
 
 	for (i = first; i < res.n; i++)
-		if (res.r[i].meas == CT_MEAS_ADD && res.r[i].cores > most)
+		if (res.r[i].meas == m && res.r[i].cores > most)
 			most = res.r[i].cores;
 	if (most < 2)
 		return;
-	snprintf(head, sizeof(head), "add on %u cores, throughput vs", most);
+	snprintf(head, sizeof(head), "%s on %u cores, throughput vs",
+		 ct_meas_desc[m].name, most);
 	printf("    %-36s %12s %14s\n", head, "its 1 core", "shared atomic");
 	for (i = first; i < res.n; i++) {
 		r = &res.r[i];
-		if (r->meas != CT_MEAS_ADD || r->cores != most)
+		if (r->meas != m || r->cores != most)
 			continue;
 		printf("      %-34s", r->label);
 		if (r->vs_one > 0)
@@ -168,7 +172,8 @@ static void print_section(const char *title)
 		printf("    ! no batch of a thread ran while every thread was on its CPU\n"
 		       "      (other tasks run there): all its batches are counted, and what\n"
 		       "      the threads cost each other is understated\n");
-	print_scaling(first);
+	print_scaling(first, CT_MEAS_ADD);
+	print_scaling(first, CT_MEAS_GET_PUT);
 	res.printed = res.n;
 	fflush(stdout);
 }
@@ -190,10 +195,14 @@ static void report_results(void)
 				     r->vs_one, "x");
 		if (r->disturbed)
 			report_value(r->variant, "disturbed", NULL, 1, "flag");
-		if (r->meas == CT_MEAS_ADD && r->vs_shared > 0)
+		if (r->vs_shared > 0)
 			report_value(r->variant, "throughput_vs_shared", NULL,
 				     r->vs_shared, "x");
 		report_irq(r->variant, r->irq);
+		report_value(r->variant, "window_start_ms", NULL,
+			     r->from_ns / 1e6, "ms");
+		report_value(r->variant, "window_end_ms", NULL, r->to_ns / 1e6,
+			     "ms");
 		report_value(r->variant, "batches", NULL, r->batches,
 			     "batches");
 		report_value(r->variant, "concurrent", NULL,

@@ -46,6 +46,7 @@ enum ct_op {
 	CT_ADD,		/* add 1 */
 	CT_READ,	/* a local (possibly stale) read */
 	CT_READ_EXACT,	/* an exact read */
+	CT_GET_PUT,	/* add 1, then -1: a reference taken and dropped */
 	CT_NOPS
 };
 
@@ -86,6 +87,7 @@ enum ct_meas {
 	CT_MEAS_READ,		/* every thread reads locally */
 	CT_MEAS_READ_EXACT,	/* every thread reads exactly */
 	CT_MEAS_EXACT_ADDING,	/* the first reads exactly, the others add */
+	CT_MEAS_GET_PUT,	/* every thread gets and puts */
 	CT_NMEAS
 };
 
@@ -112,6 +114,8 @@ struct ct_result {
 	double vs_one;		/* rate / its 1-core rate's, 0: none */
 	double vs_shared;	/* rate / the shared atomic's, 0: none */
 	bool disturbed;		/* vs_one above the cores: not to be judged */
+	/* CLOCK_MONOTONIC: its first round's window opened, its last closed */
+	uint64_t from_ns, to_ns;
 	unsigned long batches;	/* counted, of the measurement's threads */
 	double concurrent;	/* the share of their timed batches counted */
 	bool alone;		/* some thread had none: all batches counted */

@@ -30,6 +30,7 @@ static const uint32_t module_op[CT_NOPS] = {
 	[CT_ADD] = MKREP_CBENCH_ADD,
 	[CT_READ] = MKREP_CBENCH_READ,
 	[CT_READ_EXACT] = MKREP_CBENCH_READ_EXACT,
+	[CT_GET_PUT] = MKREP_CBENCH_GET_PUT,
 };
 
 /* What a batch drives: the device's fd and one of its impls. */

@@ -49,6 +49,11 @@ const struct ct_meas_desc ct_meas_desc[CT_NMEAS] = {
 		"exact read on the first core while the others add\n"
 		"      (the reader's latency and rate)"
 	},
+	[CT_MEAS_GET_PUT] = {
+		"get-put",
+		"get and put: every core adds 1 then -1, a reference taken\n"
+		"      and dropped (ns a pair)"
+	},
 };
 
 /* The operation of thread @index in measurement @m. */
@@ -61,6 +66,8 @@ static enum ct_op thread_op(enum ct_meas m, unsigned int index)
 		return CT_READ;
 	case CT_MEAS_READ_EXACT:
 		return CT_READ_EXACT;
+	case CT_MEAS_GET_PUT:
+		return CT_GET_PUT;
 	default:
 		return index ? CT_ADD : CT_READ_EXACT;
 	}
@@ -383,13 +390,20 @@ static bool keep_concurrent(struct ct_group *g)
 
 /* --- one measurement ----------------------------------------------------- */
 
-/* The window of a measurement, as the first thread keeps it. */
+/*
+ * The window of a measurement, as the first thread keeps it: one time
+ * open, or more where it was extended; between them the threads stop,
+ * sleep and warm up again, uncounted.
+ */
 struct ct_window {
 	struct irq_file *irq;	/* NULL: not counted */
 	uint64_t before[IRQ_ROWS], after[IRQ_ROWS];
+	uint64_t irq_sum[IRQ_ROWS];	/* over the times it was open */
 	bool irq_ok;
-	uint64_t open;		/* when it opened */
-	uint64_t until;		/* its part closes then at the soonest */
+	uint64_t first;		/* when it first opened: 0, not yet */
+	uint64_t last;		/* when it last closed */
+	uint64_t open;		/* when this phase began */
+	uint64_t until;		/* this time open ends then at the soonest */
 };
 
 /* What the first thread decides after each of its batches. */
@@ -429,7 +443,7 @@ static int decide(const char *mode, struct ct_group *g, struct ct_window *w)
 	} else {
 		if (enough == g->k && (full || now >= w->until))
 			return CLOSE;
-		if (some == g->k && now - w->open >= g->max_window)
+		if (some == g->k && now - w->first >= g->max_window)
 			return CLOSE;
 	}
 	if (now - w->open < CT_TIMEOUT_NS)
@@ -456,8 +470,9 @@ static void post_run(struct ct_group *g, int phase)
 
 	for (i = 0; i < g->k; i++)
 		g->t[i].run_open = false;
-	g->phase = phase;
 	g->cmd = CMD_RUN;
+	/* After the threads' state: a late thread that sees it sees that. */
+	store_release(&g->phase, phase);
 	post_seq(g);
 }
 
@@ -481,24 +496,25 @@ static bool extend(struct ct_group *g, struct ct_window *w)
 {
 	uint64_t now = now_ns();
 
-	if (now - w->open >= g->max_window || !keep_concurrent(g))
-		return false;
-	w->until = now + g->min_window;
-	return true;
+	return now - w->first < g->max_window && keep_concurrent(g);
 }
 
 /*
  * Measurement @g->meas of @g->impl: the caller runs batches on the first
- * CPU and opens and closes the window between them; the window is made
- * of parts while the threads lack batches that ran together.
+ * CPU and opens and closes the window between them; the window opens
+ * again, after the threads warmed up again, while they lack batches that
+ * ran together.  The interrupts are counted while it is open only: the
+ * wake-ups of sleeping threads fall in the warm-ups.
  */
 static int measure(const char *mode, struct ct_group *g, struct ct_window *w)
 {
 	struct ct_thread *t0 = &g->t[0];
 	int verdict = GO_ON;
-	unsigned int i;
+	unsigned int i, r;
 
 	w->irq_ok = w->irq;
+	memset(w->irq_sum, 0, sizeof(w->irq_sum));
+	w->first = 0;
 	w->open = now_ns();
 	for (i = 0; i < g->k; i++) {
 		g->t[i].batches = 0;
@@ -514,6 +530,7 @@ static int measure(const char *mode, struct ct_group *g, struct ct_window *w)
 		if (verdict == OPEN) {
 			read_irq(w, w->before);
 			w->open = now_ns();
+			w->first = w->first ? w->first : w->open;
 			w->until = w->open + g->min_window;
 			store_release(&g->phase, PH_MEASURE);
 			continue;
@@ -521,11 +538,19 @@ static int measure(const char *mode, struct ct_group *g, struct ct_window *w)
 		if (verdict == GO_ON)
 			continue;
 		stop_run(g);
+		w->last = now_ns();
+		if (!w->first)
+			break;		/* it never opened: a failure */
+		read_irq(w, w->after);
+		for (r = 0; r < IRQ_ROWS; r++)
+			w->irq_sum[r] += w->after[r] - w->before[r];
 		if (verdict != CLOSE || !extend(g, w))
 			break;
-		post_run(g, PH_MEASURE);
+		for (i = 0; i < g->k; i++)
+			g->t[i].batches = 0;
+		w->open = now_ns();
+		post_run(g, PH_WARM);
 	}
-	read_irq(w, w->after);
 	return verdict == CLOSE ? 0 : -1;
 }
 
@@ -555,6 +580,7 @@ struct ct_part {
 	unsigned long timed;	/* timed, of the threads counted */
 	uint64_t ops;		/* timed, of every thread */
 	uint64_t irq[IRQ_ROWS];	/* during the part */
+	uint64_t from, to;	/* CLOCK_MONOTONIC: opened, last closed */
 	bool irq_ok, alone, cut, done;
 };
 
@@ -611,7 +637,9 @@ static void record(struct ct_group *g, const struct ct_window *w,
 	p->p99 = n ? g->ns[(99 * n + 99) / 100 - 1] : 0;
 	p->irq_ok = w->irq_ok;
 	for (k = 0; k < IRQ_ROWS; k++)
-		p->irq[k] = w->after[k] - w->before[k];
+		p->irq[k] = w->irq_sum[k];
+	p->from = w->first;
+	p->to = w->last;
 }
 
 /* --- the run ------------------------------------------------------------- */
@@ -730,6 +758,10 @@ static int combine(const struct ct_ctx *c, const char *mode,
 		timed += p->timed;
 		ops += p->ops;
 		res->alone = res->alone || p->alone;
+		if (!res->from_ns || p->from < res->from_ns)
+			res->from_ns = p->from;
+		if (p->to > res->to_ns)
+			res->to_ns = p->to;
 		res->cut = res->cut || p->cut;
 		irq_ok = irq_ok && p->irq_ok;
 		for (row = 0; row < IRQ_ROWS; row++)
@@ -770,7 +802,8 @@ static int run_meas(const struct ct_ctx *c, const char *mode,
 	g->min_window = CT_MIN_WINDOW_NS / CT_ROUNDS;
 	g->max_window = CT_MAX_WINDOW_NS / CT_ROUNDS;
 	for (i = 0; i < nimpl; i++)
-		if (impl[i].kind == CT_SHARED && m == CT_MEAS_ADD)
+		if (impl[i].kind == CT_SHARED &&
+		    (m == CT_MEAS_ADD || m == CT_MEAS_GET_PUT))
 			shared = i;
 	for (r = 0; r < CT_ROUNDS && !ret; r++)
 		for (i = 0; i < nimpl && !ret; i++)

@@ -46,11 +46,11 @@ struct user_counters {
 	size_t row_len;			/* slots of a row, whole lines */
 };
 
-static inline void wm_add(struct slot *s)
+static inline void wm_add(struct slot *s, long long d)
 {
 	long long v = atomic_load_explicit(&s->own, memory_order_relaxed);
 
-	atomic_store_explicit(&s->own, v + 1, memory_order_relaxed);
+	atomic_store_explicit(&s->own, v + d, memory_order_relaxed);
 }
 
 static inline long long wm_read(struct slot *s)
@@ -75,10 +75,11 @@ static inline long long wm_read_exact(struct user_counters *u, unsigned int me)
 	return sum;
 }
 
-static inline void rm_add(struct user_counters *u, unsigned int me)
+static inline void rm_add(struct user_counters *u, unsigned int me,
+			  long long d)
 {
 	atomic_llong *pushed = &u->slot[me].pushed;
-	long long sum = atomic_load_explicit(pushed, memory_order_relaxed) + 1;
+	long long sum = atomic_load_explicit(pushed, memory_order_relaxed) + d;
 	unsigned int r;
 
 	/* Published first: an exact read may count it already. */
@@ -137,8 +138,17 @@ static int user_batch(const struct ct_impl *impl, unsigned int index,
 		LOOP(iters, last = atomic_load_explicit(u->atomic,
 							memory_order_relaxed));
 		break;
+	case CT_SHARED * CT_NOPS + CT_GET_PUT:
+		LOOP(iters, (atomic_fetch_add_explicit(u->atomic, 1,
+						       memory_order_relaxed),
+			     last = atomic_fetch_sub_explicit(u->atomic, 1,
+							      memory_order_relaxed)));
+		break;
 	case CT_WRITE_MOSTLY * CT_NOPS + CT_ADD:
-		LOOP(iters, wm_add(s));
+		LOOP(iters, wm_add(s, 1));
+		break;
+	case CT_WRITE_MOSTLY * CT_NOPS + CT_GET_PUT:
+		LOOP(iters, (wm_add(s, 1), wm_add(s, -1)));
 		break;
 	case CT_WRITE_MOSTLY * CT_NOPS + CT_READ:
 		LOOP(iters, last = wm_read(s));
@@ -147,7 +157,10 @@ static int user_batch(const struct ct_impl *impl, unsigned int index,
 		LOOP(iters, last = wm_read_exact(u, index));
 		break;
 	case CT_READ_MOSTLY * CT_NOPS + CT_ADD:
-		LOOP(iters, rm_add(u, index));
+		LOOP(iters, rm_add(u, index, 1));
+		break;
+	case CT_READ_MOSTLY * CT_NOPS + CT_GET_PUT:
+		LOOP(iters, (rm_add(u, index, 1), rm_add(u, index, -1)));
 		break;
 	case CT_READ_MOSTLY * CT_NOPS + CT_READ:
 		LOOP(iters, last = rm_read(u, index));

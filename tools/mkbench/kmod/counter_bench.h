@@ -36,6 +36,7 @@ enum mkrep_counter_bench_op {
 	MKREP_CBENCH_ADD,		/* add 1 */
 	MKREP_CBENCH_READ,		/* a local read */
 	MKREP_CBENCH_READ_EXACT,	/* an exact read */
+	MKREP_CBENCH_GET_PUT,		/* add 1, then -1 */
 	MKREP_NR_CBENCH_OPS
 };
 
@@ -48,8 +49,8 @@ enum mkrep_counter_bench_op {
  * @iters: in: operations in the loop, 1 to %MKREP_CBENCH_MAX_ITERS.
  * @__pad: in: must be 0.
  * @ns: out: the loop's wall time, in nanoseconds.
- * @result: out: what the last operation returned; after adds, the
- *	counter's exact value, read outside the loop.
+ * @result: out: what the last operation returned; after adds or gets and
+ *	puts, the counter's exact value, read outside the loop.
  *
  * The loop runs on the calling thread's CPU with preemption enabled; it
  * checks for signals and may reschedule every 1024 operations (EINTR on a

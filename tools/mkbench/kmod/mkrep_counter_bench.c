@@ -115,6 +115,9 @@ static int cbench_run(struct cbench *b, struct mkrep_counter_bench *a)
 	start = ktime_get_ns();
 	if (c && a->op == MKREP_CBENCH_ADD)
 		ret = CBENCH_LOOP(a->iters, (mkrep_counter_add(c, 1), 0), last);
+	else if (c && a->op == MKREP_CBENCH_GET_PUT)
+		ret = CBENCH_LOOP(a->iters, (mkrep_counter_get(c),
+					     mkrep_counter_put(c), 0), last);
 	else if (c && a->op == MKREP_CBENCH_READ)
 		ret = CBENCH_LOOP(a->iters, mkrep_counter_read(c), last);
 	else if (c)
@@ -122,10 +125,19 @@ static int cbench_run(struct cbench *b, struct mkrep_counter_bench *a)
 	else if (a->impl == MKREP_CBENCH_ATOMIC && a->op == MKREP_CBENCH_ADD)
 		ret = CBENCH_LOOP(a->iters, atomic64_inc_return(&b->atomic),
 				  last);
+	else if (a->impl == MKREP_CBENCH_ATOMIC &&
+		 a->op == MKREP_CBENCH_GET_PUT)
+		ret = CBENCH_LOOP(a->iters, (atomic64_inc(&b->atomic),
+					     atomic64_dec_return(&b->atomic)),
+				  last);
 	else if (a->impl == MKREP_CBENCH_ATOMIC)
 		ret = CBENCH_LOOP(a->iters, atomic64_read(&b->atomic), last);
 	else if (a->op == MKREP_CBENCH_ADD)
 		ret = CBENCH_LOOP(a->iters, (percpu_counter_inc(&b->percpu), 0),
+				  last);
+	else if (a->op == MKREP_CBENCH_GET_PUT)
+		ret = CBENCH_LOOP(a->iters, (percpu_counter_inc(&b->percpu),
+					     percpu_counter_dec(&b->percpu), 0),
 				  last);
 	else if (a->op == MKREP_CBENCH_READ)
 		ret = CBENCH_LOOP(a->iters, percpu_counter_read(&b->percpu),
@@ -134,11 +146,15 @@ static int cbench_run(struct cbench *b, struct mkrep_counter_bench *a)
 		ret = CBENCH_LOOP(a->iters, percpu_counter_sum(&b->percpu),
 				  last);
 	a->ns = ktime_get_ns() - start;
-	/* After adds, the value they made, read outside the timed loop. */
-	if (a->op == MKREP_CBENCH_ADD && c)
-		last = mkrep_counter_read_exact(c);
-	else if (a->op == MKREP_CBENCH_ADD && a->impl == MKREP_CBENCH_PERCPU)
-		last = percpu_counter_sum(&b->percpu);
+	/* After updates, the value they made, read outside the timed loop. */
+	if (a->op == MKREP_CBENCH_ADD || a->op == MKREP_CBENCH_GET_PUT) {
+		if (c)
+			last = mkrep_counter_read_exact(c);
+		else if (a->impl == MKREP_CBENCH_PERCPU)
+			last = percpu_counter_sum(&b->percpu);
+		else
+			last = atomic64_read(&b->atomic);
+	}
 	a->result = last;
 	return ret;
 }
@@ -168,6 +184,7 @@ static const struct file_operations cbench_fops = {
 	.open		= cbench_open,
 	.release	= cbench_release,
 	.unlocked_ioctl	= cbench_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 static struct miscdevice cbench_miscdev = {
