@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -142,9 +143,16 @@ static int add_many(int fd, int cpu, int i)
 	return 0;
 }
 
+static int fill_spares(int fd, int cpu, int i)
+{
+	return counter_add(fd, -MKREP_COUNTER_SPARE_MAX);
+}
+
 /*
  * Every CPU adds at once while this process reads exactly, again and
  * again: the reads never go down nor past the total, the last is exact.
+ * A sloppy counter starts with full spares on every CPU, so that the adds
+ * take spares first and then go to the central count, both at once.
  */
 TEST_F(counter, exact_under_concurrent_updates)
 {
@@ -152,6 +160,14 @@ TEST_F(counter, exact_under_concurrent_updates)
 	pid_t pids[MAX_CPUS], reader;
 	int i, status;
 
+	if (variant->mode == MKREP_COUNTER_SLOPPY) {
+		ASSERT_EQ(0, on_every_cpu(self->fd, self->cpus, self->n,
+					  fill_spares, pids));
+		total = -(int64_t)MKREP_COUNTER_SPARE_MAX * self->n;
+		prev = total;
+		ASSERT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
+		ASSERT_EQ(total, v);
+	}
 	for (i = 0; i < self->n; i++)
 		total += (int64_t)ADDS * (i + 1);
 
@@ -343,17 +359,30 @@ TEST(sloppy_spares)
 }
 
 /* A CPU taken offline by a test, brought back by the teardown. */
+/* Shared by the storm's workers and the test. */
+struct storm {
+	int stop;	/* __atomic, set by the test */
+	int ready;	/* __atomic: workers bound to their CPUs */
+	int on_hot;	/* __atomic: rounds the hot CPU's worker ran there */
+	int64_t rounds[MAX_CPUS];
+};
+
 FIXTURE(hotplug) {
 	int fd;
 	int n;
 	int cpus[MAX_CPUS];
 	int hot;
 	int offline;
+	struct storm *st;	/* the storm's, once it started */
+	pid_t pids[MAX_CPUS];
+	int nkids;
 };
 
 FIXTURE_SETUP(hotplug)
 {
 	self->offline = -1;
+	self->st = NULL;
+	self->nkids = 0;
 	self->n = online_cpus(self->cpus);
 	ASSERT_LE(2, self->n);
 	/* The last CPU: cpu0 may not go offline. */
@@ -365,6 +394,17 @@ FIXTURE_SETUP(hotplug)
 
 FIXTURE_TEARDOWN(hotplug)
 {
+	int i;
+
+	/* A failed test's workers: stopped, not left spinning. */
+	if (self->st)
+		__atomic_store_n(&self->st->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < self->nkids; i++) {
+		kill(self->pids[i], SIGKILL);
+		waitpid(self->pids[i], NULL, 0);
+	}
+	if (self->st)
+		munmap(self->st, sizeof(*self->st));
 	if (self->offline >= 0 && mk_set_cpu_online(self->offline, 1))
 		TH_LOG("cannot bring cpu%d online again", self->offline);
 	close(self->fd);
@@ -384,12 +424,6 @@ static int hotplug_set(struct __test_metadata *_metadata, int hot,
 	return ret;
 }
 
-/* Shared by the storm's workers and the test. */
-struct storm {
-	int stop;	/* __atomic, set by the test */
-	int64_t rounds[MAX_CPUS];
-};
-
 /*
  * A round takes references from the spares and past them, puts some back
  * into the spares and some past the cap: -1 in all.
@@ -399,32 +433,58 @@ static const int64_t storm_round[] = {
 	-MKREP_COUNTER_SPARE_MAX, MKREP_COUNTER_SPARE_MAX - 1,
 };
 
-static int storm_worker(int fd, struct storm *st, int i)
+/*
+ * Worker @i, bound to @cpu; the one of the hot CPU binds itself to it
+ * again before each round, since the kernel unbinds it when the CPU goes
+ * offline (EINVAL while it is), and counts its rounds there.
+ */
+static int storm_worker(int fd, struct storm *st, int i, int cpu, bool hot)
 {
 	unsigned int k;
 
+	if (mk_pin_cpu(cpu))
+		return 100;
+	__atomic_add_fetch(&st->ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
+		if (hot)
+			mk_pin_cpu(cpu);
 		for (k = 0; k < ARRAY_SIZE(storm_round); k++)
 			if (counter_add(fd, storm_round[k]))
 				return 1;
 		st->rounds[i]++;
+		if (hot && sched_getcpu() == cpu)
+			__atomic_add_fetch(&st->on_hot, 1, __ATOMIC_RELAXED);
 	}
 	return 0;
+}
+
+/* Wait up to 10 s for *@v to reach @want: whether it did. */
+static bool wait_for(int *v, int want)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (__atomic_load_n(v, __ATOMIC_ACQUIRE) >= want)
+			return true;
+		usleep(1000);
+	}
+	return false;
 }
 
 /*
  * No reference lost or made up while CPUs go offline and online: spares
  * left on a CPU stay counted while it is offline, and gets and puts from
- * every CPU, with one going offline and online under them, sum up exactly
- * whether the CPU is offline or online at the end.
+ * every CPU, with one going offline six times under them and its worker
+ * back on it after each time it came online, sum up exactly whether the
+ * CPU is offline or online at the end.
  */
 TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 {
 	int64_t v = 0, want, per_round = 0;
 	struct storm *st;
-	pid_t pids[MAX_CPUS], pid;
 	unsigned int k;
-	int i, status;
+	int i, status, on_hot = 0;
+	pid_t pid;
 
 	for (k = 0; k < ARRAY_SIZE(storm_round); k++)
 		per_round += storm_round[k];
@@ -450,31 +510,36 @@ TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st);
+	memset(st, 0, sizeof(*st));
+	self->st = st;
 	for (i = 0; i < self->n; i++) {
-		pids[i] = fork();
-		ASSERT_LE(0, pids[i]);
-		if (!pids[i]) {
-			if (mk_pin_cpu(self->cpus[i]))
-				_exit(100);
-			_exit(storm_worker(self->fd, st, i));
-		}
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(storm_worker(self->fd, st, i, self->cpus[i],
+					   self->cpus[i] == self->hot));
+		self->pids[self->nkids++] = pid;
 	}
+	ASSERT_TRUE(wait_for(&st->ready, self->n)) TH_LOG("workers not bound");
 	for (k = 0; k < 6; k++) {	/* and offline at the end */
-		usleep(20000);
-		if (hotplug_set(_metadata, self->hot, &self->offline, 0))
-			break;
+		/* Its worker ran on it since it came online. */
+		ASSERT_TRUE(wait_for(&st->on_hot, on_hot + 1))
+			TH_LOG("no round on cpu%d online", self->hot);
+		on_hot = __atomic_load_n(&st->on_hot, __ATOMIC_RELAXED);
+		ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 0));
 		EXPECT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
 		usleep(20000);
-		if (k < 5 && hotplug_set(_metadata, self->hot, &self->offline, 1))
-			break;
+		if (k < 5)
+			ASSERT_EQ(0, hotplug_set(_metadata, self->hot,
+						 &self->offline, 1));
 	}
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < self->n; i++) {
-		EXPECT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_EQ(self->pids[i], waitpid(self->pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 			TH_LOG("worker %d", i);
 	}
-	ASSERT_EQ(6, k) TH_LOG("cpu%d did not go offline and online", self->hot);
+	self->nkids = 0;
 
 	want = -10;
 	for (i = 0; i < self->n; i++) {
@@ -488,7 +553,6 @@ TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 	ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 1));
 	ASSERT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
 	EXPECT_EQ(want, v) TH_LOG("cpu%d online again", self->hot);
-	munmap(st, sizeof(*st));
 }
 
 TEST_F(counter, negative_deltas)
