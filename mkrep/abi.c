@@ -35,6 +35,7 @@ static_assert(MKREP_FEAT_QUERY == 1 && MKREP_FEAT_SPACE == 2 &&
 static_assert(MKREP_COUNTER_WRITE_MOSTLY == 0 &&
 	      MKREP_COUNTER_READ_MOSTLY == 1 && MKREP_COUNTER_SLOPPY == 2);
 static_assert(MKREP_COUNTER_SPARE_MAX == 32);
+static_assert(MKREP_COUNTER_CLOEXEC == 1 && MKREP_COUNTER_EXACT == 1);
 
 /*
  * Retired with version 1 of the ABI (JOIN and OP on a space, SERVE): their

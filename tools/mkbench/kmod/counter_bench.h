@@ -50,7 +50,8 @@ enum mkrep_counter_bench_op {
  * @__pad: in: must be 0.
  * @ns: out: the loop's wall time, in nanoseconds.
  * @result: out: what the last operation returned; after adds or gets and
- *	puts, the counter's exact value, read outside the loop.
+ *	puts, the counter's exact value, read outside the loop (the atomic:
+ *	what its last add or get returned).
  *
  * The loop runs on the calling thread's CPU with preemption enabled; it
  * checks for signals and may reschedule every 1024 operations (EINTR on a

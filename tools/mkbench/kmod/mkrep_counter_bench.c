@@ -127,8 +127,8 @@ static int cbench_run(struct cbench *b, struct mkrep_counter_bench *a)
 				  last);
 	else if (a->impl == MKREP_CBENCH_ATOMIC &&
 		 a->op == MKREP_CBENCH_GET_PUT)
-		ret = CBENCH_LOOP(a->iters, (atomic64_inc(&b->atomic),
-					     atomic64_dec_return(&b->atomic)),
+		ret = CBENCH_LOOP(a->iters, (last = atomic64_inc_return(&b->atomic),
+					     atomic64_dec(&b->atomic), last),
 				  last);
 	else if (a->impl == MKREP_CBENCH_ATOMIC)
 		ret = CBENCH_LOOP(a->iters, atomic64_read(&b->atomic), last);
@@ -146,14 +146,15 @@ static int cbench_run(struct cbench *b, struct mkrep_counter_bench *a)
 		ret = CBENCH_LOOP(a->iters, percpu_counter_sum(&b->percpu),
 				  last);
 	a->ns = ktime_get_ns() - start;
-	/* After updates, the value they made, read outside the timed loop. */
+	/*
+	 * After updates, the value they made, read outside the timed loop;
+	 * the atomic's is what its last add or get returned.
+	 */
 	if (a->op == MKREP_CBENCH_ADD || a->op == MKREP_CBENCH_GET_PUT) {
 		if (c)
 			last = mkrep_counter_read_exact(c);
 		else if (a->impl == MKREP_CBENCH_PERCPU)
 			last = percpu_counter_sum(&b->percpu);
-		else
-			last = atomic64_read(&b->atomic);
 	}
 	a->result = last;
 	return ret;

@@ -64,19 +64,24 @@ FIXTURE_TEARDOWN(cbench)
 /*
  * On one CPU, each loop of adds leaves 3000 in its counter, every read
  * finds them (percpu_counter_read() only what was folded in), and gets
- * and puts leave them as they were.
+ * and puts leave them as they were.  They did get and put: the atomic's
+ * last get saw 3001, and the sloppy counter's first get went to its
+ * central count, its puts to the spares of that CPU, where one is left,
+ * so that a local read elsewhere is above by one.
  */
 TEST_F(cbench, every_loop_counts)
 {
 	struct mkrep_counter_bench b;
 	unsigned int impl, op;
+	int other, cpu[2], n = 0, i;
 	cpu_set_t set;
-	int other, cpu;
 
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-	for (cpu = 0; !CPU_ISSET(cpu, &set); cpu++)
-		;
-	ASSERT_EQ(0, mk_pin_cpu(cpu));
+	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &set))
+			cpu[n++] = i;
+	ASSERT_EQ(2, n);
+	ASSERT_EQ(0, mk_pin_cpu(cpu[0]));
 	for (impl = 0; impl < MKREP_NR_CBENCH_IMPLS; impl++) {
 		for (op = 0; op < MKREP_NR_CBENCH_OPS; op++) {
 			ASSERT_EQ(0, bench(self->fd, impl, op, 3000, &b))
@@ -84,12 +89,22 @@ TEST_F(cbench, every_loop_counts)
 			EXPECT_LT(0, b.ns);
 			if (impl == MKREP_CBENCH_PERCPU && op == MKREP_CBENCH_READ) {
 				EXPECT_GE(3000, b.result);
+			} else if (impl == MKREP_CBENCH_ATOMIC &&
+				   op == MKREP_CBENCH_GET_PUT) {
+				EXPECT_EQ(3001, b.result);
 			} else {
 				EXPECT_EQ(3000, b.result)
 					TH_LOG("impl %u op %u", impl, op);
 			}
 		}
 	}
+	ASSERT_EQ(0, bench(self->fd, MKREP_CBENCH_SLOPPY, MKREP_CBENCH_READ, 1,
+			   &b));
+	EXPECT_EQ(3000, b.result) TH_LOG("sloppy, on cpu%d", cpu[0]);
+	ASSERT_EQ(0, mk_pin_cpu(cpu[1]));
+	ASSERT_EQ(0, bench(self->fd, MKREP_CBENCH_SLOPPY, MKREP_CBENCH_READ, 1,
+			   &b));
+	EXPECT_EQ(3001, b.result) TH_LOG("sloppy, on cpu%d", cpu[1]);
 	/* Another open has counters of its own, all at zero. */
 	other = open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, other);
@@ -157,11 +172,11 @@ static int csv_rows(const char *variant, const char *metric)
 }
 
 /*
- * The value of variant @variant's metric @metric on the CPUs @cpus (any,
- * if NULL) in the CSV, or -1; the CPU list may be empty.
+ * The value of variant @variant's metric @metric in the CSV, or -1: on
+ * one CPU (@cores 1), on more (2) or any (0); the CPU list ("3", "0-1",
+ * "0:2") may be empty.
  */
-static double csv_value(const char *variant, const char *cpus,
-			const char *metric)
+static double csv_value(const char *variant, int cores, const char *metric)
 {
 	char line[256], *p, *field[6];
 	double found = -1;
@@ -176,17 +191,14 @@ static double csv_value(const char *variant, const char *cpus,
 			field[n] = strsep(&p, ",");
 		if (n == 6 && !strcmp(field[0], "counter") &&
 		    !strcmp(field[1], variant) && !strcmp(field[3], metric) &&
-		    (!cpus || !strcmp(field[2], cpus)))
+		    (!cores || (field[2][strcspn(field[2], "-:,")] ?
+				2 : 1) == cores))
 			found = strtod(field[4], NULL);
 	}
 	fclose(f);
 	return found;
 }
 
-/*
- * mkbench loads the module itself where it is not loaded, and unloads
- * it after: a row of the sloppy counter's adds for each core count.
- */
 /* mkbench runs about a hundred windows: more than the default 30 s. */
 FIXTURE(run) {
 	int unused;
@@ -200,6 +212,10 @@ FIXTURE_TEARDOWN(run)
 {
 }
 
+/*
+ * mkbench loads the module itself where it is not loaded, and unloads
+ * it after: a row of the sloppy counter's adds for each core count.
+ */
 TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 {
 	const char *prog = getenv("MKERNEL_MKBENCH");
@@ -233,11 +249,11 @@ TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 	 * rounds: their windows overlap, where measuring every counter on
 	 * one core and then every one on two would leave them apart.
 	 */
-	one[0] = csv_value(SLOPPY_ADD, "0", "window_start_ms");
-	one[1] = csv_value(SLOPPY_ADD, "0", "window_end_ms");
-	two[0] = csv_value(SLOPPY_ADD, "0-1", "window_start_ms");
-	two[1] = csv_value(SLOPPY_ADD, "0-1", "window_end_ms");
-	ASSERT_LT(0, one[0]);
+	one[0] = csv_value(SLOPPY_ADD, 1, "window_start_ms");
+	one[1] = csv_value(SLOPPY_ADD, 1, "window_end_ms");
+	two[0] = csv_value(SLOPPY_ADD, 2, "window_start_ms");
+	two[1] = csv_value(SLOPPY_ADD, 2, "window_end_ms");
+	ASSERT_LE(0, one[0]);
 	ASSERT_LT(0, two[0]);
 	EXPECT_LT(one[0], two[1]);
 	EXPECT_LT(two[0], one[1]);
@@ -252,10 +268,9 @@ TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 	ASSERT_LT(0, online);
 	batch = 2 * online > 32 ? 2 * online : 32;
 	EXPECT_EQ(MKREP_COUNTER_SPARE_MAX * (possible - 1),
-		  csv_value("module-replicated-sloppy-read", NULL,
-			    "error_bound"));
+		  csv_value("module-replicated-sloppy-read", 0, "error_bound"));
 	EXPECT_EQ(batch * online,
-		  csv_value("module-percpu-read", NULL, "error_bound"));
+		  csv_value("module-percpu-read", 0, "error_bound"));
 	unlink(CSV);
 }
 

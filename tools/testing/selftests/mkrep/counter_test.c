@@ -363,7 +363,9 @@ TEST(sloppy_spares)
 struct storm {
 	int stop;	/* __atomic, set by the test */
 	int ready;	/* __atomic: workers bound to their CPUs */
-	int on_hot;	/* __atomic: rounds the hot CPU's worker ran there */
+	int epoch;	/* __atomic: times the test brought the hot CPU up */
+	/* __atomic: the epoch of the hot worker's last round there */
+	int hot_epoch;
 	int64_t rounds[MAX_CPUS];
 };
 
@@ -436,24 +438,31 @@ static const int64_t storm_round[] = {
 /*
  * Worker @i, bound to @cpu; the one of the hot CPU binds itself to it
  * again before each round, since the kernel unbinds it when the CPU goes
- * offline (EINVAL while it is), and counts its rounds there.
+ * offline (EINVAL while it is), and says in @hot_epoch which time the
+ * CPU came up its last round ran there from start to end.
  */
 static int storm_worker(int fd, struct storm *st, int i, int cpu, bool hot)
 {
 	unsigned int k;
+	int epoch = 0;
+	bool there = false;
 
 	if (mk_pin_cpu(cpu))
 		return 100;
 	__atomic_add_fetch(&st->ready, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&st->stop, __ATOMIC_RELAXED)) {
-		if (hot)
+		if (hot) {
 			mk_pin_cpu(cpu);
+			epoch = __atomic_load_n(&st->epoch, __ATOMIC_ACQUIRE);
+			there = sched_getcpu() == cpu;
+		}
 		for (k = 0; k < ARRAY_SIZE(storm_round); k++)
 			if (counter_add(fd, storm_round[k]))
 				return 1;
 		st->rounds[i]++;
-		if (hot && sched_getcpu() == cpu)
-			__atomic_add_fetch(&st->on_hot, 1, __ATOMIC_RELAXED);
+		if (there && sched_getcpu() == cpu)
+			__atomic_store_n(&st->hot_epoch, epoch,
+					 __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -483,7 +492,7 @@ TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 	int64_t v = 0, want, per_round = 0;
 	struct storm *st;
 	unsigned int k;
-	int i, status, on_hot = 0;
+	int i, status;
 	pid_t pid;
 
 	for (k = 0; k < ARRAY_SIZE(storm_round); k++)
@@ -510,7 +519,7 @@ TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st);
-	memset(st, 0, sizeof(*st));
+	st->epoch = 1;		/* it is up, the first time */
 	self->st = st;
 	for (i = 0; i < self->n; i++) {
 		pid = fork();
@@ -522,19 +531,22 @@ TEST_F_TIMEOUT(hotplug, sloppy_counts_survive, 120)
 	}
 	ASSERT_TRUE(wait_for(&st->ready, self->n)) TH_LOG("workers not bound");
 	for (k = 0; k < 6; k++) {	/* and offline at the end */
-		/* Its worker ran on it since it came online. */
-		ASSERT_TRUE(wait_for(&st->on_hot, on_hot + 1))
-			TH_LOG("no round on cpu%d online", self->hot);
-		on_hot = __atomic_load_n(&st->on_hot, __ATOMIC_RELAXED);
+		/* A round of its worker there since it came up. */
+		ASSERT_TRUE(wait_for(&st->hot_epoch, k + 1))
+			TH_LOG("no round on cpu%d up %u times", self->hot,
+			       k + 1);
 		ASSERT_EQ(0, hotplug_set(_metadata, self->hot, &self->offline, 0));
 		EXPECT_EQ(0, counter_read(self->fd, MKREP_COUNTER_EXACT, &v));
 		usleep(20000);
-		if (k < 5)
+		if (k < 5) {
 			ASSERT_EQ(0, hotplug_set(_metadata, self->hot,
 						 &self->offline, 1));
+			__atomic_store_n(&st->epoch, k + 2, __ATOMIC_RELEASE);
+		}
 	}
 	__atomic_store_n(&st->stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < self->n; i++) {
+		status = -1;
 		EXPECT_EQ(self->pids[i], waitpid(self->pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 			TH_LOG("worker %d", i);
