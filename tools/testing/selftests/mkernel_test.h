@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /*
@@ -448,6 +449,50 @@ static inline int mk_recv_fd(int sock, int flags)
 		return -ENOMSG;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
+}
+
+/*
+ * Split the CSV line @line in place at its commas, without its newline,
+ * into at most @max fields in @field: how many.
+ */
+static inline int mk_csv_split(char *line, char **field, int max)
+{
+	int n = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	while (line && n < max)
+		field[n++] = strsep(&line, ",");
+	return n;
+}
+
+/*
+ * Run a tool of the project (mkbench, shardcache): the program that the
+ * environment variable @env names, or @name from $PATH (the test guest's
+ * /bin), with @argv (NULL-terminated, @argv[0] its name).  Its exit
+ * status, 128 + the signal that killed it (as a shell says), or -1 with
+ * errno set.
+ */
+static inline int mk_run_tool(const char *env, const char *name,
+			      char *const argv[])
+{
+	const char *prog = getenv(env);
+	int status;
+	pid_t pid;
+
+	if (!prog)
+		prog = name;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		execvp(prog, argv);
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	       128 + WTERMSIG(status);
 }
 
 #endif /* _MKERNEL_TEST_H */

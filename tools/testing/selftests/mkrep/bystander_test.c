@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../mkernel_test.h"
 
 #define CSV	"/tmp/bystander_test.csv"
 #define VARIANT	"module-broadcast-unmap"
@@ -27,15 +28,16 @@
 /* How many rows of VARIANT's @metric the CSV has. */
 static int csv_rows(const char *metric)
 {
-	char line[256], v[64], m[64];
+	char line[256], *field[6];
 	int n = 0;
 	FILE *f = fopen(CSV, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "bystander,%63[^,],%*[^,],%63[^,],", v, m) == 2 &&
-		    !strcmp(v, VARIANT) && !strcmp(m, metric))
+		if (mk_csv_split(line, field, 6) >= 4 &&
+		    !strcmp(field[0], "bystander") &&
+		    !strcmp(field[1], VARIANT) && !strcmp(field[3], metric))
 			n++;
 	fclose(f);
 	return n;
@@ -43,27 +45,17 @@ static int csv_rows(const char *metric)
 
 TEST(module_members_apply_between_units)
 {
-	const char *prog = getenv("MKERNEL_MKBENCH");
+	static char *const argv[] = {
+		"mkbench", "bystander", "--backend", "module", "--iters", "50",
+		"--csv", CSV, NULL
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int st;
-	pid_t pid;
 
-	if (!prog)
-		prog = "mkbench";
 	ASSERT_LE(2, cpus);
 	unlink(CSV);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		execlp(prog, prog, "bystander", "--backend", "module",
-		       "--iters", "50", "--csv", CSV, (char *)NULL);
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("mkbench died of signal %d",
-					  WTERMSIG(st));
-	ASSERT_EQ(0, WEXITSTATUS(st));
+	st = mk_run_tool("MKERNEL_MKBENCH", "mkbench", argv);
+	ASSERT_EQ(0, st) TH_LOG("mkbench: exit status %d (128 + a signal)", st);
 	/* One row a core count, 2 .. every online CPU. */
 	EXPECT_EQ(cpus - 1, csv_rows("latency_ns_median"));
 	EXPECT_EQ(cpus - 1, csv_rows("loss_ns_per_op"));

@@ -154,47 +154,54 @@ TEST_F(cbench, root_only)
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("1: opened, 2: setresuid");
 }
 
-/* How many rows of variant @variant and metric @metric the CSV has. */
+/*
+ * Whether CSV line @line is counter's @variant's @metric on one CPU
+ * (@cores 1), on more (2) or on any (0); its value in @v.  The CPU list
+ * ("3", "0-1", "0:2") may be empty.
+ */
+static bool csv_is(char *line, const char *variant, int cores,
+		   const char *metric, double *v)
+{
+	char *field[6];
+
+	if (mk_csv_split(line, field, 6) != 6 ||
+	    strcmp(field[0], "counter") || strcmp(field[1], variant) ||
+	    strcmp(field[3], metric))
+		return false;
+	if (cores && (field[2][strcspn(field[2], "-:,")] ? 2 : 1) != cores)
+		return false;
+	*v = strtod(field[4], NULL);
+	return true;
+}
+
+/* How many rows of @variant's @metric the CSV has. */
 static int csv_rows(const char *variant, const char *metric)
 {
-	char line[256], v[96], m[64];
+	char line[256];
 	int n = 0;
+	double v;
 	FILE *f = fopen(CSV, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "counter,%95[^,],%*[^,],%63[^,],", v, m) == 2 &&
-		    !strcmp(v, variant) && !strcmp(m, metric))
-			n++;
+		n += csv_is(line, variant, 0, metric, &v);
 	fclose(f);
 	return n;
 }
 
-/*
- * The value of variant @variant's metric @metric in the CSV, or -1: on
- * one CPU (@cores 1), on more (2) or any (0); the CPU list ("3", "0-1",
- * "0:2") may be empty.
- */
+/* The value of @variant's @metric on @cores (as csv_is()), or -1. */
 static double csv_value(const char *variant, int cores, const char *metric)
 {
-	char line[256], *p, *field[6];
-	double found = -1;
+	char line[256];
+	double v, found = -1;
 	FILE *f = fopen(CSV, "r");
-	int n;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		p = line;
-		for (n = 0; n < 6 && p; n++)
-			field[n] = strsep(&p, ",");
-		if (n == 6 && !strcmp(field[0], "counter") &&
-		    !strcmp(field[1], variant) && !strcmp(field[3], metric) &&
-		    (!cores || (field[2][strcspn(field[2], "-:,")] ?
-				2 : 1) == cores))
-			found = strtod(field[4], NULL);
-	}
+	while (fgets(line, sizeof(line), f))
+		if (csv_is(line, variant, cores, metric, &v))
+			found = v;
 	fclose(f);
 	return found;
 }
@@ -218,30 +225,19 @@ FIXTURE_TEARDOWN(run)
  */
 TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 {
-	const char *prog = getenv("MKERNEL_MKBENCH");
+	static char *const argv[] = {
+		"mkbench", "counter", "--backend", "module", "--cpus", "2",
+		"--reps", "3", "--iters", "256", "--csv", CSV, NULL
+	};
 	long possible, online, batch, last;
 	double one[2], two[2];
 	int st;
-	pid_t pid;
 
-	if (!prog)
-		prog = "mkbench";
 	if (mk_module_loaded(MKREP_COUNTER_BENCH_MODULE))
 		ASSERT_EQ(0, mk_module_unload(MKREP_COUNTER_BENCH_MODULE));
 	unlink(CSV);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		execlp(prog, prog, "counter", "--backend", "module", "--cpus",
-		       "2", "--reps", "3", "--iters", "256", "--csv", CSV,
-		       (char *)NULL);
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("mkbench died of signal %d",
-					  WTERMSIG(st));
-	ASSERT_EQ(0, WEXITSTATUS(st));
+	st = mk_run_tool("MKERNEL_MKBENCH", "mkbench", argv);
+	ASSERT_EQ(0, st) TH_LOG("mkbench: exit status %d (128 + a signal)", st);
 	EXPECT_FALSE(mk_module_loaded(MKREP_COUNTER_BENCH_MODULE));
 	EXPECT_EQ(2, csv_rows(SLOPPY_ADD, "latency_ns_median"));
 	/*

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "../mkernel_test.h"
 
 #define CSV	"/tmp/workload_test.csv"
 #define RATE	200
@@ -28,45 +29,36 @@
 static double csv_value(const char *way, unsigned long rate,
 			const char *metric)
 {
-	char line[256], w[32], m[64];
-	unsigned long r;
-	double v, found = -1;
+	char line[256], *field[4];
+	double found = -1;
 	FILE *f = fopen(CSV, "r");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%31[^,],%lu,%63[^,],%lf", w, &r, m, &v) == 4 &&
-		    !strcmp(w, way) && r == rate && !strcmp(m, metric))
-			found = v;
+		if (mk_csv_split(line, field, 4) == 4 &&
+		    !strcmp(field[0], way) &&
+		    strtoul(field[1], NULL, 10) == rate &&
+		    !strcmp(field[2], metric))
+			found = strtod(field[3], NULL);
 	fclose(f);
 	return found;
 }
 
 TEST(both_ways_serve_and_resize)
 {
-	const char *prog = getenv("MKERNEL_SHARDCACHE");
 	static const char *const ways[] = { "linux", "mkrep" };
 	char rates[32];
+	char *const argv[] = {
+		"shardcache", "--seconds", "0.5", "--rates", rates, "--way",
+		"all", "--csv", CSV, NULL
+	};
 	int st, i;
-	pid_t pid;
 
-	if (!prog)
-		prog = "shardcache";
 	snprintf(rates, sizeof(rates), "0,%d", RATE);
 	unlink(CSV);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		execlp(prog, prog, "--seconds", "0.5", "--rates", rates,
-		       "--way", "all", "--csv", CSV, (char *)NULL);
-		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		_exit(127);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("shardcache died of signal %d",
-					  WTERMSIG(st));
-	ASSERT_EQ(0, WEXITSTATUS(st));
+	st = mk_run_tool("MKERNEL_SHARDCACHE", "shardcache", argv);
+	ASSERT_EQ(0, st) TH_LOG("shardcache: exit status %d (128 + a signal)", st);
 	for (i = 0; i < 2; i++) {
 		EXPECT_LT(0, csv_value(ways[i], 0, "requests_per_s"))
 			TH_LOG("%s: no request answered without resizes",
