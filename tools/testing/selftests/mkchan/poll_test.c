@@ -193,7 +193,7 @@ static void *side_run(void *arg)
  */
 TEST_F(ep, poll_beside_traffic_never_breaks)
 {
-	struct side s[6] = {
+	const struct side init[6] = {
 		{ .fd = self->fd[0], .role = 0 },
 		{ .fd = self->fd[0], .role = 2, .events = POLLOUT | POLLIN },
 		{ .fd = self->fd[1], .role = 1 },
@@ -201,9 +201,18 @@ TEST_F(ep, poll_beside_traffic_never_breaks)
 		{ .fd = self->fd[1], .role = 0 },
 		{ .fd = self->fd[0], .role = 1 },
 	};
-	int stop = 0;
+	/*
+	 * Static: after a failed ASSERT the test returns while the threads
+	 * still run (the test's process ends soon after), and they must not
+	 * write into a stack frame that is gone.
+	 */
+	static struct side s[6];
+	static int stop;
 	pthread_t t[6];
 	int i;
+
+	memcpy(s, init, sizeof(s));
+	stop = 0;
 
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, set_nonblock(self->fd[i]));
@@ -271,10 +280,13 @@ static void *reader_run(void *arg)
 TEST_F(ep, poll_beside_blocking_read_loses_no_wakeup)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct sleeper p = { .fd = self->fd[1] }, r = { .fd = self->fd[1] };
+	static struct sleeper p, r;	/* outlive a failed ASSERT */
 	struct mkchan_slot m = message(1);
 	pthread_t tp, tr;
 	__u64 sent;
+
+	p = (struct sleeper){ .fd = self->fd[1] };
+	r = (struct sleeper){ .fd = self->fd[1] };
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
 	ASSERT_EQ(0, pthread_create(&tp, NULL, poller_run, &p));
@@ -481,10 +493,12 @@ static void *writer_run(void *arg)
 /* A writer asleep on a full ring wakes when one message is read. */
 TEST_F(ep, blocked_writer_wakes_on_one_read)
 {
-	struct sleeper w = { .fd = self->fd[0] };
+	static struct sleeper w;	/* outlives a failed ASSERT */
 	struct mkchan_slot m[NSLOTS / 4];
 	pthread_t t;
 	int ms;
+
+	w = (struct sleeper){ .fd = self->fd[0] };
 
 	ASSERT_EQ(0, fill_then_read(self->fd, 0));
 	ASSERT_EQ(0, pthread_create(&t, NULL, writer_run, &w));
