@@ -99,10 +99,10 @@ long mkrep_counter_create_fd(void __user *arg)
 	if (ret)
 		return ret;
 	if ((cr.flags & ~MKREP_COUNTER_CLOEXEC) ||
-	    cr.__reserved[0] || cr.__reserved[1] ||
-	    cr.mode >= MKREP_NR_COUNTER_MODES)
+	    cr.__reserved[0] || cr.__reserved[1])
 		return -EINVAL;
 
+	/* An unknown mode is mkrep_counter_create()'s -EINVAL. */
 	c = mkrep_counter_create(cr.mode, GFP_KERNEL_ACCOUNT);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
