@@ -28,14 +28,18 @@ static_assert(MKREP_IOC_COUNTER_READ == 0xC028B848);
 static_assert(MKREP_IOC_JOIN == 0xC030B84A);
 static_assert(MKREP_IOC_OP == 0xC040B84B);
 static_assert(MKREP_IOC_APPLY == 0xC028B84C);
+static_assert(MKREP_IOC_COUNTER_INFO == 0xC030B84D);
 
 /* The values of version 3 that user space passes or compares. */
 static_assert(MKREP_FEAT_QUERY == 1 && MKREP_FEAT_SPACE == 2 &&
-	      MKREP_FEAT_COUNTER == 4 && MKREP_FEAT_COUNTER_SLOPPY == 8);
+	      MKREP_FEAT_COUNTER == 4 && MKREP_FEAT_COUNTER_SLOPPY == 8 &&
+	      MKREP_FEAT_COUNTER_MAP == 16);
 static_assert(MKREP_COUNTER_WRITE_MOSTLY == 0 &&
 	      MKREP_COUNTER_READ_MOSTLY == 1 && MKREP_COUNTER_SLOPPY == 2);
 static_assert(MKREP_COUNTER_SPARE_MAX == 32);
 static_assert(MKREP_COUNTER_CLOEXEC == 1 && MKREP_COUNTER_EXACT == 1);
+static_assert(MKREP_COUNTER_MAP == 2 && MKREP_COUNTER_MAP_OFFSET == 0 &&
+	      MKREP_COUNTER_SLOT_SIZE == 128);
 
 /*
  * Retired with version 1 of the ABI (JOIN and OP on a space, SERVE): their
@@ -55,7 +59,8 @@ static_assert(MK_IOC_KEY(MKREP_IOC_QUERY) != MKREP_RETIRED_BY_V3 &&
 	      MK_IOC_KEY(MKREP_IOC_COUNTER_READ) != MKREP_RETIRED_BY_V3 &&
 	      MK_IOC_KEY(MKREP_IOC_JOIN) != MKREP_RETIRED_BY_V3 &&
 	      MK_IOC_KEY(MKREP_IOC_OP) != MKREP_RETIRED_BY_V3 &&
-	      MK_IOC_KEY(MKREP_IOC_APPLY) != MKREP_RETIRED_BY_V3);
+	      MK_IOC_KEY(MKREP_IOC_APPLY) != MKREP_RETIRED_BY_V3 &&
+	      MK_IOC_KEY(MKREP_IOC_COUNTER_INFO) != MKREP_RETIRED_BY_V3);
 
 /* The space info of a binary built against version 0 of its struct. */
 static_assert(MK_IOC_KEY(0xC058B845) == MK_IOC_KEY(MKREP_IOC_SPACE_INFO));
@@ -257,3 +262,29 @@ MK_ABI_OFFSET(struct mkrep_counter_read, __pad, 20);
 MK_ABI_FIELD_SIZE(struct mkrep_counter_read, __pad, 4);
 MK_ABI_OFFSET(struct mkrep_counter_read, __reserved, 24);
 MK_ABI_FIELD_SIZE(struct mkrep_counter_read, __reserved, 16);
+
+MK_ABI_SIZE(struct mkrep_counter_info, 48);
+static_assert(MKREP_COUNTER_INFO_SIZE_VER0 == 48);
+MK_ABI_OFFSET(struct mkrep_counter_info, size, 0);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, size, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, flags, 4);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, flags, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, mode, 8);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, mode, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, nr_slots, 12);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, nr_slots, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, slot_size, 16);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, slot_size, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, __pad, 20);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, __pad, 4);
+MK_ABI_OFFSET(struct mkrep_counter_info, map_size, 24);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, map_size, 8);
+MK_ABI_OFFSET(struct mkrep_counter_info, __reserved, 32);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_info, __reserved, 16);
+
+/* A mapped counter's slot: its two fields at fixed places, 128 bytes. */
+MK_ABI_SIZE(struct mkrep_counter_slot, 128);
+MK_ABI_OFFSET(struct mkrep_counter_slot, count, 0);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_slot, count, 8);
+MK_ABI_OFFSET(struct mkrep_counter_slot, base, 8);
+MK_ABI_FIELD_SIZE(struct mkrep_counter_slot, base, 8);

@@ -32,8 +32,15 @@
  *   most.  Each update changes exactly one of the two, with one store, so
  *   that an exact read counts it whole or not at all.
  *
+ * - mapped (write-mostly, MKREP_COUNTER_MAP): the replicas are slots in
+ *   pages user space maps and updates without a system call
+ *   (counter_map.c); only a counter file has one, and only its ioctls,
+ *   in process context, reach it.
+ *
  * Reads and updates of a replica run with interrupts off, so that a
- * counter can be used from any context but NMI.
+ * counter can be used from any context but NMI; a mapped counter's with
+ * preemption off, which is all that keeps the process's restartable
+ * sequences on that CPU out.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,6 +51,9 @@
 #include <asm/local64.h>
 
 #include "internal.h"
+
+/* A write-mostly counter whose replicas user space maps: not a uapi mode. */
+#define MKREP_COUNTER_MAPPED	MKREP_NR_COUNTER_MODES
 
 /**
  * struct mkrep_counter_replica - one CPU's replica of a counter
@@ -72,9 +82,10 @@ struct mkrep_counter_replica {
 
 /**
  * struct mkrep_counter - a replicated counter
- * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
- *	%MKREP_COUNTER_SLOPPY
- * @rep: the replica of each possible CPU
+ * @mode: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY,
+ *	%MKREP_COUNTER_SLOPPY or %MKREP_COUNTER_MAPPED
+ * @rep: the replica of each possible CPU; NULL if mapped
+ * @map: mapped: the slots, a replica each
  * @central: sloppy: the value plus every CPU's spares; on a line of its
  *	own, so that changing it does not take @mode and @rep away from the
  *	CPUs that only read them
@@ -82,6 +93,7 @@ struct mkrep_counter_replica {
 struct mkrep_counter {
 	unsigned int mode;
 	struct mkrep_counter_replica **rep;
+	struct mkrep_counter_map *map;
 	atomic64_t central ____cacheline_aligned_in_smp;
 };
 
@@ -97,6 +109,7 @@ void mkrep_counter_free(struct mkrep_counter *c)
 
 	if (!c)
 		return;
+	mkrep_counter_map_free(c->map);
 	for_each_possible_cpu(cpu) {
 		if (!c->rep || !c->rep[cpu])
 			continue;
@@ -194,6 +207,65 @@ struct mkrep_counter *mkrep_counter_create(unsigned int mode, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(mkrep_counter_create);
 
+/**
+ * mkrep_counter_create_mapped() - make a write-mostly counter at zero whose
+ *	replicas user space maps
+ * @gfp: allocation flags
+ *
+ * For a counter file of %MKREP_COUNTER_MAP: only its ioctls and the
+ * process's restartable sequences update it, never an interrupt.
+ *
+ * Context: process context if @gfp may sleep.
+ * Return: the counter or ERR_PTR(-ENOMEM).
+ */
+struct mkrep_counter *mkrep_counter_create_mapped(gfp_t gfp)
+{
+	struct mkrep_counter *c;
+
+	c = kzalloc(sizeof(*c), gfp);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->mode = MKREP_COUNTER_MAPPED;
+	c->map = mkrep_counter_map_alloc(gfp);
+	if (!c->map) {
+		kfree(c);
+		return ERR_PTR(-ENOMEM);
+	}
+	mkrep_objects_add(MKREP_OBJ_COUNTERS, 1);
+	return c;
+}
+
+/**
+ * mkrep_counter_info() - describe a counter for MKREP_IOC_COUNTER_INFO
+ * @c: the counter
+ * @info: the reply, zeroed but for @size
+ */
+void mkrep_counter_info(struct mkrep_counter *c,
+			struct mkrep_counter_info *info)
+{
+	if (c->mode != MKREP_COUNTER_MAPPED) {
+		info->mode = c->mode;
+		return;
+	}
+	info->mode = MKREP_COUNTER_WRITE_MOSTLY;
+	mkrep_counter_map_info(c->map, info);
+}
+
+/**
+ * mkrep_counter_mmap() - mmap(2) of a counter's file
+ * @c: the counter
+ * @vma: the new mapping
+ *
+ * Return: 0, -ENODEV if @c is not mapped, or mkrep_counter_map_mmap()'s
+ * error.
+ */
+int mkrep_counter_mmap(struct mkrep_counter *c, struct vm_area_struct *vma)
+{
+	if (c->mode != MKREP_COUNTER_MAPPED)
+		return -ENODEV;
+	return mkrep_counter_map_mmap(c->map, vma);
+}
+
 /*
  * A sloppy update: @delta > 0 takes that many references, from this CPU's
  * spares if it has them all, else from the central count; @delta < 0
@@ -226,9 +298,10 @@ static void mkrep_counter_sloppy_add(struct mkrep_counter *c,
  * pushes the current CPU's new sum into every replica before returning.
  * Sloppy: takes @delta of the current CPU's spare references (a put keeps
  * them, up to %MKREP_COUNTER_SPARE_MAX), and changes the central count
- * only where they do not suffice.
+ * only where they do not suffice.  Mapped: adds to the current CPU's slot.
  *
- * Context: any but NMI.
+ * Context: any but NMI; a mapped counter (only a counter file has one),
+ * task context: an interrupt does not restart the process's sequences.
  */
 void mkrep_counter_add(struct mkrep_counter *c, s64 delta)
 {
@@ -237,6 +310,13 @@ void mkrep_counter_add(struct mkrep_counter *c, s64 delta)
 	unsigned int cpu, me;
 	s64 sum;
 
+	if (c->mode == MKREP_COUNTER_MAPPED) {
+		/* No interrupt reaches it: only its file's ioctls do. */
+		WARN_ON_ONCE(!in_task());
+		mkrep_counter_map_add(c->map, get_cpu(), delta);
+		put_cpu();
+		return;
+	}
 	local_irq_save(flags);
 	me = smp_processor_id();
 	r = c->rep[me];
@@ -276,8 +356,9 @@ static s64 mkrep_counter_sum_in(struct mkrep_counter_replica *r)
  * Sloppy: the central count less this CPU's spares, never below the value
  * (which counts every update that returned before the read) and above it
  * by the other CPUs' spares, at most %MKREP_COUNTER_SPARE_MAX each.
+ * Mapped: as write-mostly, from the current CPU's slot.
  *
- * Context: any but NMI.
+ * Context: any but NMI; a mapped counter, task context.
  * Return: the value.
  */
 s64 mkrep_counter_read(struct mkrep_counter *c)
@@ -286,6 +367,12 @@ s64 mkrep_counter_read(struct mkrep_counter *c)
 	unsigned long flags;
 	s64 val;
 
+	if (c->mode == MKREP_COUNTER_MAPPED) {
+		WARN_ON_ONCE(!in_task());
+		val = mkrep_counter_map_read(c->map, get_cpu());
+		put_cpu();
+		return val;
+	}
 	local_irq_save(flags);
 	r = c->rep[smp_processor_id()];
 	if (c->mode == MKREP_COUNTER_WRITE_MOSTLY)
@@ -305,11 +392,13 @@ EXPORT_SYMBOL_GPL(mkrep_counter_read);
  *
  * Counts every update that returned before the call; see
  * <uapi/linux/mkrep.h> for the guarantee while updates go on.
- * Reads each CPU's running sum from its replica, once: write-mostly keeps
- * the total in the current CPU's replica for mkrep_counter_read().
+ * Reads each CPU's running sum from its replica, once: write-mostly and
+ * mapped keep the total in the current CPU's replica for
+ * mkrep_counter_read().
  *
- * Context: any but NMI; it reads one line a possible CPU (write-mostly:
- * with preemption disabled).
+ * Context: any but NMI (a mapped counter: task context); it reads one
+ * line a possible CPU (write-mostly and mapped: with preemption
+ * disabled).
  * Return: the value.
  */
 s64 mkrep_counter_read_exact(struct mkrep_counter *c)
@@ -320,6 +409,12 @@ s64 mkrep_counter_read_exact(struct mkrep_counter *c)
 	s64 sum = 0, mine = 0, v;
 	u64 ticket;
 
+	if (c->mode == MKREP_COUNTER_MAPPED) {
+		WARN_ON_ONCE(!in_task());
+		sum = mkrep_counter_map_read_exact(c->map, get_cpu());
+		put_cpu();
+		return sum;
+	}
 	if (c->mode == MKREP_COUNTER_READ_MOSTLY) {
 		/* Each CPU's own running sum, as for write-mostly. */
 		for_each_possible_cpu(cpu)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mkrep - the counter file: a replicated counter handed to user space as
- * an anonymous-inode descriptor, and its ioctls.
+ * an anonymous-inode descriptor, its ioctls, and mmap() of a mapped one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,6 +57,25 @@ static long mkrep_counter_ioctl_read(struct mkrep_counter *c,
 	return mk_copy_struct_out(arg, &rd, sizeof(rd), usize);
 }
 
+static long mkrep_counter_ioctl_info(struct mkrep_counter *c,
+				     void __user *arg)
+{
+	struct mkrep_counter_info info;
+	u32 usize;
+	int ret;
+
+	ret = mk_copy_struct_in(&info, sizeof(info),
+				MKREP_COUNTER_INFO_SIZE_VER0, arg, &usize);
+	if (ret)
+		return ret;
+	if (info.flags || info.__pad || info.__reserved[0] ||
+	    info.__reserved[1])
+		return -EINVAL;
+	memset(&info, 0, sizeof(info));
+	mkrep_counter_info(c, &info);
+	return mk_copy_struct_out(arg, &info, sizeof(info), usize);
+}
+
 static long mkrep_counter_fop_ioctl(struct file *file, unsigned int cmd,
 				    unsigned long arg)
 {
@@ -68,9 +87,17 @@ static long mkrep_counter_fop_ioctl(struct file *file, unsigned int cmd,
 		return mkrep_counter_ioctl_add(c, uarg);
 	case MK_IOC_KEY(MKREP_IOC_COUNTER_READ):
 		return mkrep_counter_ioctl_read(c, uarg);
+	case MK_IOC_KEY(MKREP_IOC_COUNTER_INFO):
+		return mkrep_counter_ioctl_info(c, uarg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+static int mkrep_counter_fop_mmap(struct file *file,
+				  struct vm_area_struct *vma)
+{
+	return mkrep_counter_mmap(file->private_data, vma);
 }
 
 static int mkrep_counter_release(struct inode *inode, struct file *file)
@@ -84,6 +111,7 @@ static const struct file_operations mkrep_counter_fops = {
 	.release	= mkrep_counter_release,
 	.unlocked_ioctl	= mkrep_counter_fop_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mkrep_counter_fop_mmap,
 };
 
 long mkrep_counter_create_fd(void __user *arg)
@@ -98,12 +126,17 @@ long mkrep_counter_create_fd(void __user *arg)
 				arg, &usize);
 	if (ret)
 		return ret;
-	if ((cr.flags & ~MKREP_COUNTER_CLOEXEC) ||
+	if ((cr.flags & ~(MKREP_COUNTER_CLOEXEC | MKREP_COUNTER_MAP)) ||
 	    cr.__reserved[0] || cr.__reserved[1])
 		return -EINVAL;
 
 	/* An unknown mode is mkrep_counter_create()'s -EINVAL. */
-	c = mkrep_counter_create(cr.mode, GFP_KERNEL_ACCOUNT);
+	if (!(cr.flags & MKREP_COUNTER_MAP))
+		c = mkrep_counter_create(cr.mode, GFP_KERNEL_ACCOUNT);
+	else if (cr.mode == MKREP_COUNTER_WRITE_MOSTLY)
+		c = mkrep_counter_create_mapped(GFP_KERNEL_ACCOUNT);
+	else
+		return -EINVAL;
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 	ret = mkrep_new_fd("[mkrep-counter]", &mkrep_counter_fops, c,

@@ -246,6 +246,7 @@ static inline void mkrep_page_free(struct page *page)
 
 /* main.c */
 extern unsigned int mkrep_op_bound_us;
+extern unsigned int mkrep_counter_map_hold_us;
 extern struct workqueue_struct *mkrep_wq;
 int mkrep_new_fd(const char *name, const struct file_operations *fops,
 		 void *priv, bool cloexec, void __user *arg, void *kstruct,
@@ -298,6 +299,24 @@ int mkrep_users_show(struct seq_file *m, void *unused);
 /* counter.c */
 struct mkrep_counter *mkrep_counter_alloc(unsigned int mode, gfp_t gfp);
 void mkrep_counter_free(struct mkrep_counter *c);
+struct mkrep_counter *mkrep_counter_create_mapped(gfp_t gfp);
+void mkrep_counter_info(struct mkrep_counter *c,
+			struct mkrep_counter_info *info);
+int mkrep_counter_mmap(struct mkrep_counter *c, struct vm_area_struct *vma);
+
+/* counter_map.c: the slot pages of a mapped counter */
+struct mkrep_counter_map;
+struct mkrep_counter_map *mkrep_counter_map_alloc(gfp_t gfp);
+void mkrep_counter_map_free(struct mkrep_counter_map *m);
+void mkrep_counter_map_info(struct mkrep_counter_map *m,
+			    struct mkrep_counter_info *info);
+void mkrep_counter_map_add(struct mkrep_counter_map *m, unsigned int cpu,
+			   s64 delta);
+s64 mkrep_counter_map_read(struct mkrep_counter_map *m, unsigned int cpu);
+s64 mkrep_counter_map_read_exact(struct mkrep_counter_map *m,
+				 unsigned int cpu);
+int mkrep_counter_map_mmap(struct mkrep_counter_map *m,
+			   struct vm_area_struct *vma);
 
 /* counter_file.c */
 long mkrep_counter_create_fd(void __user *arg);

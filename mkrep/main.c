@@ -47,6 +47,24 @@ module_param_named(op_bound_us, mkrep_op_bound_us, uint, 0644);
 MODULE_PARM_DESC(op_bound_us,
 		 "Longest wait of an operation for a running member, in microseconds, of spaces made with bound_ns 0, at most 1000000 (default 100)");
 
+/* For tests: widens the window that preemption must not enter. */
+unsigned int mkrep_counter_map_hold_us;
+
+static int mkrep_hold_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 100);
+}
+
+static const struct kernel_param_ops mkrep_hold_ops = {
+	.set	= mkrep_hold_set,
+	.get	= param_get_uint,
+};
+
+module_param_cb(counter_map_hold_us, &mkrep_hold_ops,
+		&mkrep_counter_map_hold_us, 0600);
+MODULE_PARM_DESC(counter_map_hold_us,
+		 "For tests: microseconds a mapped counter's ioctl add holds its CPU's slot between its load and its store, preemption off, 0 to 100 (default 0)");
+
 /**
  * mkrep_new_fd() - hand a new object to the caller as a file descriptor
  * @name: the anonymous inode's name
@@ -181,7 +199,7 @@ static long mkrep_ioctl_query(void __user *arg)
 
 	q.abi_version = MKREP_ABI_VERSION;
 	q.features = MKREP_FEAT_QUERY | MKREP_FEAT_SPACE | MKREP_FEAT_COUNTER |
-		     MKREP_FEAT_COUNTER_SLOPPY;
+		     MKREP_FEAT_COUNTER_SLOPPY | MKREP_FEAT_COUNTER_MAP;
 	q.mkchan_abi_version = cq.abi_version;
 	q.nr_online_cpus = cq.nr_online_cpus;
 	q.max_space_pages = READ_ONCE(mkrep_max_space_pages);

@@ -21,6 +21,7 @@
 #define MKREP_FEAT_SPACE	(1U << 1)	/* replicated page tables */
 #define MKREP_FEAT_COUNTER	(1U << 2)	/* replicated counters */
 #define MKREP_FEAT_COUNTER_SLOPPY (1U << 3)	/* MKREP_COUNTER_SLOPPY */
+#define MKREP_FEAT_COUNTER_MAP	(1U << 4)	/* MKREP_COUNTER_MAP */
 
 /**
  * struct mkrep_query - the module's ABI and the channel layer below it
@@ -436,6 +437,31 @@ struct mkrep_space_info {
  * the other never go down while the updates are increments, and a read
  * after the updates stopped (and is ordered after them, e.g. by joining
  * the updating threads) returns the exact sum.
+ *
+ * Mapped counters (%MKREP_COUNTER_MAP, write-mostly only): the replicas
+ * are slots (&struct mkrep_counter_slot) in pages that the counter's file
+ * maps into the process (mmap() of &mkrep_counter_info.map_size bytes at
+ * %MKREP_COUNTER_MAP_OFFSET, shared, writable, never executable), one a
+ * possible CPU, %MKREP_COUNTER_SLOT_SIZE bytes apart, the slot of CPU c
+ * at c * %MKREP_COUNTER_SLOT_SIZE.  Whoever writes the slot of CPU c runs
+ * on CPU c and cannot be interleaved with another writer of it there:
+ *
+ * - a thread of the process adds to @count, or reads, inside a
+ *   restartable sequence (rseq(2)) on the slot of rseq's @cpu_id, which
+ *   the kernel restarts when it preempts or migrates the thread or
+ *   delivers it a signal before the sequence's last store: an update is
+ *   a load and a store of its CPU's slot and happens once, on the CPU the
+ *   thread ran on when it committed, whatever moved the thread meanwhile;
+ * - %MKREP_IOC_COUNTER_ADD and %MKREP_IOC_COUNTER_READ, the way for a
+ *   thread without rseq registered, change and read the same slots with
+ *   preemption off; the two ways mix freely.
+ *
+ * A thread without rseq must not write a slot itself, not even with an
+ * atomic instruction: a sequence on that slot's CPU would store over it.
+ * The slots are the count: whatever the process writes into them is what
+ * the counter holds (sums wrap as two's complement); the kernel adds them
+ * up and never trusts them for anything else.  The mapping keeps the
+ * counter alive after its descriptor is closed, and fork() shares it.
  */
 
 /* &mkrep_counter_create.mode */
@@ -449,11 +475,36 @@ struct mkrep_space_info {
 
 /* &mkrep_counter_create.flags */
 #define MKREP_COUNTER_CLOEXEC	(1U << 0)	/* the counter fd is O_CLOEXEC */
+#define MKREP_COUNTER_MAP	(1U << 1)	/* replicas in mappable slots */
+
+/* The offset of a mapped counter's slots in its file. */
+#define MKREP_COUNTER_MAP_OFFSET	0
+
+/* The bytes from one CPU's slot to the next: two lines of 64 bytes. */
+#define MKREP_COUNTER_SLOT_SIZE		128
+
+/**
+ * struct mkrep_counter_slot - a CPU's replica of a mapped counter
+ * @count: the sum of the updates made on this CPU.
+ * @base: the total that the latest exact read on this CPU found, less
+ *	@count as that read counted it: a local read on this CPU is
+ *	@base + @count, and an exact read stores @base last.
+ * @__unused: keeps the next CPU's slot off this one's lines.
+ *
+ * Written only from its CPU, by a restartable sequence or by the kernel
+ * (see "Mapped counters" above); read from any CPU.
+ */
+struct mkrep_counter_slot {
+	__s64 count;
+	__s64 base;
+	__u64 __unused[14];
+};
 
 /**
  * struct mkrep_counter_create - make a counter
  * @size: in: sizeof(struct mkrep_counter_create); out: the kernel's.
- * @flags: in: %MKREP_COUNTER_CLOEXEC or 0.
+ * @flags: in: %MKREP_COUNTER_CLOEXEC, %MKREP_COUNTER_MAP (with
+ *	%MKREP_COUNTER_WRITE_MOSTLY only), both or 0.
  * @mode: in: %MKREP_COUNTER_WRITE_MOSTLY, %MKREP_COUNTER_READ_MOSTLY or
  *	%MKREP_COUNTER_SLOPPY.
  * @fd: out: the counter's file descriptor.
@@ -516,11 +567,38 @@ struct mkrep_counter_read {
 #define MKREP_COUNTER_READ_SIZE_VER0	40
 
 /**
+ * struct mkrep_counter_info - what a counter is and how to map it
+ * @size: in: sizeof(struct mkrep_counter_info); out: the kernel's.
+ * @flags: in: must be zero.
+ * @mode: out: the counter's &mkrep_counter_create.mode.
+ * @nr_slots: out: a mapped counter's slots, one a possible CPU (every
+ *	CPU number rseq(2) may report is below it); 0 if it is not mapped.
+ * @slot_size: out: %MKREP_COUNTER_SLOT_SIZE; 0 if it is not mapped.
+ * @__pad: must be zero.
+ * @map_size: out: the length to mmap() at %MKREP_COUNTER_MAP_OFFSET,
+ *	whole pages; 0 if the counter is not mapped.
+ * @__reserved: must be zero.
+ */
+struct mkrep_counter_info {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 nr_slots;
+	__u32 slot_size;
+	__u32 __pad;
+	__u64 map_size;
+	__u64 __reserved[2];
+};
+
+#define MKREP_COUNTER_INFO_SIZE_VER0	48
+
+/**
  * define MKREP_IOC_COUNTER_CREATE - make a counter
  *
  * On /dev/mkrep; takes a &struct mkrep_counter_create.  Errors: EINVAL
- * (bad @size, flags or mode, non-zero reserved field), E2BIG, EFAULT,
- * ENOMEM, EMFILE, ENFILE.
+ * (bad @size, flags or mode, %MKREP_COUNTER_MAP with a mode other than
+ * write-mostly, non-zero reserved field), E2BIG, EFAULT, ENOMEM, EMFILE,
+ * ENFILE.
  */
 #define MKREP_IOC_COUNTER_CREATE MKCHAN_IOWR_V1(0x46, 32)	/* 0xC020B846 */
 
@@ -539,6 +617,16 @@ struct mkrep_counter_read {
  * E2BIG, EFAULT.
  */
 #define MKREP_IOC_COUNTER_READ	MKCHAN_IOWR_V1(0x48, 40)	/* 0xC028B848 */
+
+/**
+ * define MKREP_IOC_COUNTER_INFO - describe a counter
+ *
+ * On a counter; takes a &struct mkrep_counter_info.  Errors: EINVAL,
+ * E2BIG, EFAULT.  mmap() of a counter fails with ENODEV if it is not
+ * mapped, EINVAL for another offset or length than the info's or a
+ * private mapping, EACCES for PROT_EXEC, ENOMEM.
+ */
+#define MKREP_IOC_COUNTER_INFO	MKCHAN_IOWR_V1(0x4d, 48)	/* 0xC030B84D */
 
 /*
  * Retired by version 3 of the ABI and never used again: 0xC038B849

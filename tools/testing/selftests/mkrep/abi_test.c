@@ -51,7 +51,12 @@ TEST(frozen_numbers)
 	EXPECT_EQ(0xC020B846, MKREP_IOC_COUNTER_CREATE);
 	EXPECT_EQ(0xC020B847, MKREP_IOC_COUNTER_ADD);
 	EXPECT_EQ(0xC028B848, MKREP_IOC_COUNTER_READ);
+	EXPECT_EQ(0xC030B84D, MKREP_IOC_COUNTER_INFO);
 	EXPECT_EQ(8, MKREP_FEAT_COUNTER_SLOPPY);
+	EXPECT_EQ(16, MKREP_FEAT_COUNTER_MAP);
+	EXPECT_EQ(2, MKREP_COUNTER_MAP);
+	EXPECT_EQ(0, MKREP_COUNTER_MAP_OFFSET);
+	EXPECT_EQ(128, MKREP_COUNTER_SLOT_SIZE);
 	EXPECT_EQ(0, MKREP_COUNTER_WRITE_MOSTLY);
 	EXPECT_EQ(1, MKREP_COUNTER_READ_MOSTLY);
 	EXPECT_EQ(2, MKREP_COUNTER_SLOPPY);
@@ -65,6 +70,13 @@ TEST(frozen_numbers)
 		      #type "." #field " at byte " #off)
 
 /* The layouts of the header, checked when the test is built... */
+CHECK_FIELD(mkrep_counter_info, nr_slots, 12);
+CHECK_FIELD(mkrep_counter_info, map_size, 24);
+CHECK_FIELD(mkrep_counter_info, __reserved, 32);
+static_assert(sizeof(struct mkrep_counter_info) == 48, "counter info");
+CHECK_FIELD(mkrep_counter_slot, count, 0);
+CHECK_FIELD(mkrep_counter_slot, base, 8);
+static_assert(sizeof(struct mkrep_counter_slot) == 128, "counter slot");
 CHECK_FIELD(mkrep_space_create, bound_ns, 24);
 CHECK_FIELD(mkrep_space_create, __reserved, 32);
 CHECK_FIELD(mkrep_join, fd, 12);
@@ -1132,6 +1144,38 @@ TEST_F(counter, read)
 		.open = counter_open,
 		.fill = read_fill,
 		.close = read_close,
+	};
+
+	mk_abi_check(_metadata, &io, self, counter_unknown);
+}
+
+/* A good info argument is all zeros but @size. */
+static void info_fill(void *ctx, void *arg)
+{
+}
+
+/* The counter of this test is write-mostly and not mapped. */
+static void info_close(struct __test_metadata *_metadata, void *ctx, int fd,
+		       const void *arg, __u32 usize, int ret)
+{
+	const struct mkrep_counter_info *info = arg;
+
+	if (ret)
+		return;
+	EXPECT_EQ(MKREP_COUNTER_WRITE_MOSTLY, info->mode);
+	EXPECT_EQ(0, info->map_size);
+}
+
+TEST_F(counter, info)
+{
+	static const struct mk_abi_ioctl io = {
+		.name = "MKREP_IOC_COUNTER_INFO",
+		.cmd = MKREP_IOC_COUNTER_INFO,
+		.ksize = sizeof(struct mkrep_counter_info),
+		.sizes = { MKREP_COUNTER_INFO_SIZE_VER0 },
+		.open = counter_open,
+		.fill = info_fill,
+		.close = info_close,
 	};
 
 	mk_abi_check(_metadata, &io, self, counter_unknown);

@@ -628,6 +628,7 @@ TEST(create_bad_arguments)
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, ioctl(dev, MKREP_IOC_QUERY, &q));
 	EXPECT_TRUE(q.features & MKREP_FEAT_COUNTER);
+	EXPECT_TRUE(q.features & MKREP_FEAT_COUNTER_MAP);
 #define BAD(field, value) do {						\
 	memset(&c, 0, sizeof(c));					\
 	c.size = sizeof(c);						\
@@ -635,7 +636,8 @@ TEST(create_bad_arguments)
 	EXPECT_EQ(-1, ioctl(dev, MKREP_IOC_COUNTER_CREATE, &c));	\
 	EXPECT_EQ(EINVAL, errno) TH_LOG(#field " = " #value);		\
 } while (0)
-	BAD(flags, 2);
+	BAD(flags, 4);
+	BAD(flags, ~0U);
 	BAD(mode, MKREP_NR_COUNTER_MODES);
 	BAD(__reserved[0], 1);
 	BAD(size, 4);

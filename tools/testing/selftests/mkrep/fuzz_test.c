@@ -254,7 +254,8 @@ static const unsigned int member_cmds[] = {
 };
 
 static const unsigned int counter_cmds[] = {
-	MKREP_IOC_COUNTER_ADD, MKREP_IOC_COUNTER_READ, 0
+	MKREP_IOC_COUNTER_ADD, MKREP_IOC_COUNTER_READ, MKREP_IOC_COUNTER_INFO,
+	0
 };
 
 /* Whether poll()'s answer on a member fd is one it may give. */
@@ -1093,7 +1094,8 @@ static void p_counter_create(struct fuzz *f)
 	long ret;
 
 	c[0].mode = pick(f, 8) ? pick(f, MKREP_NR_COUNTER_MODES) : edgy(f);
-	c[0].flags = pick(f, 8) ? MKREP_COUNTER_CLOEXEC * pick(f, 2) : edgy(f);
+	c[0].flags = pick(f, 8) ? MKREP_COUNTER_CLOEXEC * pick(f, 2) |
+				  MKREP_COUNTER_MAP * pick(f, 2) : edgy(f);
 	if (!pick(f, 6))
 		arg = mess(&f->fz, c, sizeof(c), sizeof(c[0]));
 	ret = ioctl(f->dev, MKREP_IOC_COUNTER_CREATE, arg);
@@ -1132,6 +1134,47 @@ static void counter_bad(struct fuzz *f, const char *what, int64_t got,
 		       f->fz.ops, what, (long long)got, (long long)want);
 }
 
+/*
+ * Write garbage into a slot of a mapped counter, as a process may: the
+ * counter then holds the new sum of the slots, which the reads check.
+ */
+static void scribble_counter(struct fuzz *f, struct counter_slot *s)
+{
+	struct mkrep_counter_info info = { .size = sizeof(info) };
+	struct mkrep_counter_slot *slot;
+	unsigned int i;
+	void *p;
+	__s64 v;
+
+	RESULT(f, ioctl(s->fd, MKREP_IOC_COUNTER_INFO, &info), "counter info",
+	       0);
+	if (!info.map_size) {
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, s->fd,
+			 MKREP_COUNTER_MAP_OFFSET);
+		if (p != MAP_FAILED) {
+			counter_bad(f, "mmap of a counter not mapped", 0, -1);
+			munmap(p, 4096);
+			return;
+		}
+		RESULT(f, -1, "mmap of a counter not mapped", ENODEV);
+		return;
+	}
+	p = mmap(NULL, info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 s->fd, MKREP_COUNTER_MAP_OFFSET);
+	if (p == MAP_FAILED) {
+		RESULT(f, -1, "mmap of a mapped counter", 0);
+		return;
+	}
+	slot = p;
+	i = pick(f, info.nr_slots);
+	v = pick(f, 2) ? (__s64)rnd(f) : (__s64)pick(f, 2001) - 1000;
+	s->value = (__u64)s->value - (__u64)slot[i].count + (__u64)v;
+	slot[i].count = v;
+	slot[i].base = (__s64)rnd(f);
+	slot[i].__unused[pick(f, 14)] = rnd(f);
+	munmap(p, info.map_size);
+}
+
 /* Add to and read a counter; only this process changes it. */
 static void p_counter(struct fuzz *f)
 {
@@ -1147,7 +1190,7 @@ static void p_counter(struct fuzz *f)
 
 	if (s->fd < 0)
 		return;
-	switch (pick(f, 3)) {
+	switch (pick(f, 4)) {
 	case 0:
 		u.add.size = sizeof(u.add);
 		u.add.delta = pick(f, 4) ? (int64_t)pick(f, 2001) - 1000 :
@@ -1181,6 +1224,9 @@ static void p_counter(struct fuzz *f)
 			  s->mode == MKREP_COUNTER_READ_MOSTLY) &&
 			 u.rd.value != s->value)
 			counter_bad(f, "read", u.rd.value, s->value);
+		break;
+	case 2:
+		scribble_counter(f, s);
 		break;
 	default:
 		ret = ioctl(s->fd, random_cmd(&f->fz, counter_cmds, &served),

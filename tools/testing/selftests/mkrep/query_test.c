@@ -74,6 +74,12 @@ TEST_F(dev, query)
 	EXPECT_EQ(MKREP_FEAT_COUNTER, q.features & MKREP_FEAT_COUNTER);
 	EXPECT_EQ(MKREP_FEAT_COUNTER_SLOPPY,
 		  q.features & MKREP_FEAT_COUNTER_SLOPPY);
+	EXPECT_EQ(MKREP_FEAT_COUNTER_MAP, q.features & MKREP_FEAT_COUNTER_MAP);
+	/* No bit this header does not know. */
+	EXPECT_EQ(0, q.features & ~(MKREP_FEAT_QUERY | MKREP_FEAT_SPACE |
+				    MKREP_FEAT_COUNTER |
+				    MKREP_FEAT_COUNTER_SLOPPY |
+				    MKREP_FEAT_COUNTER_MAP));
 	EXPECT_LT(0, q.max_space_pages);
 	EXPECT_EQ(0, q.__pad);
 	EXPECT_EQ(mk_sysfs_list_count("/sys/devices/system/cpu/online", &last),
