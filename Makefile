@@ -348,7 +348,8 @@ install-lib: $(LIB) $(SHLIB) $(PC)
 	$(INSTALL) -m 0644 $(LIB) $(SHLIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SHLIB_SONAME)
 	ln -sf $(SHLIB_SONAME) $(DESTDIR)$(LIBDIR)/libmkchan.so
-	$(INSTALL) -m 0644 tools/lib/mkchan/libmkchan.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 0644 tools/lib/mkchan/libmkchan.h \
+		tools/lib/mkchan/libmkchan_counter.h $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 0644 include/uapi/linux/mkchan.h include/uapi/linux/mkrep.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/
 	$(INSTALL) -m 0644 include/mkchan/urpc.h $(DESTDIR)$(INCLUDEDIR)/mkchan/
@@ -365,7 +366,9 @@ uninstall-modules:
 uninstall-lib:
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libmkchan.a $(notdir $(SHLIB)) \
 		$(SHLIB_SONAME) libmkchan.so) \
-		$(DESTDIR)$(INCLUDEDIR)/libmkchan.h $(DESTDIR)$(INCLUDEDIR)/mkchan/urpc.h \
+		$(DESTDIR)$(INCLUDEDIR)/libmkchan.h \
+		$(DESTDIR)$(INCLUDEDIR)/libmkchan_counter.h \
+		$(DESTDIR)$(INCLUDEDIR)/mkchan/urpc.h \
 		$(DESTDIR)$(INCLUDEDIR)/linux/mkchan.h $(DESTDIR)$(INCLUDEDIR)/linux/mkrep.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/mkchan.pc
 	@rmdir --ignore-fail-on-non-empty $(DESTDIR)$(INCLUDEDIR)/mkchan 2>/dev/null || true

@@ -506,4 +506,7 @@ int mkrep_op(const struct mkrep_replica *r, unsigned int op,
 	     unsigned int prot, size_t offset, size_t length,
 	     struct mkrep_op *out);
 
+/* Mapped counters of mkrep, updated without a system call. */
+#include "libmkchan_counter.h"
+
 #endif /* _LIBMKCHAN_H */

@@ -234,6 +234,20 @@ static inline int mk_pin_cpu(int cpu)
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
 }
+
+/* The CPUs the calling thread may run on, @max at most, into @cpus. */
+static inline int mk_allowed_cpus(int *cpus, int max)
+{
+	cpu_set_t set;
+	int i, n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (i = 0; i < CPU_SETSIZE && n < max; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[n++] = i;
+	return n;
+}
 #endif
 
 /* Write @s to the file @path: 0 or -errno. */

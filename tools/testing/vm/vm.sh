@@ -79,6 +79,8 @@ kvm_dev=${MKCHECK_KVM_DEV:-/dev/kvm}
 kvm_life=${KVM_LIFE_TIMEOUT:-20}
 kvm_verdict=${MKERNEL_KVM_VERDICT:-${MKERNEL_CACHE:-/var/cache/mkernel}/kvm-unusable}
 lock=${MKERNEL_VM_LOCK:-/run/lock/mkernel-vm.lock}
+# Selftests that need no module, run on this machine as well (check).
+host_tests="mkrep/counter_rseq_test"
 
 say() { echo "mkernel: $*"; }
 
@@ -186,6 +188,21 @@ if [ "$mode" = check ] && [ -n "${MKCHECK_TESTS:-}" ]; then
 	printf '%s\n' "${only[@]}" >"$run/tests.list"
 	list=$run/tests.list
 	say "MKCHECK_TESTS: ${#only[@]} runs of the selftests it names, not make check"
+fi
+# The selftests that need no module run on this machine too, before the
+# guest: a TCG guest never interrupts a restartable sequence between its
+# load and its store, real hardware does (counter_rseq_test.c).
+if [ "$mode" = check ]; then
+	for t in $host_tests; do
+		grep -qxF "$t" "$list" || continue
+		say "on this machine: $t"
+		if ! "$BUILD/user/selftests/$t" >"$run/host-${t//\//-}.log" 2>&1; then
+			cat "$run/host-${t//\//-}.log"
+			say "FAILED on this machine: $t"
+			exit 1
+		fi
+		grep '^# Totals' "$run/host-${t//\//-}.log" | sed "s|^|mkernel: $t here: |"
+	done
 fi
 extra=()
 inject_args=

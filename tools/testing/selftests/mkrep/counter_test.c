@@ -59,20 +59,6 @@ static int counter_read(int fd, unsigned int flags, int64_t *value)
 	return 0;
 }
 
-/* The CPUs this test may run on. */
-static int online_cpus(int *cpus)
-{
-	cpu_set_t set;
-	int i, n = 0;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 0;
-	for (i = 0; i < CPU_SETSIZE && n < MAX_CPUS; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[n++] = i;
-	return n;
-}
-
 FIXTURE(counter) {
 	int fd;
 	int n;
@@ -97,7 +83,7 @@ FIXTURE_VARIANT_ADD(counter, sloppy) {
 
 FIXTURE_SETUP(counter)
 {
-	self->n = online_cpus(self->cpus);
+	self->n = mk_allowed_cpus(self->cpus, MAX_CPUS);
 	ASSERT_LE(2, self->n);
 	ASSERT_EQ(0, counter_create(variant->mode, MKREP_COUNTER_CLOEXEC,
 				    &self->fd));
@@ -309,7 +295,7 @@ TEST(sloppy_spares)
 	int cpus[MAX_CPUS], n, fd, a, b;
 	int64_t v = 0;
 
-	n = online_cpus(cpus);
+	n = mk_allowed_cpus(cpus, MAX_CPUS);
 	ASSERT_LE(2, n);
 	a = cpus[0];
 	b = cpus[1];
@@ -385,7 +371,7 @@ FIXTURE_SETUP(hotplug)
 	self->offline = -1;
 	self->st = NULL;
 	self->nkids = 0;
-	self->n = online_cpus(self->cpus);
+	self->n = mk_allowed_cpus(self->cpus, MAX_CPUS);
 	ASSERT_LE(2, self->n);
 	/* The last CPU: cpu0 may not go offline. */
 	self->hot = self->cpus[self->n - 1];
