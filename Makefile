@@ -58,7 +58,7 @@ export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host bench-report vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \
 	uninstall-lib install-check dkms-install dkms-remove dkms-check dkms-check-run lint \
-	check-runner clean help
+	check-runner check-rseq-mutants clean help
 
 all: modules user tests test-modules
 
@@ -88,6 +88,8 @@ help:
 	@echo "make lint         checkpatch --strict, sparse and a W=1 build"
 	@echo "make check-runner show that make check fails on failures, WARNs, KASAN and"
 	@echo "                  KCSAN reports, panics and hangs"
+	@echo "make check-rseq-mutants  show that counter_rseq_test fails wrong"
+	@echo "                  restartable sequences (on this machine, no guest)"
 	@echo "make check-all    make check on every supported kernel: KSERIES 6.1 and 6.12,"
 	@echo "                  each stock, rt, debug and kcsan"
 	@echo "Variables: KSERIES=6.12|6.1 KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build"
@@ -301,6 +303,11 @@ REPORT_DIR	?= bench-report
 QUICK		?= 0
 bench-report: $(MKBENCH) $(SHARDCACHE)
 	$(SRC)/tools/mkbench/bench-report.sh $(MKBENCH) $(REPORT_DIR) $(QUICK)
+
+# The test of counter_rseq_test: wrong restartable sequences, each of
+# which it must fail on this machine (tools/testing/rseq-mutants.pl).
+check-rseq-mutants: $(LIB) $(KSRC)/.version
+	$(SRC)/tools/testing/rseq-mutants.pl $(BUILD)
 
 check-runner:
 	$(VM)/selftest.sh
