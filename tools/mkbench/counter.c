@@ -5,12 +5,16 @@
  *
  *   user    the placements of mkrep's counters in C11 atomics in this
  *           process (counter_user.c): one shared atomic, a slot a thread
- *           (write-mostly), a row a reader (read-mostly); the comparison
- *           on this machine's hardware, without a module;
+ *           (write-mostly), a row a reader (read-mostly), a slot a CPU
+ *           updated with restartable sequences (a mapped counter's); the
+ *           comparison on this machine's hardware, without a module;
  *   module  an mkrep counter of each mode, a shared atomic64_t and a
  *           percpu_counter (counter_module.c): mkrep_counter_bench.ko,
  *           a module of mkbench's own, runs and times a batch of
- *           operations in the kernel, on the calling thread's CPU.
+ *           operations in the kernel, on the calling thread's CPU; and a
+ *           mapped counter of /dev/mkrep timed in this process, through
+ *           restartable sequences and through the ioctls
+ *           (counter_mapped.c).
  *
  * The operations: add (every thread adds 1), read (local), exact read,
  * on two cores or more an exact read on the first core while the others
@@ -234,6 +238,7 @@ static void gp_style(FILE *f, unsigned int i)
 		[CT_READ_MOSTLY] = "#2ca02c",
 		[CT_PERCPU] = "#ff7f0e",
 		[CT_SLOPPY] = "#9467bd",
+		[CT_MAPPED] = "#17becf",
 	};
 	const struct ct_result *r = &res.r[i];
 
@@ -300,7 +305,7 @@ static void print_read_bounds(void)
 	       possible, online);
 	printf("      %-34s by the net of the others' updates since its\n"
 	       "      %-34s CPU's last exact read: no bound\n",
-	       "mkrep counter, write-mostly", "");
+	       "mkrep counter, write-mostly, mapped", "");
 	printf("      %-34s 0: counts every add that returned\n",
 	       "mkrep counter, read-mostly");
 	printf("      %-34s above by %llu at most (%d a possible CPU\n"

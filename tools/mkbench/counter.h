@@ -57,6 +57,7 @@ enum ct_kind {
 	CT_READ_MOSTLY,	/* an add writes its sum into every reader's row */
 	CT_PERCPU,	/* the kernel's percpu_counter */
 	CT_SLOPPY,	/* a central count plus spare references a CPU */
+	CT_MAPPED,	/* write-mostly slots in the process, rseq updates */
 	CT_NKINDS
 };
 
@@ -73,6 +74,11 @@ struct ct_impl {
 	int (*batch)(const struct ct_impl *impl, unsigned int index,
 		     enum ct_op op, uint32_t iters, uint64_t *ns);
 	void *priv;
+	/*
+	 * Timed in this process where the backend's other counters are
+	 * timed in the kernel: no ratio to its shared atomic.
+	 */
+	bool timed_in_user;
 };
 
 /* A run of the suite, as the backends see it. */
@@ -148,6 +154,22 @@ int ct_module(const struct ct_ctx *c, bool asked);
  * stderr when @asked (--backend module), else as a line of the table.
  */
 int ct_module_available(bool asked);
+
+/*
+ * counter_mapped.c: a batch of a mapped counter (libmkchan_counter.h),
+ * @impl->priv a struct ct_mapped; and slots in plain memory for one,
+ * @nr_slots of them (0 or -errno; mkrep_ucounter_close() frees them).
+ */
+struct ct_mapped {
+	struct mkrep_ucounter *c;
+	bool ioctl;		/* the ioctls, else the sequences */
+};
+
+int ct_mapped_batch(const struct ct_impl *impl, unsigned int index,
+		    enum ct_op op, uint32_t iters, uint64_t *ns);
+int ct_mapped_memory(struct mkrep_ucounter *c, unsigned int nr_slots);
+/* The highest possible CPU's number plus one: a slot for every CPU. */
+unsigned int ct_cpu_ids(void);
 
 /* Say what failed in @mode, with @err (-errno) when non-zero. */
 void ct_fail(const char *mode, const char *what, int err);

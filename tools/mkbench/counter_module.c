@@ -10,6 +10,10 @@
  * atomic64_t and a percpu_counter; every thread of a measurement drives
  * that one descriptor.  Where the device is missing, the module is loaded
  * from $MKERNEL_MODDIR (the test guest sets it) and unloaded at the end.
+ *
+ * Before those, a mapped counter of /dev/mkrep, timed in user space
+ * (counter_mapped.c): updated with restartable sequences, and through the
+ * ioctls, system call included.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +92,24 @@ static int bench_module_load(char *why, size_t len)
 	return ret;
 }
 
+/*
+ * A mapped counter of /dev/mkrep into @uc: 0, -EOPNOTSUPP where this
+ * thread has no rseq (@uc made all the same, for the ioctl's rows), or
+ * another -errno.
+ */
+static int mapped_counter(struct mkrep_ucounter *uc)
+{
+	int dev = mkrep_open(), ret;
+
+	if (dev < 0)
+		return dev;
+	ret = mkrep_ucounter_create(dev, uc);
+	close(dev);
+	if (!ret && !mkrep_ucounter_fast(uc))
+		ret = -EOPNOTSUPP;
+	return ret;
+}
+
 int ct_module_available(bool asked)
 {
 	struct mkrep_query q = { .size = sizeof(q) };
@@ -109,27 +131,44 @@ int ct_module(const struct ct_ctx *c, bool asked)
 		{ -1, MKREP_CBENCH_ATOMIC },
 		{ -1, MKREP_CBENCH_PERCPU },
 	};
+	struct mkrep_ucounter uc = { .fd = -1 };
+	struct ct_mapped mapped[] = { { &uc, false }, { &uc, true } };
 	const struct ct_impl impl[] = {
+		{ "module-mapped-rseq", "mkrep counter, mapped: rseq",
+		  CT_MAPPED, ct_mapped_batch, &mapped[0], true },
+		{ "module-mapped-ioctl", "mkrep counter, mapped: ioctl",
+		  CT_MAPPED, ct_mapped_batch, &mapped[1], true },
 		{ "module-replicated-wm", "mkrep counter, write-mostly",
-		  CT_WRITE_MOSTLY, module_batch, &mc[0] },
+		  CT_WRITE_MOSTLY, module_batch, &mc[0], false },
 		{ "module-replicated-rm", "mkrep counter, read-mostly",
-		  CT_READ_MOSTLY, module_batch, &mc[1] },
+		  CT_READ_MOSTLY, module_batch, &mc[1], false },
 		{ "module-replicated-sloppy", "mkrep counter, sloppy",
-		  CT_SLOPPY, module_batch, &mc[2] },
+		  CT_SLOPPY, module_batch, &mc[2], false },
 		{ "module-atomic64", "one shared atomic64_t", CT_SHARED,
-		  module_batch, &mc[3] },
+		  module_batch, &mc[3], false },
 		{ "module-percpu", "percpu_counter", CT_PERCPU, module_batch,
-		  &mc[4] },
+		  &mc[4], false },
 	};
+	unsigned int i, first = 0;
 	char why[512] = "";
-	unsigned int i;
 	int fd, loaded, ret;
 
 	if (ct_module_available(asked))
 		return 1;
+	ret = mapped_counter(&uc);
+	if (ret == -EOPNOTSUPP) {
+		printf("  (no module-mapped-rseq rows: this thread has no rseq registered)\n");
+		first = 1;	/* the ioctl's rows still */
+	} else if (ret) {
+		printf("  (no module-mapped rows: a mapped counter of %s: %s)\n",
+		       MKREP_DEVICE, strerror(-ret));
+		first = 2;
+	}
 	loaded = bench_module_load(why, sizeof(why));
-	if (loaded < 0)
+	if (loaded < 0) {
+		mkrep_ucounter_close(&uc);
 		return module_skip("counter", asked, why);
+	}
 	fd = open(MKREP_COUNTER_BENCH_DEVICE, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ct_fail("module", MKREP_COUNTER_BENCH_DEVICE, -errno);
@@ -137,9 +176,11 @@ int ct_module(const struct ct_ctx *c, bool asked)
 	} else {
 		for (i = 0; i < ARRAY_SIZE(mc); i++)
 			mc[i].fd = fd;
-		ret = ct_run(c, "module", impl, ARRAY_SIZE(impl));
+		ret = ct_run(c, "module", impl + first,
+			     ARRAY_SIZE(impl) - first);
 		close(fd);
 	}
+	mkrep_ucounter_close(&uc);
 	if (loaded > 0 &&
 	    syscall(__NR_delete_module, MKREP_COUNTER_BENCH_MODULE, O_NONBLOCK))
 		fprintf(stderr, "mkbench: counter: unloading %s: %s\n",

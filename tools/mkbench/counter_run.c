@@ -746,7 +746,9 @@ static int combine(const struct ct_ctx *c, const char *mode,
 	for (r = 0; r < CT_ROUNDS; r++) {
 		p = PART(r, i, k);
 		one = PART(r, i, 1);
-		sh = shared >= 0 ? PART(r, shared, k) : NULL;
+		/* Only against a shared atomic timed the same way. */
+		sh = shared >= 0 && impl[shared].timed_in_user ==
+		     impl[i].timed_in_user ? PART(r, shared, k) : NULL;
 		v[0][r] = p->median;
 		v[1][r] = p->p99;
 		v[2][r] = p->rate;

@@ -14,7 +14,10 @@
  *   rm      read-mostly: a row a reader, with a slot for each thread; an
  *           add writes the thread's new sum into its own slot, then into
  *           its slot of every row; a read sums the reader's own row, an
- *           exact read every thread's own slot.
+ *           exact read every thread's own slot;
+ *   rseq    a mapped counter's slots (a CPU each, not a thread) in plain
+ *           memory, updated with libmkchan's restartable sequences
+ *           (counter_mapped.c).
  *
  * A counter has a slot, and a row, for every CPU of the run, whether a
  * thread runs there or not, as mkrep's have one for every possible CPU.
@@ -213,14 +216,19 @@ static int user_alloc(struct user_counters *u, unsigned int nslots)
 int ct_user(const struct ct_ctx *c)
 {
 	struct user_counters *u = malloc(sizeof(*u));
+	struct mkrep_ucounter rc = { .fd = -1 };
+	struct ct_mapped rseq = { &rc, false };
 	const struct ct_impl impl[] = {
 		{ "user-atomic", "one shared atomic", CT_SHARED,
-		  user_batch, u },
+		  user_batch, u, false },
 		{ "user-wm", "a slot a thread (write-mostly)", CT_WRITE_MOSTLY,
-		  user_batch, u },
+		  user_batch, u, false },
 		{ "user-rm", "a row a reader (read-mostly)", CT_READ_MOSTLY,
-		  user_batch, u },
+		  user_batch, u, false },
+		{ "user-rseq", "a CPU's slot, rseq (mapped)",
+		  CT_MAPPED, ct_mapped_batch, &rseq, false },
 	};
+	unsigned int n = ARRAY_SIZE(impl);
 	int ret;
 
 	if (!u || user_alloc(u, c->o->ncpus)) {
@@ -228,7 +236,16 @@ int ct_user(const struct ct_ctx *c)
 		ct_fail("user", "memory for the counters", -ENOMEM);
 		return -1;
 	}
-	ret = ct_run(c, "user", impl, ARRAY_SIZE(impl));
+	/* A slot for every CPU number there is, as mkrep's mapping has. */
+	ret = ct_mapped_memory(&rc, ct_cpu_ids());
+	if (ret || !mkrep_ucounter_fast(&rc)) {
+		printf("  (no user-rseq rows: %s)\n",
+		       ret ? "no memory for its slots" :
+		       "this thread has no rseq registered (glibc 2.35 and later on x86-64 do)");
+		n--;
+	}
+	ret = ct_run(c, "user", impl, n);
+	mkrep_ucounter_close(&rc);
 	user_free(u);
 	free(u);
 	return ret;

@@ -221,7 +221,8 @@ FIXTURE_TEARDOWN(run)
 
 /*
  * mkbench loads the module itself where it is not loaded, and unloads
- * it after: a row of the sloppy counter's adds for each core count.
+ * it after: a row of the sloppy counter's adds for each core count, and
+ * of the mapped counter's.
  */
 TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 {
@@ -240,6 +241,12 @@ TEST_F_TIMEOUT(run, mkbench_loads_and_unloads, 300)
 	ASSERT_EQ(0, st) TH_LOG("mkbench: exit status %d (128 + a signal)", st);
 	EXPECT_FALSE(mk_module_loaded(MKREP_COUNTER_BENCH_MODULE));
 	EXPECT_EQ(2, csv_rows(SLOPPY_ADD, "latency_ns_median"));
+	/* The mapped counter's rows: the sequences and the ioctls. */
+	EXPECT_EQ(2, csv_rows("module-mapped-rseq-add", "latency_ns_median"));
+	EXPECT_EQ(2, csv_rows("module-mapped-ioctl-add",
+			      "latency_ns_median"));
+	EXPECT_EQ(2, csv_rows("module-mapped-rseq-read-exact",
+			      "latency_ns_median"));
 	/*
 	 * The 1-core and 2-core rows of a counter come from the same
 	 * rounds: their windows overlap, where measuring every counter on
