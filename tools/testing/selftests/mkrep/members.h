@@ -107,8 +107,9 @@
  *                        of the status page in @err2[0..2]
  *   MKM_CMD_INTRUDER     start a thread of the member's process on CPU
  *                        @val, spinning for ever (keeps its mm running
- *                        there); done once it runs there, an errno if
- *                        it could not be bound
+ *                        there), the process out of NUMA balancing's
+ *                        scan; done once it runs there, an errno if it
+ *                        could not be bound
  *   MKM_CMD_SLEEPERS     start @val threads of the member's process that
  *                        sleep for ever (in pause())
  *   MKM_CMD_LEAVE        munmap() of the window only
@@ -135,11 +136,13 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/mempolicy.h>
 #include <linux/mkrep.h>
 
 #include "libmkchan.h"
@@ -649,7 +652,18 @@ static inline int mkm_sleepers_start(int n)
 	return 0;
 }
 
-/* Start one on @cpu and wait until it runs there: 0 or -errno. */
+/*
+ * Start one on @cpu and wait until it runs there: 0 or -errno.
+ *
+ * With two threads running, automatic NUMA balancing's scan of the mm
+ * (task_numa_work(), in whichever thread's tick comes first) makes
+ * entries PROT_NONE and flushes the other thread's CPU: shootdowns that
+ * no operation sent, on the member's own CPU.  The scan skips a mapping
+ * without a policy of its own when the scanning thread's policy lacks
+ * MPOL_F_MOF (vma_policy_mof()): the member's thread takes MPOL_LOCAL
+ * (a thread's policy) before it starts the new one, which inherits it.
+ * Threads started before keep theirs: start the intruder first.
+ */
 static inline int mkm_intruder_start(int cpu)
 {
 	struct mkm_intruder *in = calloc(1, sizeof(*in));
@@ -659,6 +673,11 @@ static inline int mkm_intruder_start(int cpu)
 
 	if (!in)
 		return -ENOMEM;
+	/*
+	 * It fails only without NUMA (no scan then), or for lack of memory;
+	 * a scan it failed to stop shows as shootdowns the test counts.
+	 */
+	(void)syscall(SYS_set_mempolicy, MPOL_LOCAL, NULL, 0UL);
 	in->cpu = cpu;
 	if (pthread_create(&t, NULL, mkm_intruder, in)) {
 		free(in);
