@@ -113,6 +113,39 @@ static int op_counter_create(int *fd)
 	return ret;
 }
 
+/*
+ * A mapped counter: its slot pages, then mmap() of them, which inserts
+ * them (page tables); unmapped again, so that the close frees it all.
+ * A failed mmap() closes the counter too: the attempt leaves nothing.
+ */
+static int op_mapped_counter(int *fd)
+{
+	struct mkrep_counter_create c = {
+		.size = sizeof(c), .mode = MKREP_COUNTER_WRITE_MOSTLY,
+		.flags = MKREP_COUNTER_MAP,
+	};
+	struct mkrep_counter_info info = { .size = sizeof(info) };
+	int ret = dev_ioctl(MKREP_IOC_COUNTER_CREATE, &c);
+	void *p;
+
+	*fd = ret ? -1 : c.fd;
+	if (ret)
+		return ret;
+	if (ioctl(c.fd, MKREP_IOC_COUNTER_INFO, &info))
+		return -errno;
+	p = mmap(NULL, info.map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 c.fd, MKREP_COUNTER_MAP_OFFSET);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		close(c.fd);
+		*fd = -1;
+		return ret;
+	}
+	((struct mkrep_counter_slot *)p)[0].count = 1;
+	munmap(p, info.map_size);
+	return 0;
+}
+
 /* JOIN: a member, its file, its status page and the window. */
 static int op_join(int *fd)
 {
@@ -323,6 +356,8 @@ static const struct op ops[] = {
 	  .needs = NEEDS_NOTHING, .err = ENOMEM },
 	{ .name = "MKREP_IOC_COUNTER_CREATE", .run = op_counter_create,
 	  .needs = NEEDS_NOTHING, .err = ENOMEM },
+	{ .name = "MKREP_IOC_COUNTER_CREATE mapped, and its mmap",
+	  .run = op_mapped_counter, .needs = NEEDS_NOTHING, .err = ENOMEM },
 	{ .name = "MKREP_IOC_JOIN beside another member", .run = op_join,
 	  .needs = NEEDS_SPACE, .err = ENOMEM },
 	{ .name = "mmap of the status page", .run = op_status_mmap,
