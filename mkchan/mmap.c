@@ -14,7 +14,8 @@
  * read-only without VM_MAYWRITE, so that mprotect() cannot upgrade it.
  * Mappings are shared, never executable, not inherited by fork()
  * (VM_DONTCOPY) and cannot grow (VM_DONTEXPAND).  Each holds a reference
- * on the channel.
+ * on the channel.  A page madvise(MADV_DONTNEED) took out of a mapping is
+ * put back by the next touch.
  */
 #include <linux/mm.h>
 
@@ -81,9 +82,38 @@ static void mkchan_vm_close(struct vm_area_struct *vma)
 	mkchan_channel_put(vma->vm_private_data);
 }
 
+/*
+ * A page the mapping lost: madvise(MADV_DONTNEED) zaps what
+ * vm_insert_page() put there, and the next touch faults.  The same page
+ * again, found from the file offset, which a split of the mapping keeps,
+ * inserted as mmap() did: handing it back in @vmf->page would send a
+ * write fault through the page cache's path, which marks the page dirty
+ * and updates the times of the file, here the inode every anonymous
+ * file shares.  vmf_insert_page() expects VM_MIXEDMAP, which mmap()'s
+ * first vm_insert_page() set, and which splits and moves keep.  The
+ * mapping holds the endpoint's file, so the endpoint is there.
+ */
+static vm_fault_t mkchan_vm_fault(struct vm_fault *vmf)
+{
+	struct mkchan_endpoint *ep = vmf->vma->vm_file->private_data;
+	unsigned long ro = MKCHAN_MMAP_RO >> PAGE_SHIFT;
+	struct mkchan_ep_info info;
+	unsigned long i = vmf->pgoff;
+	bool rw = i < ro;
+
+	mkchan_ep_layout(ep, &info);
+	if (!rw)
+		i -= ro;
+	if (i >= (rw ? info.rw_size : info.ro_size) >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_page(vmf->vma, vmf->address,
+			       mkchan_view_page(ep, rw, i));
+}
+
 static const struct vm_operations_struct mkchan_vm_ops = {
 	.open	= mkchan_vm_open,
 	.close	= mkchan_vm_close,
+	.fault	= mkchan_vm_fault,
 };
 
 /**

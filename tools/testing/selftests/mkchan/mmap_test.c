@@ -13,9 +13,11 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,26 +97,33 @@ static struct mkchan_slot msg(unsigned int type, const char *s)
 
 static sigjmp_buf fault_jmp;
 
-static void on_segv(int sig)
+static void on_fault(int sig)
 {
 	siglongjmp(fault_jmp, 1);
 }
 
-/* Whether touching @p (writing if @write) faults in this process. */
+/*
+ * Whether touching @p faults in this process: SIGSEGV, or SIGBUS from a
+ * mapping that cannot find its page.  @write 0: a read; 1: a read, then
+ * the same byte written back; 2: a write of 0, with no read before it
+ * (a write fault where nothing is mapped).
+ */
 static int faults(char *p, int write)
 {
-	struct sigaction sa = { .sa_handler = on_segv }, old;
+	struct sigaction sa = { .sa_handler = on_fault }, old, old_bus;
 	int faulted = 1;
 
 	sigaction(SIGSEGV, &sa, &old);
+	sigaction(SIGBUS, &sa, &old_bus);
 	if (!sigsetjmp(fault_jmp, 1)) {
-		char c = __atomic_load_n(p, __ATOMIC_RELAXED);
+		char c = write == 2 ? 0 : __atomic_load_n(p, __ATOMIC_RELAXED);
 
 		if (write)
 			__atomic_store_n(p, c, __ATOMIC_RELAXED);
 		faulted = 0;
 	}
 	sigaction(SIGSEGV, &old, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
 	return faulted;
 }
 
@@ -275,6 +284,77 @@ TEST_F(ep, partial_munmap_and_mremap)
 	rx = (struct mkchan_slot *)(moved + self->info.rx_slots);
 	EXPECT_EQ(0, memcmp(rx[0].data, "still here", 10));
 	EXPECT_EQ(0, munmap(moved, self->info.status));
+}
+
+/*
+ * madvise(MADV_DONTNEED) drops the views' pages from the page tables: the
+ * next touch maps the same pages back, slots, control lines and status,
+ * also in a piece left by a partial munmap(); and a touch that maps a
+ * page back is no write to the file (its times stay).
+ */
+TEST_F(ep, dontneed_maps_the_same_pages)
+{
+	struct mkchan_slot m = msg(3, "before"), in;
+	char *rw = map_rw(_metadata, self->fd[0], &self->info);
+	char *ro = map_ro(_metadata, self->fd[0], &self->info);
+	struct mkchan_slot *tx = (void *)(rw + self->info.tx_slots);
+	struct mkchan_slot *rx = (void *)(ro + self->info.rx_slots);
+	struct mkchan_ctl *rx_ctl = (void *)(rw + self->info.rx_ctl);
+	struct mkchan_status *st = (void *)(ro + self->info.status);
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct stat st0, st1;
+	int n = 0;
+
+	ASSERT_EQ(SLOT, write(self->fd[1], &m, SLOT));
+	ASSERT_EQ(0, madvise(rw, self->info.rw_size, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(ro, self->info.ro_size, MADV_DONTNEED));
+
+	/* What the peer wrote is still there. */
+	ASSERT_FALSE(faults((char *)rx, 0));
+	EXPECT_EQ(1, rx[0].header & MKCHAN_HDR_SEQ_MASK);
+	EXPECT_EQ(0, memcmp(rx[0].data, "before", 6));
+
+	/*
+	 * What is written through the mapping reaches the peer, and a write
+	 * fault leaves the file's times (a tick later, a new time would
+	 * differ).
+	 */
+	ASSERT_EQ(0, fstat(self->fd[0], &st0));
+	nanosleep(&pause, NULL);
+	ASSERT_FALSE(faults((char *)tx[0].data, 2));
+	memcpy(tx[0].data, "after", 5);
+	__atomic_store_n(&tx[0].header, 1 | 5ULL << MKCHAN_HDR_LEN_SHIFT,
+			 __ATOMIC_RELEASE);
+	ASSERT_EQ(SLOT, read(self->fd[1], &in, SLOT));
+	EXPECT_EQ(0, memcmp(in.data, "after", 5));
+	ASSERT_EQ(0, fstat(self->fd[0], &st1));
+	EXPECT_EQ(st0.st_mtim.tv_sec, st1.st_mtim.tv_sec);
+	EXPECT_EQ(st0.st_mtim.tv_nsec, st1.st_mtim.tv_nsec);
+	EXPECT_EQ(st0.st_ctim.tv_sec, st1.st_ctim.tv_sec);
+	EXPECT_EQ(st0.st_ctim.tv_nsec, st1.st_ctim.tv_nsec);
+
+	/*
+	 * The receiver's control line is the one the peer reads: a head
+	 * past anything sent breaks the channel at the peer's next look,
+	 * once the ring looks full at the latest.
+	 */
+	ASSERT_FALSE(faults((char *)rx_ctl, 1));
+	rx_ctl->pos = 1ULL << 40;
+	while (write(self->fd[1], &m, SLOT) == SLOT && n < 1000)
+		n++;
+	EXPECT_EQ(EBADMSG, errno);
+	EXPECT_GE(128, n);
+
+	/* The status page, last of the read-only view, after a split. */
+	ASSERT_EQ(0, munmap(ro, self->info.status));
+	ASSERT_EQ(0, madvise(ro + self->info.status, self->page,
+			     MADV_DONTNEED));
+	close(self->fd[1]);
+	self->fd[1] = open("/dev/null", O_RDONLY);
+	ASSERT_FALSE(faults((char *)st, 0));
+	EXPECT_EQ(MKCHAN_STATUS_EP(1), st->closed);
+	munmap(rw, self->info.rw_size);
+	munmap(ro + self->info.status, self->page);
 }
 
 TEST_F(ep, fork_does_not_inherit_mapping)
