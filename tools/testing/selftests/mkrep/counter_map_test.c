@@ -25,38 +25,11 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
+#include "counter_ioctl.h"
 
 #define MAX_CPUS	64
 #define ADDS		200000	/* by each thread */
 #define HOP		1000	/* adds between two moves of a thread */
-
-static int ioctl_read(int fd, unsigned int flags, int64_t *value)
-{
-	struct mkrep_counter_read r = { .size = sizeof(r), .flags = flags };
-
-	if (ioctl(fd, MKREP_IOC_COUNTER_READ, &r))
-		return errno;
-	*value = r.value;
-	return 0;
-}
-
-static int create(unsigned int mode, unsigned int flags, int *fd)
-{
-	struct mkrep_counter_create c = {
-		.size = sizeof(c), .mode = mode, .flags = flags,
-	};
-	int dev, ret = 0;
-
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return errno;
-	if (ioctl(dev, MKREP_IOC_COUNTER_CREATE, &c))
-		ret = errno;
-	else
-		*fd = c.fd;
-	close(dev);
-	return ret;
-}
 
 FIXTURE(mapped) {
 	struct mkrep_ucounter c;
@@ -108,7 +81,7 @@ TEST_F(mapped, info_and_layout)
 
 	/* A counter that is not mapped says so. */
 	for (unsigned int mode = 0; mode < MKREP_NR_COUNTER_MODES; mode++) {
-		ASSERT_EQ(0, create(mode, 0, &fd));
+		ASSERT_EQ(0, counter_create(mode, 0, &fd));
 		memset(&info, 0xff, sizeof(info));
 		info.size = sizeof(info);
 		info.flags = 0;
@@ -133,11 +106,12 @@ TEST_F(mapped, bad_arguments)
 	int fd;
 
 	/* Mapped is write-mostly only; unknown flags. */
-	EXPECT_EQ(EINVAL, create(MKREP_COUNTER_READ_MOSTLY,
-				 MKREP_COUNTER_MAP, &fd));
-	EXPECT_EQ(EINVAL, create(MKREP_COUNTER_SLOPPY, MKREP_COUNTER_MAP,
-				 &fd));
-	EXPECT_EQ(EINVAL, create(MKREP_COUNTER_WRITE_MOSTLY, 1U << 2, &fd));
+	EXPECT_EQ(EINVAL, counter_create(MKREP_COUNTER_READ_MOSTLY,
+					 MKREP_COUNTER_MAP, &fd));
+	EXPECT_EQ(EINVAL, counter_create(MKREP_COUNTER_SLOPPY,
+					 MKREP_COUNTER_MAP, &fd));
+	EXPECT_EQ(EINVAL, counter_create(MKREP_COUNTER_WRITE_MOSTLY, 1U << 2,
+					 &fd));
 
 	info.flags = 1;
 	EXPECT_EQ(-1, ioctl(self->c.fd, MKREP_IOC_COUNTER_INFO, &info));
@@ -176,7 +150,7 @@ TEST_F(mapped, bad_arguments)
 	EXPECT_EQ(EACCES, errno);
 
 	/* A counter that is not mapped cannot be. */
-	ASSERT_EQ(0, create(MKREP_COUNTER_WRITE_MOSTLY, 0, &fd));
+	ASSERT_EQ(0, counter_create(MKREP_COUNTER_WRITE_MOSTLY, 0, &fd));
 	p = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	EXPECT_EQ(ENODEV, errno);
@@ -205,10 +179,10 @@ TEST_F(mapped, ioctls_use_the_slots)
 	for (i = 0; i < self->n; i++) {
 		cpu = self->cpus[i];
 		ASSERT_EQ(0, mk_pin_cpu(cpu));
-		ASSERT_EQ(0, ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
+		ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
 		EXPECT_EQ(want, v);
 		EXPECT_EQ(want - 1000 * (i + 1), self->c.slots[cpu].base);
-		ASSERT_EQ(0, ioctl_read(self->c.fd, 0, &local));
+		ASSERT_EQ(0, counter_read(self->c.fd, 0, &local));
 		EXPECT_EQ(want, local);
 		ASSERT_TRUE(mkrep_ucounter_fast(&self->c));
 		ASSERT_EQ(0, mkrep_ucounter_read(&self->c, &mv));
@@ -216,7 +190,7 @@ TEST_F(mapped, ioctls_use_the_slots)
 		/* An add through the mapping shows in the ioctl's read. */
 		ASSERT_EQ(0, mkrep_ucounter_add(&self->c, 7));
 		want += 7;
-		ASSERT_EQ(0, ioctl_read(self->c.fd, 0, &local));
+		ASSERT_EQ(0, counter_read(self->c.fd, 0, &local));
 		EXPECT_EQ(want, local);
 		ASSERT_EQ(0, mkrep_ucounter_read_exact(&self->c, &mv));
 		EXPECT_EQ(want, mv);
@@ -225,9 +199,9 @@ TEST_F(mapped, ioctls_use_the_slots)
 			  self->c.slots[cpu].base);
 		ASSERT_EQ(0, mkrep_ucounter_add(&self->c, 1));
 		want++;
-		ASSERT_EQ(0, ioctl_read(self->c.fd, 0, &local));
+		ASSERT_EQ(0, counter_read(self->c.fd, 0, &local));
 		EXPECT_EQ(want, local);
-		ASSERT_EQ(0, ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
+		ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
 		EXPECT_EQ(want, v);
 	}
 }
@@ -344,7 +318,7 @@ static void run_adders(struct __test_metadata *_metadata,
 		TH_LOG("exact reads: 1 error, 2 went down, 3 above the total");
 	ASSERT_EQ(0, mkrep_ucounter_read_exact(c, &v));
 	EXPECT_EQ(w.total, v);
-	ASSERT_EQ(0, ioctl_read(c->fd, MKREP_COUNTER_EXACT, &iv));
+	ASSERT_EQ(0, counter_read(c->fd, MKREP_COUNTER_EXACT, &iv));
 	EXPECT_EQ(w.total, iv);
 	TH_LOG("%d threads, %lld adds, %ld exact reads while they ran", nt,
 	       w.total, w.reads);
@@ -376,7 +350,7 @@ TEST_F(mapped, local_reads_never_go_back)
 	for (k = 0; __atomic_load_n(&done, __ATOMIC_ACQUIRE) < nt; k++) {
 		if (k % 2)
 			errors += !!mkrep_ucounter_read_exact(&self->c, &v);
-		else if (!ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &iv))
+		else if (!counter_read(self->c.fd, MKREP_COUNTER_EXACT, &iv))
 			v = iv;
 		else
 			errors++;
@@ -384,7 +358,7 @@ TEST_F(mapped, local_reads_never_go_back)
 		floor = v;
 		if (k % 3)
 			errors += !!mkrep_ucounter_read(&self->c, &local);
-		else if (!ioctl_read(self->c.fd, 0, &iv))
+		else if (!counter_read(self->c.fd, 0, &iv))
 			local = iv;
 		else
 			errors++;
@@ -491,15 +465,15 @@ TEST_F(mapped, garbage_is_summed)
 		sum += (uint64_t)self->c.slots[i].count;
 
 	ASSERT_EQ(0, mk_pin_cpu(self->cpus[1]));
-	ASSERT_EQ(0, ioctl_read(self->c.fd, 0, &v));
+	ASSERT_EQ(0, counter_read(self->c.fd, 0, &v));
 	EXPECT_EQ((int64_t)((uint64_t)self->c.slots[self->cpus[1]].base +
 			    (uint64_t)self->c.slots[self->cpus[1]].count), v);
-	ASSERT_EQ(0, ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
+	ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
 	EXPECT_EQ((int64_t)sum, v);
-	ASSERT_EQ(0, ioctl_read(self->c.fd, 0, &v));
+	ASSERT_EQ(0, counter_read(self->c.fd, 0, &v));
 	EXPECT_EQ((int64_t)sum, v);
 	ASSERT_EQ(0, mkrep_ucounter_add_ioctl(&self->c, INT64_MAX));
-	ASSERT_EQ(0, ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
+	ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &v));
 	EXPECT_EQ((int64_t)(sum + (uint64_t)INT64_MAX), v);
 }
 
@@ -555,7 +529,7 @@ TEST_F(mapped, dontneed_keeps_the_count)
 	ASSERT_EQ(0, mkrep_ucounter_add(&self->c, 1));
 	ASSERT_EQ(0, mkrep_ucounter_read_exact(&self->c, &v));
 	EXPECT_EQ(42, v);
-	ASSERT_EQ(0, ioctl_read(self->c.fd, MKREP_COUNTER_EXACT, &iv));
+	ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &iv));
 	EXPECT_EQ(42, iv);
 }
 

@@ -20,43 +20,16 @@
 
 #include "kselftest_harness.h"
 #include "../mkernel_test.h"
+#include "counter_ioctl.h"
 
 #define ADDS		2000
 #define MAX_CPUS	64
-
-static int counter_create(unsigned int mode, unsigned int flags, int *fd)
-{
-	struct mkrep_counter_create c = {
-		.size = sizeof(c), .mode = mode, .flags = flags,
-	};
-	int dev, ret = 0;
-
-	dev = open("/dev/mkrep", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return errno;
-	if (ioctl(dev, MKREP_IOC_COUNTER_CREATE, &c))
-		ret = errno;
-	else
-		*fd = c.fd;
-	close(dev);
-	return ret;
-}
 
 static int counter_add(int fd, int64_t delta)
 {
 	struct mkrep_counter_add a = { .size = sizeof(a), .delta = delta };
 
 	return ioctl(fd, MKREP_IOC_COUNTER_ADD, &a) ? errno : 0;
-}
-
-static int counter_read(int fd, unsigned int flags, int64_t *value)
-{
-	struct mkrep_counter_read r = { .size = sizeof(r), .flags = flags };
-
-	if (ioctl(fd, MKREP_IOC_COUNTER_READ, &r))
-		return errno;
-	*value = r.value;
-	return 0;
 }
 
 FIXTURE(counter) {
