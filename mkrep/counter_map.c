@@ -187,7 +187,12 @@ s64 mkrep_counter_map_read_exact(struct mkrep_counter_map *m,
 
 /*
  * A page the mapping lost (madvise(MADV_DONTNEED) zaps what
- * vm_insert_page() put there): the same page again, its count kept.
+ * vm_insert_page() put there): the same page again, its count kept,
+ * inserted as mmap() did.  Handing it back in @vmf->page would send a
+ * write fault through the page cache's path, which marks the page dirty
+ * and updates the times of the file, here the inode every anonymous
+ * file shares.  vmf_insert_page() expects VM_MIXEDMAP, which mmap()'s
+ * first vm_insert_page() set, and which splits and moves keep.
  */
 static vm_fault_t mkrep_counter_map_fault(struct vm_fault *vmf)
 {
@@ -195,9 +200,7 @@ static vm_fault_t mkrep_counter_map_fault(struct vm_fault *vmf)
 
 	if (vmf->pgoff >= m->nr_pages)
 		return VM_FAULT_SIGBUS;
-	vmf->page = m->pages[vmf->pgoff];
-	get_page(vmf->page);
-	return 0;
+	return vmf_insert_page(vmf->vma, vmf->address, m->pages[vmf->pgoff]);
 }
 
 static const struct vm_operations_struct mkrep_counter_map_vm_ops = {

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libmkchan.h"
@@ -517,16 +519,31 @@ TEST_F(mapped, mapping_holds_the_counter)
 						before - 1, 1000));
 }
 
-/* madvise(MADV_DONTNEED) zaps the mapping: the same pages come back. */
+/*
+ * madvise(MADV_DONTNEED) zaps the mapping: the same pages come back, and
+ * the write fault that maps one back is no write to the file (its times
+ * stay; a tick later, a new time would differ).
+ */
 TEST_F(mapped, dontneed_keeps_the_count)
 {
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct stat st0, st1;
 	long long v = 0;
 	int64_t iv = 0;
 
 	ASSERT_EQ(0, mkrep_ucounter_add(&self->c, 41));
 	ASSERT_EQ(0, madvise(self->c.slots, self->c.map_size,
 			     MADV_DONTNEED));
+	ASSERT_EQ(0, fstat(self->c.fd, &st0));
+	nanosleep(&pause, NULL);
+	/* A write fault first, with no read before it (an add reads). */
+	self->c.slots[0].__unused[0] = 0;
 	ASSERT_EQ(0, mkrep_ucounter_add(&self->c, 1));
+	ASSERT_EQ(0, fstat(self->c.fd, &st1));
+	EXPECT_EQ(st0.st_mtim.tv_sec, st1.st_mtim.tv_sec);
+	EXPECT_EQ(st0.st_mtim.tv_nsec, st1.st_mtim.tv_nsec);
+	EXPECT_EQ(st0.st_ctim.tv_sec, st1.st_ctim.tv_sec);
+	EXPECT_EQ(st0.st_ctim.tv_nsec, st1.st_ctim.tv_nsec);
 	ASSERT_EQ(0, mkrep_ucounter_read_exact(&self->c, &v));
 	EXPECT_EQ(42, v);
 	ASSERT_EQ(0, counter_read(self->c.fd, MKREP_COUNTER_EXACT, &iv));
