@@ -209,7 +209,11 @@ struct mkchan_cpu_info {
  * means "waiting for room"; the one of the ring it receives from holds its
  * head and the flag that means "waiting for a message".  The receiver
  * must publish its head as above; the sender publishes its tail only
- * before it sleeps (nothing else reads it but poll()).
+ * before it sleeps (poll() reads it).  Only an endpoint writes the slots
+ * it sends on: a new driver of the endpoint (a second mapping, once the
+ * first stopped) may take them as the truth, from the receiver's
+ * published head on, for the tail that the published one lags behind.
+ * What was received past the last published head is received again.
  *
  * Sleeping (either side, each direction on its own): hand back the room
  * received messages freed (3. above), publish the position

@@ -109,15 +109,27 @@ struct mkchan_ep {
 };
 
 /*
- * Map endpoint @epfd (both of its views) and take over driving it from the
- * positions the kernel published.  @epfd stays open and owned by the
- * caller; mkchan_unmap() unmaps.  -EPROTO when the layout the kernel
- * describes does not fit the views it gives.  An endpoint an earlier
- * mapping made light is light here too (mkchan_set_light(), whose error
- * this returns when this process cannot keep it so): a program that
+ * Map endpoint @epfd (both of its views) and take over driving it from
+ * where its last driver left off (the kernel, or an earlier mapping in
+ * this process or in one that passed the descriptor on): the tail found
+ * from the ring, which only this side writes, from the later of the
+ * published tail and the peer's published head; the head as last
+ * published.  What an earlier mapping received past that comes again, a
+ * quarter ring at most: a mapping passed on calls mkchan_hand_back()
+ * first, and mkchan_flush() for what it put.  @epfd stays open and owned
+ * by the caller; mkchan_unmap() unmaps.  -EPROTO when the layout the
+ * kernel describes does not fit the views it gives.  An endpoint an
+ * earlier mapping made light is light here too (mkchan_set_light(), whose
+ * error this returns when this process cannot keep it so): a program that
  * waits on it in its own poll or epoll must call mkchan_arm() first.
  */
 int mkchan_map(struct mkchan_ep *ep, int epfd);
+
+/*
+ * Unmap @ep's views; nothing is published (a newer mapping of the
+ * endpoint may drive it already).  See mkchan_map() for passing an
+ * endpoint on.
+ */
 void mkchan_unmap(struct mkchan_ep *ep);
 
 /*

@@ -46,11 +46,43 @@ static int inside(__u64 off, __u64 len, __u64 size)
 	return off <= size && len <= size - off;
 }
 
+/*
+ * The tail that earlier drivers of the ring reached.  The one published
+ * (by the kernel when it handed the endpoint over, or by a mapping before
+ * it slept) may be laps behind: a mapping publishes its tail only then.
+ * The peer's published head is never ahead of the tail and at most a
+ * ring behind it, and no slot from there on has been written over since:
+ * go on from the later of the two over each slot that holds the next
+ * message, a ring at most.  Only this side writes these slots, so what is
+ * there was sent.  The head is the peer's word: past the published tail
+ * it is taken only when the message before it is in its slot (or, the
+ * ring full, the message a ring later) and a ring's worth of positions
+ * is left above it; a peer that publishes another gets -EBADMSG at the
+ * first send, as before, and one that fools this loses its own stream.
+ */
+static __u64 tail_reached(const struct mkchan_slot *slots, __u32 nslots,
+			  __u64 tail, __u64 head)
+{
+	__u32 mask = nslots - 1, seq, n;
+
+	if (head > tail && head <= ~0ULL - 2ULL * nslots) {
+		seq = (__u32)mkc_load_acquire(&slots[(head - 1) & mask].header);
+		if (seq == mkc_seq(head - 1) || seq == mkc_seq(head - 1 + nslots))
+			tail = head;
+	}
+	for (n = 0; n < nslots; n++, tail++)
+		if ((__u32)mkc_load_acquire(&slots[tail & mask].header) !=
+		    mkc_seq(tail))
+			break;
+	return tail;
+}
+
 int mkchan_map(struct mkchan_ep *ep, int epfd)
 {
 	struct mkchan_ep_info info;
 	__u64 ring, ctl = sizeof(struct mkchan_ctl);
 	struct mkchan_ctl *tx_ctl, *rx_ctl;
+	const struct mkchan_ctl *tx_peer;
 	char *rw, *ro;
 	int ret;
 
@@ -85,10 +117,19 @@ int mkchan_map(struct mkchan_ep *ep, int epfd)
 	memset(ep, 0, sizeof(*ep));
 	tx_ctl = (struct mkchan_ctl *)(rw + info.tx_ctl);
 	rx_ctl = (struct mkchan_ctl *)(rw + info.rx_ctl);
-	/* On the first mapping the kernel published where it left off. */
+	/*
+	 * Where the last driver left off: the tail from the ring, the head
+	 * as last published (by the kernel when the first mapping took
+	 * over, or by a mapping: a quarter ring at a time, before it slept,
+	 * at a hand-back).  What an earlier mapping received past it comes
+	 * again.
+	 */
+	tx_peer = (const struct mkchan_ctl *)(ro + info.tx_peer_ctl);
 	mkc_tx_init(&ep->tx, (struct mkchan_slot *)(rw + info.tx_slots),
-		    tx_ctl, (const struct mkchan_ctl *)(ro + info.tx_peer_ctl),
-		    info.nslots, mkc_load_acquire(&tx_ctl->pos));
+		    tx_ctl, tx_peer, info.nslots,
+		    tail_reached((struct mkchan_slot *)(rw + info.tx_slots),
+				 info.nslots, mkc_load_acquire(&tx_ctl->pos),
+				 mkc_load_acquire(&tx_peer->pos)));
 	mkc_rx_init(&ep->rx, (const struct mkchan_slot *)(ro + info.rx_slots),
 		    rx_ctl, (const struct mkchan_ctl *)(ro + info.rx_peer_ctl),
 		    info.nslots, mkc_load_acquire(&rx_ctl->pos));

@@ -1043,4 +1043,133 @@ TEST_F_TIMEOUT(sys, mapped_sender_kernel_reader, 120)
 	close(fd[1]);
 }
 
+/* Send @from, @from + 1, ... up to @to on @ep: 0 or -errno. */
+static int send_seq(struct mkchan_ep *ep, __u64 from, __u64 to)
+{
+	int ret;
+
+	for (; from < to; from++) {
+		ret = mkchan_send(ep, 0, &from, sizeof(from));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int try_recv(struct mkchan_ep *ep)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type;
+	size_t len;
+
+	return mkchan_try_recv(ep, &type, buf, &len);
+}
+
+/*
+ * An endpoint passed on as mkchan_map() says (mkchan_hand_back() for what
+ * was received, then unmapped, then mapped again: here, or in a process
+ * the descriptor went to) goes on where it left off both ways, although
+ * the tail had never been published (fewer messages than a quarter ring,
+ * no sleep): the new mapping finds it from the ring.
+ */
+TEST_F(sys, remap_goes_on_where_the_last_mapping_left_off)
+{
+	struct mkchan_ep a, b;
+	int fd[2];
+
+	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
+				   NSLOTS, 0, fd));
+	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
+	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
+	ASSERT_EQ(0, send_seq(&a, 0, 5));
+	ASSERT_EQ(0, send_seq(&b, 100, 105));
+	ASSERT_EQ(0, recv_seq(&a, 100, 103));
+	ASSERT_EQ(0, mkchan_hand_back(&a));
+
+	mkchan_unmap(&a);
+	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
+	EXPECT_EQ(5, a.tx.tail);
+	ASSERT_EQ(0, send_seq(&a, 5, 6));
+	EXPECT_EQ(0, recv_seq(&b, 0, 6));
+	EXPECT_EQ(0, recv_seq(&a, 103, 105));
+	EXPECT_EQ(-EAGAIN, try_recv(&a));
+	EXPECT_EQ(-EAGAIN, try_recv(&b));
+	mkchan_unmap(&a);
+	mkchan_unmap(&b);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/*
+ * A mapping that ended without publishing anything, as when its process
+ * dies, after more than a ring of messages: the next one finds the tail
+ * from the peer's published head and the ring, and gets again what the
+ * first received past the head it last published, as documented.
+ */
+TEST_F(sys, remap_after_an_unpublished_end)
+{
+	struct mkchan_ep a, a2, b;
+	int fd[2];
+
+	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
+				   NSLOTS, 0, fd));
+	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
+	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
+	ASSERT_EQ(0, send_seq(&a, 0, 40));
+	ASSERT_EQ(0, recv_seq(&b, 0, 40));
+	ASSERT_EQ(0, send_seq(&a, 40, NSLOTS + 16));
+	ASSERT_EQ(0, recv_seq(&b, 40, NSLOTS + 6));
+	ASSERT_EQ(0, send_seq(&b, 100, 103));
+	ASSERT_EQ(0, recv_seq(&a, 100, 102));
+
+	/*
+	 * @a stops where it is: it never published its tail; and its
+	 * unmap publishes nothing (its head would be past @a2's).
+	 */
+	ASSERT_EQ(0, mkchan_map(&a2, fd[0]));
+	mkchan_unmap(&a);
+	EXPECT_EQ(0, mkc_load_acquire(&a2.rx.ctl->pos));
+	EXPECT_EQ(NSLOTS + 16, a2.tx.tail);
+	ASSERT_EQ(0, send_seq(&a2, NSLOTS + 16, NSLOTS + 17));
+	EXPECT_EQ(0, recv_seq(&b, NSLOTS + 6, NSLOTS + 17));
+	EXPECT_EQ(0, recv_seq(&a2, 100, 103));
+	EXPECT_EQ(-EAGAIN, try_recv(&a2));
+	mkchan_unmap(&a2);
+	mkchan_unmap(&b);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/*
+ * A peer that publishes a head past what was sent does not move the tail
+ * a new mapping finds (however near the end of the positions): the first
+ * send says -EBADMSG, as it does when the head is corrupt at any time.
+ */
+TEST_F(sys, remap_with_a_head_past_the_tail)
+{
+	static const __u64 bad[] = { 1000, ~0ULL - 5 };
+	struct mkchan_ep a, a2, b;
+	unsigned int i;
+	__u64 v = 0;
+	int fd[2];
+
+	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
+				   NSLOTS, 0, fd));
+	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
+	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
+	ASSERT_EQ(0, send_seq(&a, 0, 5));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		b.rx.ctl->pos = bad[i];
+		ASSERT_EQ(0, mkchan_map(&a2, fd[0]));
+		EXPECT_EQ(5, a2.tx.tail) TH_LOG("head %#llx",
+						(unsigned long long)bad[i]);
+		EXPECT_EQ(-EBADMSG, mkchan_send(&a2, 0, &v, sizeof(v)));
+		mkchan_unmap(&a2);
+	}
+	mkchan_unmap(&a);
+	mkchan_unmap(&b);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 TEST_HARNESS_MAIN
