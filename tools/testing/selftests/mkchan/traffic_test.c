@@ -1066,38 +1066,63 @@ static int try_recv(struct mkchan_ep *ep)
 }
 
 /*
+ * A channel of the module with both endpoints mapped in this process, a
+ * (endpoint 0) and b, for the tests that map an endpoint again.
+ */
+FIXTURE(remap) {
+	struct mkchan_ep a, b;
+	int fd[2];
+};
+
+FIXTURE_SETUP(remap)
+{
+	int cpu[2] = { 0, 0 }, dev;
+
+	self->fd[0] = -1;
+	self->fd[1] = -1;
+	two_cpus(cpu);
+	dev = mkchan_open();
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, mkchan_create(dev, cpu[0], cpu[1], NSLOTS, 0, self->fd));
+	close(dev);
+	ASSERT_EQ(0, mkchan_map(&self->a, self->fd[0]));
+	ASSERT_EQ(0, mkchan_map(&self->b, self->fd[1]));
+}
+
+FIXTURE_TEARDOWN(remap)
+{
+	mkchan_unmap(&self->a);
+	mkchan_unmap(&self->b);
+	if (self->fd[0] >= 0)
+		close(self->fd[0]);
+	if (self->fd[1] >= 0)
+		close(self->fd[1]);
+}
+
+/*
  * An endpoint passed on as mkchan_map() says (mkchan_hand_back() for what
  * was received, then unmapped, then mapped again: here, or in a process
  * the descriptor went to) goes on where it left off both ways, although
  * the tail had never been published (fewer messages than a quarter ring,
  * no sleep): the new mapping finds it from the ring.
  */
-TEST_F(sys, remap_goes_on_where_the_last_mapping_left_off)
+TEST_F(remap, goes_on_where_the_last_mapping_left_off)
 {
-	struct mkchan_ep a, b;
-	int fd[2];
+	struct mkchan_ep *a = &self->a, *b = &self->b;
 
-	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
-				   NSLOTS, 0, fd));
-	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
-	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
-	ASSERT_EQ(0, send_seq(&a, 0, 5));
-	ASSERT_EQ(0, send_seq(&b, 100, 105));
-	ASSERT_EQ(0, recv_seq(&a, 100, 103));
-	ASSERT_EQ(0, mkchan_hand_back(&a));
+	ASSERT_EQ(0, send_seq(a, 0, 5));
+	ASSERT_EQ(0, send_seq(b, 100, 105));
+	ASSERT_EQ(0, recv_seq(a, 100, 103));
+	ASSERT_EQ(0, mkchan_hand_back(a));
 
-	mkchan_unmap(&a);
-	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
-	EXPECT_EQ(5, a.tx.tail);
-	ASSERT_EQ(0, send_seq(&a, 5, 6));
-	EXPECT_EQ(0, recv_seq(&b, 0, 6));
-	EXPECT_EQ(0, recv_seq(&a, 103, 105));
-	EXPECT_EQ(-EAGAIN, try_recv(&a));
-	EXPECT_EQ(-EAGAIN, try_recv(&b));
-	mkchan_unmap(&a);
-	mkchan_unmap(&b);
-	close(fd[0]);
-	close(fd[1]);
+	mkchan_unmap(a);
+	ASSERT_EQ(0, mkchan_map(a, self->fd[0]));
+	EXPECT_EQ(5, a->tx.tail);
+	ASSERT_EQ(0, send_seq(a, 5, 6));
+	EXPECT_EQ(0, recv_seq(b, 0, 6));
+	EXPECT_EQ(0, recv_seq(a, 103, 105));
+	EXPECT_EQ(-EAGAIN, try_recv(a));
+	EXPECT_EQ(-EAGAIN, try_recv(b));
 }
 
 /*
@@ -1106,38 +1131,31 @@ TEST_F(sys, remap_goes_on_where_the_last_mapping_left_off)
  * from the peer's published head and the ring, and gets again what the
  * first received past the head it last published, as documented.
  */
-TEST_F(sys, remap_after_an_unpublished_end)
+TEST_F(remap, after_an_unpublished_end)
 {
-	struct mkchan_ep a, a2, b;
-	int fd[2];
+	struct mkchan_ep *a = &self->a, *b = &self->b;
+	struct mkchan_ep a2;
 
-	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
-				   NSLOTS, 0, fd));
-	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
-	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
-	ASSERT_EQ(0, send_seq(&a, 0, 40));
-	ASSERT_EQ(0, recv_seq(&b, 0, 40));
-	ASSERT_EQ(0, send_seq(&a, 40, NSLOTS + 16));
-	ASSERT_EQ(0, recv_seq(&b, 40, NSLOTS + 6));
-	ASSERT_EQ(0, send_seq(&b, 100, 103));
-	ASSERT_EQ(0, recv_seq(&a, 100, 102));
+	ASSERT_EQ(0, send_seq(a, 0, 40));
+	ASSERT_EQ(0, recv_seq(b, 0, 40));
+	ASSERT_EQ(0, send_seq(a, 40, NSLOTS + 16));
+	ASSERT_EQ(0, recv_seq(b, 40, NSLOTS + 6));
+	ASSERT_EQ(0, send_seq(b, 100, 103));
+	ASSERT_EQ(0, recv_seq(a, 100, 102));
 
 	/*
 	 * @a stops where it is: it never published its tail; and its
 	 * unmap publishes nothing (its head would be past @a2's).
 	 */
-	ASSERT_EQ(0, mkchan_map(&a2, fd[0]));
-	mkchan_unmap(&a);
+	ASSERT_EQ(0, mkchan_map(&a2, self->fd[0]));
+	mkchan_unmap(a);
 	EXPECT_EQ(0, mkc_load_acquire(&a2.rx.ctl->pos));
 	EXPECT_EQ(NSLOTS + 16, a2.tx.tail);
 	ASSERT_EQ(0, send_seq(&a2, NSLOTS + 16, NSLOTS + 17));
-	EXPECT_EQ(0, recv_seq(&b, NSLOTS + 6, NSLOTS + 17));
+	EXPECT_EQ(0, recv_seq(b, NSLOTS + 6, NSLOTS + 17));
 	EXPECT_EQ(0, recv_seq(&a2, 100, 103));
 	EXPECT_EQ(-EAGAIN, try_recv(&a2));
 	mkchan_unmap(&a2);
-	mkchan_unmap(&b);
-	close(fd[0]);
-	close(fd[1]);
 }
 
 /*
@@ -1145,31 +1163,23 @@ TEST_F(sys, remap_after_an_unpublished_end)
  * a new mapping finds (however near the end of the positions): the first
  * send says -EBADMSG, as it does when the head is corrupt at any time.
  */
-TEST_F(sys, remap_with_a_head_past_the_tail)
+TEST_F(remap, with_a_head_past_the_tail)
 {
 	static const __u64 bad[] = { 1000, ~0ULL - 5 };
-	struct mkchan_ep a, a2, b;
+	struct mkchan_ep *a = &self->a, *b = &self->b;
+	struct mkchan_ep a2;
 	unsigned int i;
 	__u64 v = 0;
-	int fd[2];
 
-	ASSERT_EQ(0, mkchan_create(self->dev, self->cpu[0], self->cpu[1],
-				   NSLOTS, 0, fd));
-	ASSERT_EQ(0, mkchan_map(&a, fd[0]));
-	ASSERT_EQ(0, mkchan_map(&b, fd[1]));
-	ASSERT_EQ(0, send_seq(&a, 0, 5));
+	ASSERT_EQ(0, send_seq(a, 0, 5));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		b.rx.ctl->pos = bad[i];
-		ASSERT_EQ(0, mkchan_map(&a2, fd[0]));
+		b->rx.ctl->pos = bad[i];
+		ASSERT_EQ(0, mkchan_map(&a2, self->fd[0]));
 		EXPECT_EQ(5, a2.tx.tail) TH_LOG("head %#llx",
 						(unsigned long long)bad[i]);
 		EXPECT_EQ(-EBADMSG, mkchan_send(&a2, 0, &v, sizeof(v)));
 		mkchan_unmap(&a2);
 	}
-	mkchan_unmap(&a);
-	mkchan_unmap(&b);
-	close(fd[0]);
-	close(fd[1]);
 }
 
 TEST_HARNESS_MAIN
