@@ -88,6 +88,12 @@ struct urpc_target {
 	const double *gate;
 	double gate_min;
 	const char *gate_what;
+	/*
+	 * Not a target: a reference's own ratio, judged by the same rules
+	 * and printed among the targets with no verdict, so that a reader
+	 * sees how near a bare ring comes to the bound in that placement.
+	 */
+	bool context;
 };
 
 /* Judge @t[0..n) per placement seen, over its stable rounds. */

@@ -228,9 +228,12 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 	v = stable_median(rs, p, t);
 	met = t->at_most ? v <= t->bound : v >= t->bound;
 	printf("    %-46s %11.2f %-9s %s\n", t->what, v, "x",
+	       t->context ? "a peer's, no target" :
 	       env->emulated ? "not judged (emulated)" : met ? "met" : "MISSED");
 	snprintf(variant, sizeof(variant), "verdict-%s", place_short[p]);
 	report_value(variant, t->metric, NULL, v, "x");
+	if (t->context)
+		return;
 	snprintf(metric, sizeof(metric), "%s_met", t->metric);
 	if (!env->emulated)
 		report_value(variant, metric, NULL, met, "bool");
