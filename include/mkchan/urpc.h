@@ -305,8 +305,12 @@ static inline void mkc_rx_init(struct mkc_rx *rx,
  */
 static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 {
-	*hdr = mkc_load_acquire(&rx->slots[rx->head & rx->mask].header);
-	return mkc_hdr_check(*hdr, rx->head, rx->mask + 1);
+	/* read before the acquire, or the compiler reads them again after */
+	__u64 head = rx->head;
+	__u32 mask = rx->mask;
+
+	*hdr = mkc_load_acquire(&rx->slots[head & mask].header);
+	return mkc_hdr_check(*hdr, head, mask + 1);
 }
 
 /*
@@ -319,9 +323,10 @@ static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 static inline int mkc_rx_peek_at(const struct mkc_rx *rx, __u32 k, __u64 *hdr)
 {
 	__u64 pos = rx->head + k;
+	__u32 mask = rx->mask;
 
-	*hdr = mkc_load_acquire(&rx->slots[pos & rx->mask].header);
-	return mkc_hdr_check(*hdr, pos, rx->mask + 1);
+	*hdr = mkc_load_acquire(&rx->slots[pos & mask].header);
+	return mkc_hdr_check(*hdr, pos, mask + 1);
 }
 
 /*
@@ -400,9 +405,11 @@ static inline void mkc_rx_copy(const struct mkc_rx *rx, __u64 hdr, void *data)
  */
 static inline bool mkc_rx_consume(struct mkc_rx *rx)
 {
+	__u64 head = rx->head + 1;
+
 	/* release: we are done with the slot; see mkc_rx_hand_back() */
-	mkc_store_release(&rx->head, rx->head + 1);
-	if (rx->head - rx->published >= rx->batch)
+	mkc_store_release(&rx->head, head);
+	if (head - rx->published >= rx->batch)
 		return mkc_rx_publish(rx);
 	return false;
 }
@@ -410,9 +417,11 @@ static inline bool mkc_rx_consume(struct mkc_rx *rx)
 /* Consume @n messages (all of them found there) as mkc_rx_consume(). */
 static inline bool mkc_rx_consume_n(struct mkc_rx *rx, __u32 n)
 {
+	__u64 head = rx->head + n;
+
 	/* release: as mkc_rx_consume() */
-	mkc_store_release(&rx->head, rx->head + n);
-	if (rx->head - rx->published >= rx->batch)
+	mkc_store_release(&rx->head, head);
+	if (head - rx->published >= rx->batch)
 		return mkc_rx_publish(rx);
 	return false;
 }

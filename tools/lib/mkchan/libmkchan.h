@@ -329,13 +329,15 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 					      struct mkchan_msg *msg,
 					      unsigned int max)
 {
+	/* the head's slot: read before the header's acquire, or again after */
+	const void *data = mkc_rx_data_at(&ep->rx, 0);
 	unsigned int i, n = 1;
 	__u64 hdr, last;
 	int ret, ahead;
 
 	if (!max)
 		return -EINVAL;
-	if (max > ep->nslots)
+	if (max > 1 && max > ep->nslots)
 		max = ep->nslots;
 	ret = mkc_rx_peek(&ep->rx, &hdr);
 	if (__builtin_expect(ret != 1, 0)) {
@@ -356,7 +358,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 				return ret;
 		}
 	}
-	msg[0].data = mkc_rx_data_at(&ep->rx, 0);
+	msg[0].data = data;
 	msg[0].type = mkc_hdr_type(hdr);
 	msg[0].len = mkc_hdr_len(hdr);
 	if (max == 1)
