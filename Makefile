@@ -58,7 +58,7 @@ export FUZZ_TESTS FUZZ_OPS FUZZ_SECONDS FUZZ_SEED TRINITY_SECONDS
 .PHONY: all modules test-modules user tests inject fuzz-tests deps check check-all demo bench bench-host bench-report vm-shell \
 	fuzz check-host install install-modules install-lib uninstall uninstall-modules \
 	uninstall-lib install-check dkms-install dkms-remove dkms-check dkms-check-run lint \
-	check-runner check-rseq-mutants clean help
+	check-runner check-rseq-mutants check-mkbench clean help
 
 all: modules user tests test-modules
 
@@ -90,6 +90,8 @@ help:
 	@echo "                  KCSAN reports, panics and hangs"
 	@echo "make check-rseq-mutants  show that counter_rseq_test fails wrong"
 	@echo "                  restartable sequences (on this machine, no guest)"
+	@echo "make check-mkbench mkbench's rules for its verdicts, on made-up rounds"
+	@echo "                  (on this machine; make check runs it before the guest)"
 	@echo "make check-all    make check on every supported kernel: KSERIES 6.1 and 6.12,"
 	@echo "                  each stock, rt, debug and kcsan"
 	@echo "Variables: KSERIES=6.12|6.1 KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build"
@@ -171,13 +173,16 @@ TEST_NAMES	:= $(TEST_SRCS:tools/testing/selftests/%.c=%)
 TEST_BINS	:= $(TEST_NAMES:%=$(BUILD)/user/selftests/%)
 TEST_LIST	:= $(BUILD)/user/selftests/tests.list
 
+# Unit tests of mkbench's own logic, run on the build machine by make check.
+VERDICT_TEST	:= $(BUILD)/user/mkbench-tests/urpc_verdict_test
+
 EXAMPLE		:= $(BUILD)/user/mkchan_example
 REP_EXAMPLE	:= $(BUILD)/user/mkrep_example
 
 user: $(LIB) $(SHLIB) $(PC) $(MKDEMO) $(MKBENCH) $(KVM_PROBE) $(SHARDCACHE) \
 	$(EXAMPLE) $(REP_EXAMPLE)
 
-tests: $(TEST_BINS) $(TEST_LIST)
+tests: $(TEST_BINS) $(TEST_LIST) $(VERDICT_TEST)
 
 $(BUILD)/user/lib/%.o: tools/lib/mkchan/%.c
 	@mkdir -p $(@D)
@@ -214,6 +219,11 @@ $(BUILD)/user/mkbench.o/%.o: tools/mkbench/%.c
 # Static, so that it runs in the test guest as on any host.
 $(MKBENCH): $(BENCH_OBJS) $(LIB)
 	$(CC) $(USER_CFLAGS) -pthread -static -o $@ $(BENCH_OBJS) $(LIB)
+
+$(VERDICT_TEST): tools/testing/mkbench/urpc_verdict_test.c \
+		$(filter-out %/main.o,$(BENCH_OBJS)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -I$(SRC)/tools/mkbench -pthread -o $@ $^
 
 # The shard-per-core workload; static, so that it runs in the test guest.
 $(SHARDCACHE): $(SHARDCACHE_SRCS) tools/shardcache/shardcache.h $(LIB)
@@ -263,7 +273,8 @@ $(BUILD)/user/selftests/fuzz/trinity_test: $(VM)/trinity.sh
 	@mkdir -p $(@D)
 	install -m 0755 $< $@
 
--include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(KVM_PROBE).d $(SHARDCACHE).d $(EXAMPLE).d $(REP_EXAMPLE).d
+-include $(LIB_OBJS:.o=.d) $(LIB_PIC_OBJS:.o=.d) $(BENCH_OBJS:.o=.d) $(TEST_BINS:=.d) $(MKDEMO).d $(KVM_PROBE).d $(SHARDCACHE).d $(EXAMPLE).d $(REP_EXAMPLE).d \
+	$(VERDICT_TEST).d
 
 # --- tests and demo ---------------------------------------------------------
 
@@ -388,7 +399,14 @@ install-check:
 	$(VM)/deps.sh build
 	$(SRC)/tools/testing/install-check.sh
 
-check: install-check
+check: install-check check-mkbench
+
+# mkbench's rules for its verdicts, on made-up rounds (no guest); the
+# compiler first, as install-check, for a bare machine and make -j.
+check-mkbench:
+	$(VM)/deps.sh build
+	$(MAKE) --no-print-directory $(VERDICT_TEST)
+	$(VERDICT_TEST)
 
 # DKMS: against KDIR's kernel (on this machine, Debian's of KFLAVOUR).
 dkms-install: modules

@@ -54,7 +54,8 @@ struct urpc_rounds {
 	bool stable[MKBENCH_MAX_REPS];
 	unsigned int rounds[PLACES];	/* rounds of each placement */
 	unsigned int nstable[PLACES];	/* ... of them stable */
-	double best[PLACES];		/* the best line time of each, ns */
+	unsigned int stays[PLACES];	/* ... visits with a stable round */
+	double low[PLACES];		/* the low line time of each, ns */
 	int declared;			/* env_smt_siblings() of the CPUs */
 };
 
@@ -95,6 +96,17 @@ struct urpc_target {
 	 */
 	bool context;
 };
+
+enum judgeable {
+	JUDGE_OK,
+	JUDGE_RARE,		/* seen rarely, too few stable rounds or stays */
+	JUDGE_UNSTABLE,		/* seen often, too few stable rounds */
+	JUDGE_GATED,		/* too few stable rounds pass @t's gate */
+};
+
+/* Whether @t can be judged on placement @p (steal time aside). */
+enum judgeable urpc_judgeable(const struct urpc_rounds *rs, enum place p,
+			      const struct urpc_target *t);
 
 /* Judge @t[0..n) per placement seen, over its stable rounds. */
 void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,

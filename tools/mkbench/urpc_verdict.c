@@ -25,20 +25,26 @@
  *
  * Stability.  The line is measured at the start of each round and again
  * at its end; a round is stable when both fall in the same placement and
- * within STABLE_RATIO of the best of that placement, so that a round in
- * which the vCPUs moved is never stable.  A target is judged per
- * placement, on the median over its stable rounds of the ratio taken
- * within each round, when the placement was seen in at least a quarter of
- * the rounds (a few disturbed rounds do not make a class of their own)
- * and at least MIN_STABLE of its rounds are stable (the unstable ones
- * are left out, however many), or, seen less often, when at least
- * MIN_STABLE_RARE of its rounds are stable: rounds whose line, at both
- * ends, was within STABLE_RATIO of the best of their placement are not
- * disturbed rounds, and that many of them are a class of their own.  A
- * placement the hypervisor gives a few seconds at a time is caught that
- * way by many short rounds (--reps 1000 --iters 3000).  Otherwise it is
- * "not judged", and so is every target when the steal time makes the run
- * suspect.
+ * within STABLE_RATIO of that placement's low line time (low_line()),
+ * either way, so that a round in which the vCPUs moved is never stable.
+ * What is checked is the line alone, at the two ends of the round: a
+ * disturbance that leaves both alone (steal in the middle of a round,
+ * say) is not seen, and the steal time of the whole run is the only guard
+ * against it.
+ *
+ * A target is judged per placement, on the median over its stable rounds
+ * of the ratio taken within each round.  A placement seen in at least a
+ * quarter of the rounds is the one the run mostly had, and is judged when
+ * at least MIN_STABLE of its rounds are stable (the unstable ones are
+ * left out, however many), so that a default run of 5 rounds is judged;
+ * its rounds may all be one stay.  A placement seen less often, as the
+ * SMT siblings or far cores a hypervisor gives a few seconds at a time,
+ * is judged when at least MIN_STABLE_RARE of its rounds are stable, in
+ * at least MIN_STAYS_RARE stays (count_stays()): rounds of one stay are
+ * one visit of the vCPUs, not independent samples.  Many short rounds
+ * (--reps 1000 --iters 3000) catch such placements.  Otherwise a
+ * placement is "not judged", and so is every target when the steal time
+ * makes the run suspect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +54,13 @@
 
 #define SMT_BELOW_NS	25.0	/* line time of SMT siblings, at most */
 #define NEAR_BELOW_NS	45.0	/* ... of cores sharing a cache, at most */
-#define STABLE_RATIO	1.2	/* a stable round: line <= 1.2 x the best */
+#define STABLE_RATIO	1.2	/* a stable round: within 1.2x of the low */
+#define LOW_PERCENTILE	10	/* the low line time of a placement, % */
+#define LOW_MIN_ROUNDS	20	/* ... the median below as many rounds */
 #define MIN_STABLE	3	/* stable rounds a verdict needs, at least */
 #define MIN_STABLE_RARE	20	/* ... in a placement seen in < 1/4 of them */
+#define MIN_STAYS_RARE	3	/* ... in as many stays there, at least */
+#define MIN_STAY_ROUNDS	3	/* stable rounds that make a stay count */
 #define STEAL_SUSPECT	1.0	/* steal, % of the run, that voids verdicts */
 
 const char *const place_name[PLACES] = {
@@ -84,6 +94,71 @@ static enum place classify(double line_ns)
 	return line_ns < NEAR_BELOW_NS ? PLACE_NEAR : PLACE_FAR;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The low line time of placement @p, 0 when it has no round that began and
+ * ended in it: over those rounds, each taken at the slower of its two
+ * ends, the LOW_PERCENTILE-th percentile (nearest rank), or the median
+ * when there are fewer than LOW_MIN_ROUNDS of them.  Not the minimum: a
+ * round in which the vCPUs moved measured part of one placement and part
+ * of another, and one such round at 25 ns among near cores of 30-33 ns
+ * (or at 46 ns among far cores of 150) would make every true round of the
+ * placement look unstable.
+ */
+static double low_line(const double *line, const double *line_end,
+		       unsigned int n, enum place p)
+{
+	double v[MKBENCH_MAX_REPS];
+	unsigned int r, k = 0, pct;
+
+	for (r = 0; r < n; r++) {
+		if (classify(line[r]) != p || classify(line_end[r]) != p)
+			continue;
+		v[k++] = line[r] > line_end[r] ? line[r] : line_end[r];
+	}
+	if (!k)
+		return 0;
+	qsort(v, k, sizeof(v[0]), cmp_double);
+	pct = k < LOW_MIN_ROUNDS ? 50 : LOW_PERCENTILE;
+	return v[(k * pct + 99) / 100 - 1];
+}
+
+/* Whether @x is within STABLE_RATIO of @low, either way. */
+static bool near_low(double x, double low)
+{
+	return x <= STABLE_RATIO * low && x * STABLE_RATIO >= low;
+}
+
+/*
+ * The stays of placement @p: a stay is a run of rounds of @p that no
+ * stable round of another placement interrupts, one visit of the vCPUs
+ * there; it counts when at least MIN_STAY_ROUNDS of its rounds are ones
+ * @ok[] lets through (stable ones, or stable ones a gate lets through).
+ * Only stable rounds say where the vCPUs were: one caught moving does not
+ * end a stay.
+ */
+static unsigned int count_stays(const struct urpc_rounds *rs, enum place p,
+				const bool *ok)
+{
+	unsigned int r, run = 0, stays = 0;
+
+	for (r = 0; r < rs->n; r++) {
+		if (rs->place[r] == p) {
+			run += ok[r];
+		} else if (rs->stable[r]) {
+			stays += run >= MIN_STAY_ROUNDS;
+			run = 0;
+		}
+	}
+	return stays + (run >= MIN_STAY_ROUNDS);
+}
+
 void rounds_classify(const struct bench_opts *o, const double *line,
 		     const double *line_end, unsigned int n,
 		     struct urpc_rounds *rs)
@@ -99,22 +174,19 @@ void rounds_classify(const struct bench_opts *o, const double *line,
 	for (r = 0; r < n; r++) {
 		p = classify(line[r]);
 		rs->place[r] = p;
-		if (!rs->rounds[p]++ || line[r] < rs->best[p])
-			rs->best[p] = line[r];
+		rs->rounds[p]++;
 	}
-	/* A round's end in the same placement is a measurement of it too. */
-	for (r = 0; r < n; r++) {
-		p = rs->place[r];
-		if (classify(line_end[r]) == p && line_end[r] < rs->best[p])
-			rs->best[p] = line_end[r];
-	}
+	for (p = 0; p < PLACES; p++)
+		rs->low[p] = low_line(line, line_end, n, p);
 	for (r = 0; r < n; r++) {
 		p = rs->place[r];
 		rs->stable[r] = classify(line_end[r]) == p &&
-				line[r] <= STABLE_RATIO * rs->best[p] &&
-				line_end[r] <= STABLE_RATIO * rs->best[p];
+				near_low(line[r], rs->low[p]) &&
+				near_low(line_end[r], rs->low[p]);
 		rs->nstable[p] += rs->stable[r];
 	}
+	for (p = 0; p < PLACES; p++)
+		rs->stays[p] = count_stays(rs, p, rs->stable);
 }
 
 void rounds_print_declared(const struct bench_opts *o)
@@ -164,21 +236,28 @@ void rounds_print(const struct urpc_rounds *rs)
 		report_value(variant, "rounds", NULL, rs->rounds[p], "rounds");
 		report_value(variant, "stable_rounds", NULL, rs->nstable[p],
 			     "rounds");
+		report_value(variant, "stays", NULL, rs->stays[p],
+			     "stays");
 	}
 	report_value("verdict", "stable_rounds", NULL, total, "rounds");
 	report_value("verdict", "rounds", NULL, rs->n, "rounds");
 }
 
-/* The stable rounds of placement @p that @t's gate lets through. */
+/*
+ * The stable rounds of placement @p that @t's gate lets through, and in
+ * *@stays how many stays they make.
+ */
 static unsigned int gated(const struct urpc_rounds *rs, enum place p,
-			  const struct urpc_target *t)
+			  const struct urpc_target *t, unsigned int *stays)
 {
+	bool ok[MKBENCH_MAX_REPS];
 	unsigned int r, k = 0;
 
-	for (r = 0; r < rs->n; r++)
-		if (rs->place[r] == p && rs->stable[r] &&
-		    t->gate[r] >= t->gate_min)
-			k++;
+	for (r = 0; r < rs->n; r++) {
+		ok[r] = rs->stable[r] && t->gate[r] >= t->gate_min;
+		k += ok[r] && rs->place[r] == p;
+	}
+	*stays = count_stays(rs, p, ok);
 	return k;
 }
 
@@ -196,10 +275,36 @@ static double stable_median(const struct urpc_rounds *rs, enum place p,
 	return sample_median(q, k);
 }
 
+/* A placement seen in less than a quarter of the rounds: the rare rule. */
+static bool rare(const struct urpc_rounds *rs, enum place p)
+{
+	return 4 * rs->rounds[p] < rs->n;
+}
+
+enum judgeable urpc_judgeable(const struct urpc_rounds *rs, enum place p,
+			      const struct urpc_target *t)
+{
+	unsigned int k = rs->nstable[p], stays;
+
+	if (rare(rs, p)) {
+		if (k < MIN_STABLE_RARE || rs->stays[p] < MIN_STAYS_RARE)
+			return JUDGE_RARE;
+	} else if (k < MIN_STABLE) {
+		return JUDGE_UNSTABLE;
+	}
+	if (!t->gate)
+		return JUDGE_OK;
+	k = gated(rs, p, t, &stays);
+	if (rare(rs, p) ? k < MIN_STABLE_RARE || stays < MIN_STAYS_RARE :
+			  k < MIN_STABLE)
+		return JUDGE_GATED;
+	return JUDGE_OK;
+}
+
 static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 		  bool suspect, enum place p, const struct urpc_target *t)
 {
-	unsigned int k = rs->nstable[p], n = rs->rounds[p];
+	unsigned int k = rs->nstable[p], n = rs->rounds[p], gk, stays;
 	char variant[32], metric[64];
 	double v;
 	bool met;
@@ -209,25 +314,27 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 		       t->what, STEAL_SUSPECT);
 		return;
 	}
-	if (4 * n < rs->n && k < MIN_STABLE_RARE) {
-		printf("    %-46s not judged: placement seen in %u of %u rounds, %u stable\n",
-		       t->what, n, rs->n, k);
+	switch (urpc_judgeable(rs, p, t)) {
+	case JUDGE_RARE:
+		printf("    %-46s not judged: rare, %u stable in %u stays (%u in %u needed)\n",
+		       t->what, k, rs->stays[p], MIN_STABLE_RARE,
+		       MIN_STAYS_RARE);
 		return;
-	}
-	if (k < MIN_STABLE) {
+	case JUDGE_UNSTABLE:
 		printf("    %-46s not judged: reference unstable (%u of %u stable, %u needed)\n",
 		       t->what, k, n, MIN_STABLE);
 		return;
-	}
-	if (t->gate && gated(rs, p, t) < MIN_STABLE) {
+	case JUDGE_GATED:
+		gk = gated(rs, p, t, &stays);
 		printf("    %-46s not judged: %s < %.1f in %u of %u stable rounds\n",
-		       t->what, t->gate_what, t->gate_min, k - gated(rs, p, t),
-		       k);
+		       t->what, t->gate_what, t->gate_min, k - gk, k);
 		return;
+	case JUDGE_OK:
+		break;
 	}
 	v = stable_median(rs, p, t);
 	met = t->at_most ? v <= t->bound : v >= t->bound;
-	printf("    %-46s %11.2f %-9s %s\n", t->what, v, "x",
+	printf("    %-46s %11.3f %-9s %s\n", t->what, v, "x",
 	       t->context ? "a peer's, no target" :
 	       env->emulated ? "not judged (emulated)" : met ? "met" : "MISSED");
 	snprintf(variant, sizeof(variant), "verdict-%s", place_short[p]);
@@ -242,7 +349,7 @@ static void judge(const struct urpc_rounds *rs, const struct bench_env *env,
 void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
 		   bool suspect, const struct urpc_target *t, unsigned int n)
 {
-	char range[32];
+	char range[32], low[32];
 	unsigned int i;
 	int p;
 
@@ -250,17 +357,26 @@ void targets_print(const struct urpc_rounds *rs, const struct bench_env *env,
 	       "  the ratio within a round%s\n",
 	       suspect ? " (SUSPECT: steal time above 1%)" : "");
 	printf("  rule: a round is stable when its line time, at its start and at its\n"
-	       "  end, is within %.1fx of the best of its placement; a placement is\n"
-	       "  judged when seen in >= 1/4 of the rounds, on its stable rounds, if\n"
-	       "  there are >= %d, or when seen less often, if >= %d are stable\n",
-	       STABLE_RATIO, MIN_STABLE, MIN_STABLE_RARE);
+	       "  end, is within %.1fx of its placement's low, either way (the %dth\n"
+	       "  percentile of the rounds that began and ended there, the median\n"
+	       "  below %d); a placement is judged when seen in >= 1/4 of the rounds,\n"
+	       "  on its stable rounds, if there are >= %d, or when seen less often,\n"
+	       "  if >= %d are stable in >= %d stays (runs of >= %d stable rounds\n"
+	       "  there, not interrupted by a stable round elsewhere)\n",
+	       STABLE_RATIO, LOW_PERCENTILE, LOW_MIN_ROUNDS, MIN_STABLE,
+	       MIN_STABLE_RARE, MIN_STAYS_RARE, MIN_STAY_ROUNDS);
 	for (p = 0; p < PLACES; p++) {
 		if (!rs->rounds[p])
 			continue;
 		place_range(p, range, sizeof(range));
-		printf("  %s (%s, best %.1f ns): %u of %u rounds stable\n",
-		       place_name[p], range, rs->best[p],
-		       rs->nstable[p], rs->rounds[p]);
+		if (rs->low[p])
+			snprintf(low, sizeof(low), "%.1f ns", rs->low[p]);
+		else
+			snprintf(low, sizeof(low), "none");
+		printf("  %s (%s, low %s): %u of %u rounds stable, in %u stay%s\n",
+		       place_name[p], range, low, rs->nstable[p],
+		       rs->rounds[p], rs->stays[p],
+		       rs->stays[p] == 1 ? "" : "s");
 		for (i = 0; i < n; i++)
 			judge(rs, env, suspect, p, &t[i]);
 	}
