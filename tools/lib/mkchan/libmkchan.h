@@ -329,7 +329,11 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 					      struct mkchan_msg *msg,
 					      unsigned int max)
 {
-	/* the head's slot: read before the header's acquire, or again after */
+	/*
+	 * The head's slot, read before the header's acquire (or the compiler
+	 * reads it again after): nothing below moves the head, the slow path
+	 * and the second look included.
+	 */
 	const void *data = mkc_rx_data_at(&ep->rx, 0);
 	unsigned int i, n = 1;
 	__u64 hdr, last;
