@@ -32,8 +32,13 @@ struct lines {
 	} __aligned(128) line[2][RING_LINES];
 };
 
-/* Side 0 turns the even value odd, side 1 turns it even again. */
-static void one_line(struct lines *l, int side, unsigned long n)
+/*
+ * Side 0 turns the even value odd, side 1 turns it even again.  @side is
+ * a constant: each side's loop is its own, inline, with nothing a message
+ * but the hand-over (as every ping-pong mkbench holds against it).
+ */
+static __always_inline void one_line_side(struct lines *l, int side,
+					  unsigned long n)
 {
 	const struct bench_opts *o = l->o;
 	uint64_t *v = &l->line[0][0].v, x;
@@ -52,33 +57,44 @@ static void one_line(struct lines *l, int side, unsigned long n)
 	}
 }
 
-/* Hand-over k goes through line k % RING_LINES of each direction. */
-static void ring(struct lines *l, int side, unsigned long n)
+/*
+ * Hand-over k goes through line k % RING_LINES of each direction; the
+ * count in a register, kept for the next repetition.  @side as above.
+ */
+static __always_inline void ring_side(struct lines *l, int side,
+				      unsigned long n)
 {
 	const struct bench_opts *o = l->o;
-	uint64_t *k = &l->side[side].n, *out, *in;
+	uint64_t k = l->side[side].n, *out, *in;
 
 	for (; n; n--) {
-		out = &l->line[side][*k % RING_LINES].v;
-		in = &l->line[!side][*k % RING_LINES].v;
-		++*k;
+		out = &l->line[side][k % RING_LINES].v;
+		in = &l->line[!side][k % RING_LINES].v;
+		k++;
 		if (side == 0)
-			store_release(out, *k);
-		while (load_acquire(in) != *k)
+			store_release(out, k);
+		while (load_acquire(in) != k)
 			bench_relax(o);
 		if (side == 1)
-			store_release(out, *k);
+			store_release(out, k);
 	}
+	l->side[side].n = k;
 }
 
 static void pingpong(void *arg, int side, unsigned long n)
 {
 	struct lines *l = arg;
 
-	if (l->ring)
-		ring(l, side, n);
-	else
-		one_line(l, side, n);
+	if (l->ring) {
+		if (side == 0)
+			ring_side(l, 0, n);
+		else
+			ring_side(l, 1, n);
+	} else if (side == 0) {
+		one_line_side(l, 0, n);
+	} else {
+		one_line_side(l, 1, n);
+	}
 }
 
 void cacheline_open(const struct bench_opts *o, bool ring, struct meas *m)
