@@ -27,8 +27,6 @@ struct chan {
 	struct mkchan_ep *ep[2];
 	int fd[2];
 	const struct bench_opts *o;
-	bool sleep;		/* receive with spin 0: sleep at once */
-	bool copy;		/* receive with mkchan_try_recv(), a copy */
 	struct {
 		uint64_t __aligned(128) seq;
 	} side[2];		/* each side's private counter */
@@ -76,7 +74,6 @@ int pick_backend(const struct bench_opts *o, char *why, size_t len)
 static struct chan *chan_open(const struct bench_opts *o, int backend,
 			      enum urpc_kind kind)
 {
-	bool sleep = kind == URPC_SLEEP;
 	size_t epsize = (sizeof(struct mkchan_ep) + 127) & ~127UL;
 	struct chan *c = aligned_alloc(128, sizeof(*c));
 	int i, devfd, ret;
@@ -85,8 +82,6 @@ static struct chan *chan_open(const struct bench_opts *o, int backend,
 		fail("memory", -ENOMEM);
 	memset(c, 0, sizeof(*c));
 	c->o = o;
-	c->sleep = sleep;
-	c->copy = kind == URPC_SEND || kind == URPC_SEND_FULL;
 	c->fd[0] = -1;
 	c->fd[1] = -1;
 	/* Each endpoint's private state on lines of its own. */
@@ -153,33 +148,35 @@ static void chan_close(struct chan *c)
 	free(c);
 }
 
-/* Receive one 8-byte message into *@v: in place, or copied (c->copy). */
-static void recv_one(struct chan *c, int side, uint64_t *v)
+/*
+ * The rows' sends and receives, inline into each row's loop, as a
+ * program that polls writes them and as the loops of the rows URPC is
+ * held against are (the cache line's, the peer rings'); all but the
+ * sleeping receive, whose cost is the sleep.
+ */
+
+/* Send @v, spinning while the ring is full. */
+static __always_inline void poll_send(struct mkchan_ep *ep,
+				      const struct bench_opts *o, uint64_t v)
 {
-	unsigned char buf[MKCHAN_PAYLOAD_MAX];
-	struct mkchan_ep *ep = c->ep[side];
-	struct mkchan_msg m;
-	unsigned int type;
-	size_t len;
 	int ret;
 
-	if (c->sleep || c->copy) {
-		if (c->sleep)
-			ret = mkchan_recv(ep, &type, buf, &len, 0);
-		else
-			while ((ret = mkchan_try_recv(ep, &type, buf,
-						      &len)) == -EAGAIN)
-				bench_relax(c->o);
-		if (ret)
-			fail("receive", ret);
-		if (len != sizeof(*v))
-			fail("receive", 0);
-		memcpy(v, buf, sizeof(*v));
-		return;
-	}
-	while ((ret = mkchan_peek(ep, &m, 1)) == -EAGAIN)
-		while (!mkchan_ready(ep))
-			bench_relax(c->o);
+	while ((ret = mkchan_send(ep, 0, &v, sizeof(v))) == -EAGAIN)
+		bench_relax(o);
+	if (ret)
+		fail("send", ret);
+}
+
+/*
+ * Take the 8-byte message that is there, in place: mkchan_peek(), then
+ * mkchan_consume().
+ */
+static __always_inline void take_recv(struct mkchan_ep *ep, uint64_t *v)
+{
+	struct mkchan_msg m;
+	int ret;
+
+	ret = mkchan_peek(ep, &m, 1);
 	if (ret < 0)
 		fail("mkchan_peek", ret);
 	if (m.len != sizeof(*v))
@@ -190,45 +187,119 @@ static void recv_one(struct chan *c, int side, uint64_t *v)
 		fail("mkchan_consume", ret);
 }
 
-static void send_one(struct chan *c, int side, uint64_t v)
+/*
+ * Receive an 8-byte message in place: spin on mkchan_ready(), one load,
+ * then take it.  A peer's close is not looked at while spinning
+ * (mkchan_ready() does not): mkbench's sides close only after the run.
+ */
+static __always_inline void poll_recv(struct mkchan_ep *ep,
+				      const struct bench_opts *o, uint64_t *v)
 {
+	while (!mkchan_ready(ep))
+		bench_relax(o);
+	take_recv(ep, v);
+}
+
+/* Receive an 8-byte message, copied out: mkchan_try_recv() until one is. */
+static __always_inline void copy_recv(struct mkchan_ep *ep,
+				      const struct bench_opts *o, uint64_t *v)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type;
+	size_t len;
 	int ret;
 
-	while ((ret = mkchan_send(c->ep[side], 0, &v, sizeof(v))) == -EAGAIN)
-		bench_relax(c->o);
+	while ((ret = mkchan_try_recv(ep, &type, buf, &len)) == -EAGAIN)
+		bench_relax(o);
 	if (ret)
-		fail("send", ret);
+		fail("receive", ret);
+	if (len != sizeof(*v))
+		fail("receive", 0);
+	memcpy(v, buf, sizeof(*v));
 }
 
-/* Side 0 sends its sequence number, side 1 sends it back. */
-static void pingpong(void *arg, int side, unsigned long n)
+/* Receive an 8-byte message asleep: mkchan_recv() with spin 0. */
+static void sleep_recv(struct mkchan_ep *ep, uint64_t *v)
+{
+	unsigned char buf[MKCHAN_PAYLOAD_MAX];
+	unsigned int type;
+	size_t len;
+	int ret;
+
+	ret = mkchan_recv(ep, &type, buf, &len, 0);
+	if (ret)
+		fail("receive", ret);
+	if (len != sizeof(*v))
+		fail("receive", 0);
+	memcpy(v, buf, sizeof(*v));
+}
+
+/*
+ * Side 0 sends its sequence number, side 1 sends it back, both polling,
+ * each message received in place.
+ */
+static void pingpong_poll(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
-	uint64_t *seq = &c->side[0].seq, v;
+	const struct bench_opts *o = c->o;
+	struct mkchan_ep *ep = c->ep[side];
+	uint64_t seq, v;
 
-	for (; n; n--) {
-		if (side == 1) {
-			recv_one(c, 1, &v);
-			send_one(c, 1, v);
-			continue;
+	if (side == 1) {
+		for (; n; n--) {
+			poll_recv(ep, o, &v);
+			poll_send(ep, o, v);
 		}
-		send_one(c, 0, *seq);
-		recv_one(c, 0, &v);
-		if (v != (*seq)++)
+		return;
+	}
+	seq = c->side[0].seq;
+	for (; n; n--) {
+		poll_send(ep, o, seq);
+		poll_recv(ep, o, &v);
+		if (v != seq++)
 			fail("ping-pong", 0);
 	}
+	c->side[0].seq = seq;
 }
 
-/* Side 1 receives and checks the sequence of what side 0 streams. */
+/* The same with both receivers asleep. */
+static void pingpong_sleep(void *arg, int side, unsigned long n)
+{
+	struct chan *c = arg;
+	const struct bench_opts *o = c->o;
+	struct mkchan_ep *ep = c->ep[side];
+	uint64_t seq, v;
+
+	if (side == 1) {
+		for (; n; n--) {
+			sleep_recv(ep, &v);
+			poll_send(ep, o, v);
+		}
+		return;
+	}
+	seq = c->side[0].seq;
+	for (; n; n--) {
+		poll_send(ep, o, seq);
+		sleep_recv(ep, &v);
+		if (v != seq++)
+			fail("ping-pong", 0);
+	}
+	c->side[0].seq = seq;
+}
+
+/* Side 1 receives, copied out, and checks the sequence side 0 streams. */
 static void stream_receive(struct chan *c, unsigned long n)
 {
-	uint64_t *seq = &c->side[1].seq, v;
+	const struct bench_opts *o = c->o;
+	struct mkchan_ep *ep = c->ep[1];
+	uint64_t seq = c->side[1].seq, v;
 
 	for (; n; n--) {
-		recv_one(c, 1, &v);
-		if (v != (*seq)++)
+		copy_recv(ep, o, &v);
+		if (v != seq++)
 			fail("stream", 0);
 	}
+	c->side[1].seq = seq;
 }
 
 /*
@@ -237,15 +308,16 @@ static void stream_receive(struct chan *c, unsigned long n)
  */
 static void stream_receive_batches(struct chan *c, unsigned long n)
 {
+	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[1];
-	uint64_t *seq = &c->side[1].seq, v;
+	uint64_t seq = c->side[1].seq, v;
 	struct mkchan_msg m[PUT_BATCH];
 	int got, i, ret;
 
 	while (n) {
 		got = mkchan_peek(ep, m, n < PUT_BATCH ? n : PUT_BATCH);
 		if (got == -EAGAIN) {
-			bench_relax(c->o);
+			bench_relax(o);
 			continue;
 		}
 		if (got < 0)
@@ -254,7 +326,7 @@ static void stream_receive_batches(struct chan *c, unsigned long n)
 			if (m[i].len != sizeof(v))
 				fail("stream", 0);
 			memcpy(&v, m[i].data, sizeof(v));
-			if (v != (*seq)++)
+			if (v != seq++)
 				fail("stream", 0);
 		}
 		ret = mkchan_consume(ep, got);
@@ -262,47 +334,54 @@ static void stream_receive_batches(struct chan *c, unsigned long n)
 			fail("mkchan_consume", ret);
 		n -= got;
 	}
+	c->side[1].seq = seq;
 }
 
 /* Side 0 streams with mkchan_put(), one mkchan_flush() per PUT_BATCH. */
 static void stream_put(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
+	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[0];
-	uint64_t *seq = &c->side[0].seq;
 	unsigned long i;
+	uint64_t seq;
 	int ret;
 
 	if (side == 1) {
 		stream_receive_batches(c, n);
 		return;
 	}
+	seq = c->side[0].seq;
 	for (i = 1; i <= n; i++) {
-		while ((ret = mkchan_put(ep, 0, seq, sizeof(*seq))) == -EAGAIN) {
+		while ((ret = mkchan_put(ep, 0, &seq, sizeof(seq))) == -EAGAIN) {
 			mkchan_flush(ep);
-			bench_relax(c->o);
+			bench_relax(o);
 		}
 		if (ret)
 			fail("mkchan_put", ret);
-		(*seq)++;
+		seq++;
 		if (i % PUT_BATCH == 0)
 			mkchan_flush(ep);
 	}
 	mkchan_flush(ep);
+	c->side[0].seq = seq;
 }
 
 /* Side 0 streams with mkchan_send(), a flush (and its barrier) each. */
 static void stream_send(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
-	uint64_t *seq = &c->side[0].seq;
+	const struct bench_opts *o = c->o;
+	struct mkchan_ep *ep = c->ep[0];
+	uint64_t seq = c->side[0].seq;
 
 	if (side == 1) {
 		stream_receive(c, n);
 		return;
 	}
 	for (; n; n--)
-		send_one(c, 0, (*seq)++);
+		poll_send(ep, o, seq++);
+	c->side[0].seq = seq;
 }
 
 /*
@@ -312,16 +391,19 @@ static void stream_send(void *arg, int side, unsigned long n)
 static void alone(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
-	uint64_t *seq = &c->side[0].seq, v;
+	const struct bench_opts *o = c->o;
+	struct mkchan_ep *tx = c->ep[0], *rx = c->ep[1];
+	uint64_t seq = c->side[0].seq, v;
 
 	if (side == 1)
 		return;
 	for (; n; n--) {
-		send_one(c, 0, *seq);
-		recv_one(c, 1, &v);
-		if (v != (*seq)++)
+		poll_send(tx, o, seq);
+		take_recv(rx, &v);
+		if (v != seq++)
 			fail("alone", 0);
 	}
+	c->side[0].seq = seq;
 }
 
 static void chan_free(void *arg)
@@ -338,7 +420,7 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 	switch (kind) {
 	case URPC_PINGPONG:
 	case URPC_PINGPONG_FULL:
-		meas_init(o, m, pingpong, c, o->iters / 10, o->iters,
+		meas_init(o, m, pingpong_poll, c, o->iters / 10, o->iters,
 			  2.0 * o->iters, chan_free);
 		break;
 	case URPC_PUT:
@@ -349,7 +431,7 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 		meas_init(o, m, stream_send, c, o->iters, n, n, chan_free);
 		break;
 	case URPC_SLEEP:
-		meas_init(o, m, pingpong, c, blocking / 10, blocking,
+		meas_init(o, m, pingpong_sleep, c, blocking / 10, blocking,
 			  2.0 * blocking, chan_free);
 		break;
 	case URPC_ALONE:
