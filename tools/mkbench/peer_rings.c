@@ -76,14 +76,15 @@ struct spsc_ring {
 struct peer {
 	const struct bench_opts *o;
 	enum peer_kind kind;
+	enum peer_use use;
 	void *ring[2];		/* ring[s]: from side s to side !s */
 	struct {
 		uint64_t __aligned(128) seq;
 	} side[2];		/* each side's sequence number */
 };
 
-static void ump_send(const struct bench_opts *o, struct ump_ring *r,
-		     uint64_t v)
+static __always_inline void ump_send(const struct bench_opts *o,
+				     struct ump_ring *r, uint64_t v)
 {
 	uint64_t pos = r->tx.pos;
 	struct ump_line *l = &r->line[pos % SLOTS];
@@ -98,7 +99,8 @@ static void ump_send(const struct bench_opts *o, struct ump_ring *r,
 	r->tx.pos = pos + 1;
 }
 
-static uint64_t ump_recv(const struct bench_opts *o, struct ump_ring *r)
+static __always_inline uint64_t ump_recv(const struct bench_opts *o,
+					 struct ump_ring *r)
 {
 	uint64_t pos = r->rx.pos, v;
 	struct ump_line *l = &r->line[pos % SLOTS];
@@ -112,8 +114,8 @@ static uint64_t ump_recv(const struct bench_opts *o, struct ump_ring *r)
 	return v;
 }
 
-static void spsc_push(const struct bench_opts *o, struct spsc_ring *r,
-		      uint64_t v)
+static __always_inline void spsc_push(const struct bench_opts *o,
+				      struct spsc_ring *r, uint64_t v)
 {
 	uint64_t head = r->prod.head;
 
@@ -127,7 +129,8 @@ static void spsc_push(const struct bench_opts *o, struct spsc_ring *r,
 	r->prod.head = head + 1;
 }
 
-static uint64_t spsc_pop(const struct bench_opts *o, struct spsc_ring *r)
+static __always_inline uint64_t spsc_pop(const struct bench_opts *o,
+					 struct spsc_ring *r)
 {
 	uint64_t tail = r->cons.tail, v;
 
@@ -142,21 +145,24 @@ static uint64_t spsc_pop(const struct bench_opts *o, struct spsc_ring *r)
 	return v;
 }
 
-/* Send @v from side @side to the other. */
-static void peer_send(struct peer *p, int side, uint64_t v)
+/* Send @v through @ring, a ring of @kind. */
+static __always_inline void ring_send(const struct bench_opts *o,
+				      enum peer_kind kind, void *ring,
+				      uint64_t v)
 {
-	if (p->kind == PEER_UMP)
-		ump_send(p->o, p->ring[side], v);
+	if (kind == PEER_UMP)
+		ump_send(o, ring, v);
 	else
-		spsc_push(p->o, p->ring[side], v);
+		spsc_push(o, ring, v);
 }
 
-/* Receive on side @side what the other sent. */
-static uint64_t peer_recv(struct peer *p, int side)
+/* Receive from @ring, a ring of @kind. */
+static __always_inline uint64_t ring_recv(const struct bench_opts *o,
+					  enum peer_kind kind, void *ring)
 {
-	if (p->kind == PEER_UMP)
-		return ump_recv(p->o, p->ring[!side]);
-	return spsc_pop(p->o, p->ring[!side]);
+	if (kind == PEER_UMP)
+		return ump_recv(o, ring);
+	return spsc_pop(o, ring);
 }
 
 static void bad_sequence(const char *what, uint64_t got, uint64_t want)
@@ -166,54 +172,108 @@ static void bad_sequence(const char *what, uint64_t got, uint64_t want)
 	exit(1);
 }
 
-static void pingpong(void *arg, int side, unsigned long n)
-{
-	struct peer *p = arg;
-	uint64_t *seq = &p->side[0].seq, v;
+/*
+ * The three uses, through rings of @kind, a constant: each loop inline,
+ * as URPC's rows and the cache line's are, with no call and no choice of
+ * ring a message; the sequence number in a register, kept for the next
+ * repetition.
+ */
 
-	for (; n; n--) {
-		if (side == 1) {
-			peer_send(p, 1, peer_recv(p, 1));
-			continue;
-		}
-		peer_send(p, 0, *seq);
-		v = peer_recv(p, 0);
-		if (v != *seq)
-			bad_sequence("ping-pong", v, *seq);
-		++*seq;
+/* Side 0 sends its sequence number, side 1 sends it back. */
+static __always_inline void pingpong_of(struct peer *p, enum peer_kind kind,
+					int side, unsigned long n)
+{
+	const struct bench_opts *o = p->o;
+	uint64_t seq = p->side[0].seq, v;
+	void *out = p->ring[side], *in = p->ring[!side];
+
+	if (side == 1) {
+		for (; n; n--)
+			ring_send(o, kind, out, ring_recv(o, kind, in));
+		return;
 	}
+	for (; n; n--) {
+		ring_send(o, kind, out, seq);
+		v = ring_recv(o, kind, in);
+		if (v != seq)
+			bad_sequence("ping-pong", v, seq);
+		seq++;
+	}
+	p->side[0].seq = seq;
 }
 
-static void stream(void *arg, int side, unsigned long n)
+/* Side 0 sends its sequence number, side 1 receives and checks it. */
+static __always_inline void stream_of(struct peer *p, enum peer_kind kind,
+				      int side, unsigned long n)
 {
-	struct peer *p = arg;
-	uint64_t *seq = &p->side[side].seq, v;
+	const struct bench_opts *o = p->o;
+	uint64_t seq = p->side[side].seq, v;
+	void *ring = p->ring[0];
 
 	for (; n; n--) {
 		if (side == 0) {
-			peer_send(p, 0, (*seq)++);
+			ring_send(o, kind, ring, seq++);
 			continue;
 		}
-		v = peer_recv(p, 1);
-		if (v != *seq)
-			bad_sequence("stream", v, *seq);
-		++*seq;
+		v = ring_recv(o, kind, ring);
+		if (v != seq)
+			bad_sequence("stream", v, seq);
+		seq++;
 	}
+	p->side[side].seq = seq;
 }
 
-static void alone(void *arg, int side, unsigned long n)
+/* Side 0 alone: sends a message and takes it back from the same ring. */
+static __always_inline void alone_of(struct peer *p, enum peer_kind kind,
+				     int side, unsigned long n)
 {
-	struct peer *p = arg;
-	uint64_t *seq = &p->side[0].seq, v;
+	const struct bench_opts *o = p->o;
+	uint64_t seq = p->side[0].seq, v;
+	void *ring = p->ring[0];
 
 	if (side == 1)
 		return;
 	for (; n; n--) {
-		peer_send(p, 0, *seq);
-		v = peer_recv(p, 1);
-		if (v != *seq)
-			bad_sequence("alone", v, *seq);
-		++*seq;
+		ring_send(o, kind, ring, seq);
+		v = ring_recv(o, kind, ring);
+		if (v != seq)
+			bad_sequence("alone", v, seq);
+		seq++;
+	}
+	p->side[0].seq = seq;
+}
+
+/* The loop of @p's use, for rings of @kind and side @side, constants. */
+static __always_inline void run_of(struct peer *p, enum peer_kind kind,
+				   int side, unsigned long n)
+{
+	switch (p->use) {
+	case PEER_PINGPONG:
+		pingpong_of(p, kind, side, n);
+		break;
+	case PEER_STREAM:
+		stream_of(p, kind, side, n);
+		break;
+	case PEER_ALONE:
+		alone_of(p, kind, side, n);
+		break;
+	}
+}
+
+/* Each kind of ring and each side runs a loop of its own. */
+static void run(void *arg, int side, unsigned long n)
+{
+	struct peer *p = arg;
+
+	if (p->kind == PEER_UMP) {
+		if (side)
+			run_of(p, PEER_UMP, 1, n);
+		else
+			run_of(p, PEER_UMP, 0, n);
+	} else if (side) {
+		run_of(p, PEER_SPSC, 1, n);
+	} else {
+		run_of(p, PEER_SPSC, 0, n);
 	}
 }
 
@@ -248,19 +308,18 @@ void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
 
 	p->o = o;
 	p->kind = kind;
+	p->use = use;
 	p->ring[0] = ring_alloc(size);
 	p->ring[1] = ring_alloc(size);
 	/* The counts of URPC's rows (urpc.c), for the same message count. */
 	switch (use) {
 	case PEER_PINGPONG:
-		meas_init(o, m, pingpong, p, o->iters / 10, o->iters,
+		meas_init(o, m, run, p, o->iters / 10, o->iters,
 			  2.0 * o->iters, peer_free);
 		break;
 	case PEER_STREAM:
-		meas_init(o, m, stream, p, o->iters, n, n, peer_free);
-		break;
 	case PEER_ALONE:
-		meas_init(o, m, alone, p, o->iters, n, n, peer_free);
+		meas_init(o, m, run, p, o->iters, n, n, peer_free);
 		break;
 	}
 }
