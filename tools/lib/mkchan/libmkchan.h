@@ -330,11 +330,13 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 					      unsigned int max)
 {
 	/*
-	 * The head's slot, read before the header's acquire (or the compiler
-	 * reads it again after): nothing below moves the head, the slow path
-	 * and the second look included.
+	 * The receiving side's position, read once into a copy before the
+	 * first header's acquire (or the compiler reads it again after each
+	 * one): nothing below moves the head, the slow path and the second
+	 * look included.
 	 */
-	const void *data = mkc_rx_data_at(&ep->rx, 0);
+	const struct mkc_rx rx = ep->rx;
+	const void *data = mkc_rx_data_at(&rx, 0);
 	unsigned int i, n = 1;
 	__u64 hdr, last;
 	int ret, ahead;
@@ -343,10 +345,10 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 		return -EINVAL;
 	if (max > 1 && max > ep->nslots)
 		max = ep->nslots;
-	ret = mkc_rx_peek(&ep->rx, &hdr);
+	ret = mkc_rx_peek(&rx, &hdr);
 	if (__builtin_expect(ret != 1, 0)) {
 		ahead = !ret && max > 1 ?
-			mkc_rx_peek_at(&ep->rx, max - 1, &last) : 0;
+			mkc_rx_peek_at(&rx, max - 1, &last) : 0;
 		if (ahead) {
 			/*
 			 * Garbage @max - 1 ahead, or message @max - 1 there:
@@ -354,7 +356,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 			 * sender may have written both since the first look:
 			 * look again).
 			 */
-			if (ahead < 0 || mkc_rx_peek(&ep->rx, &hdr) != 1)
+			if (ahead < 0 || mkc_rx_peek(&rx, &hdr) != 1)
 				return -EBADMSG;
 		} else {
 			ret = mkchan_recv_slow(ep, &hdr, ret);
@@ -367,15 +369,15 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 	msg[0].len = mkc_hdr_len(hdr);
 	if (max == 1)
 		return 1;
-	if (mkc_rx_peek_at(&ep->rx, max - 1, &hdr) == 1)
+	if (mkc_rx_peek_at(&rx, max - 1, &hdr) == 1)
 		n = max;
 	for (i = 1; i < max; i++) {
-		if (mkc_rx_peek_at(&ep->rx, i, &hdr) != 1) {
+		if (mkc_rx_peek_at(&rx, i, &hdr) != 1) {
 			if (i >= n)
 				break;	/* the rest is for the next look */
 			return -EBADMSG; /* a later one is there, not this */
 		}
-		msg[i].data = mkc_rx_data_at(&ep->rx, i);
+		msg[i].data = mkc_rx_data_at(&rx, i);
 		msg[i].type = mkc_hdr_type(hdr);
 		msg[i].len = mkc_hdr_len(hdr);
 	}
