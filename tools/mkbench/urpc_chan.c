@@ -235,19 +235,23 @@ static void sleep_recv(struct mkchan_ep *ep, uint64_t *v)
 }
 
 /*
- * Side 0 sends its sequence number, side 1 sends it back, both polling,
- * each message received in place.
+ * Side 0 sends its sequence number, side 1 sends it back: each message
+ * received in place while polling, or, @sleep, asleep.  @sleep is a
+ * constant: each row has its own loop.
  */
-static void pingpong_poll(void *arg, int side, unsigned long n)
+static __always_inline void pingpong_of(struct chan *c, int side,
+					unsigned long n, bool sleep)
 {
-	struct chan *c = arg;
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[side];
 	uint64_t seq, v;
 
 	if (side == 1) {
 		for (; n; n--) {
-			poll_recv(ep, o, &v);
+			if (sleep)
+				sleep_recv(ep, &v);
+			else
+				poll_recv(ep, o, &v);
 			poll_send(ep, o, v);
 		}
 		return;
@@ -255,36 +259,24 @@ static void pingpong_poll(void *arg, int side, unsigned long n)
 	seq = c->side[0].seq;
 	for (; n; n--) {
 		poll_send(ep, o, seq);
-		poll_recv(ep, o, &v);
+		if (sleep)
+			sleep_recv(ep, &v);
+		else
+			poll_recv(ep, o, &v);
 		if (v != seq++)
 			fail("ping-pong", 0);
 	}
 	c->side[0].seq = seq;
 }
 
-/* The same with both receivers asleep. */
+static void pingpong_poll(void *arg, int side, unsigned long n)
+{
+	pingpong_of(arg, side, n, false);
+}
+
 static void pingpong_sleep(void *arg, int side, unsigned long n)
 {
-	struct chan *c = arg;
-	const struct bench_opts *o = c->o;
-	struct mkchan_ep *ep = c->ep[side];
-	uint64_t seq, v;
-
-	if (side == 1) {
-		for (; n; n--) {
-			sleep_recv(ep, &v);
-			poll_send(ep, o, v);
-		}
-		return;
-	}
-	seq = c->side[0].seq;
-	for (; n; n--) {
-		poll_send(ep, o, seq);
-		sleep_recv(ep, &v);
-		if (v != seq++)
-			fail("ping-pong", 0);
-	}
-	c->side[0].seq = seq;
+	pingpong_of(arg, side, n, true);
 }
 
 /* Side 1 receives, copied out, and checks the sequence side 0 streams. */
