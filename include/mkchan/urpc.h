@@ -315,10 +315,8 @@ static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 
 /*
  * Look at message @k after the head without consuming anything: as
- * mkc_rx_peek().  The sender writes its messages in order, each header
- * with release: when message @k is there, so is every message before it
- * (their headers still to be checked: a hostile peer need not be in
- * order).
+ * mkc_rx_peek().  For a batch that found the @k messages before it
+ * (mkchan_peek() in libmkchan.h looks past no missing message).
  */
 static inline int mkc_rx_peek_at(const struct mkc_rx *rx, __u32 k, __u64 *hdr)
 {

@@ -295,8 +295,8 @@ static void stream_receive(struct chan *c, unsigned long n)
 }
 
 /*
- * Side 1 of stream_put(): up to PUT_BATCH messages at a time, in place,
- * one look at the header PUT_BATCH - 1 slots ahead (mkchan_peek()).
+ * Side 1 of stream_put(): up to PUT_BATCH messages at a time, in place
+ * (mkchan_peek(): those there, from the head on).
  */
 static void stream_receive_batches(struct chan *c, unsigned long n)
 {

@@ -318,10 +318,14 @@ struct mkchan_msg {
 /*
  * Look at up to @max (at least 1) of the next messages in place, without
  * consuming them: how many are there (1 to @max, filled in @msg[]), or
- * -EAGAIN (none), -EPIPE (none, and the peer closed), -EBADMSG, -EINVAL
- * (@max is 0).  @max is cut to the ring's slots.  After the next header,
- * one look at the header @max - 1 slots ahead tells whether all of them
- * are there.
+ * -EAGAIN (none), -EPIPE (none, and the peer closed), -EBADMSG (the next
+ * slot holds garbage), -EINVAL (@max is 0).  @max is cut to the ring's
+ * slots.  It reads the headers from the head on and stops at the first
+ * one that is not the message due there, reading none past it (why:
+ * Documentation/design.rst).  Garbage after the first message ends the
+ * batch before it; a look once the head reaches it reports it.  With the
+ * peer closed, the stream ends at its first missing message (-EPIPE),
+ * whatever lies further on.
  * mkchan_consume() hands their slots back (published a quarter ring at a
  * time, or at once by mkchan_hand_back()).
  */
@@ -332,14 +336,12 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 	/*
 	 * The receiving side's position, read once into a copy before the
 	 * first header's acquire (or the compiler reads it again after each
-	 * one): nothing below moves the head, the slow path and the second
-	 * look included.
+	 * one): nothing below moves the head, the slow path included.
 	 */
 	const struct mkc_rx rx = ep->rx;
-	const void *data = mkc_rx_data_at(&rx, 0);
-	unsigned int i, n = 1;
-	__u64 hdr, last;
-	int ret, ahead;
+	unsigned int i = 0;
+	__u64 hdr;
+	int ret;
 
 	if (!max)
 		return -EINVAL;
@@ -347,41 +349,17 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 		max = ep->nslots;
 	ret = mkc_rx_peek(&rx, &hdr);
 	if (__builtin_expect(ret != 1, 0)) {
-		ahead = !ret && max > 1 ?
-			mkc_rx_peek_at(&rx, max - 1, &last) : 0;
-		if (ahead) {
-			/*
-			 * Garbage @max - 1 ahead, or message @max - 1 there:
-			 * then this one is too unless the ring is garbage (the
-			 * sender may have written both since the first look:
-			 * look again).
-			 */
-			if (ahead < 0 || mkc_rx_peek(&rx, &hdr) != 1)
-				return -EBADMSG;
-		} else {
-			ret = mkchan_recv_slow(ep, &hdr, ret);
-			if (ret < 0)
-				return ret;
-		}
+		ret = mkchan_recv_slow(ep, &hdr, ret);
+		if (ret < 0)
+			return ret;
 	}
-	msg[0].data = data;
-	msg[0].type = mkc_hdr_type(hdr);
-	msg[0].len = mkc_hdr_len(hdr);
-	if (max == 1)
-		return 1;
-	if (mkc_rx_peek_at(&rx, max - 1, &hdr) == 1)
-		n = max;
-	for (i = 1; i < max; i++) {
-		if (mkc_rx_peek_at(&rx, i, &hdr) != 1) {
-			if (i >= n)
-				break;	/* the rest is for the next look */
-			return -EBADMSG; /* a later one is there, not this */
-		}
+	for (;;) {
 		msg[i].data = mkc_rx_data_at(&rx, i);
 		msg[i].type = mkc_hdr_type(hdr);
 		msg[i].len = mkc_hdr_len(hdr);
+		if (++i == max || mkc_rx_peek_at(&rx, i, &hdr) != 1)
+			return (int)i;
 	}
-	return (int)i;
 }
 
 /*
