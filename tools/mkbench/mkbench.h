@@ -7,6 +7,7 @@
 #ifndef _MKBENCH_H
 #define _MKBENCH_H
 
+#include <assert.h>
 #include <sched.h>
 #include <stdalign.h>
 #include <stdbool.h>
@@ -174,6 +175,17 @@ int msgring_open(const struct bench_opts *o, unsigned long iters,
  * URPC_NSLOTS slots, used as @use says.
  */
 #define URPC_NSLOTS	256	/* slots of every ring of mkbench urpc */
+/*
+ * Messages the one thread alone sends before it takes them back: a
+ * quarter ring, so that what it takes was stored long before, not just
+ * before the load.  The thread must never find the ring full, since none
+ * but itself would make room: a receiver publishes its head (URPC) or
+ * acknowledges (the UMP-style ring) a quarter ring at a time, so up to a
+ * quarter ring less one taken may not be handed back yet.
+ */
+#define URPC_ALONE_BATCH	(URPC_NSLOTS / 4)
+static_assert(URPC_ALONE_BATCH + URPC_NSLOTS / 4 - 1 <= URPC_NSLOTS,
+	      "the one thread alone would find its ring full");
 enum peer_kind {
 	PEER_UMP,	/* 64-byte lines, a sequence flag in each line */
 	PEER_SPSC,	/* 8-byte slots, head and tail with cached copies */
@@ -182,7 +194,7 @@ enum peer_kind {
 enum peer_use {
 	PEER_PINGPONG,	/* a polling ping-pong: one-way ns */
 	PEER_STREAM,	/* side 0 streams to side 1: ns per message */
-	PEER_ALONE,	/* side 0 sends, then takes, each: ns per message */
+	PEER_ALONE,	/* side 0 sends a batch, then takes it: ns a message */
 };
 
 void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,

@@ -16,10 +16,10 @@
  *       MSG_RING (native_msgring.c) ping-pong;
  *   (e) URPC ping-pong with both receivers sleeping at once (spin 0), so
  *       that every message goes through the notify and wake-up path;
- *   (f) the CPU time of a message alone: one thread sends and takes back
- *       each message, through URPC and through the two reference rings,
- *       the cost that two hyperthreads of one core share whatever the
- *       lines do.
+ *   (f) the CPU time of a message alone: one thread sends a quarter ring
+ *       of messages and takes them back, through URPC and through the two
+ *       reference rings, the cost that two hyperthreads of one core share
+ *       whatever the lines do.
  *
  * The targets are judged per placement of the CPUs seen, on the rounds in
  * which the cache line was stable (urpc_verdict.c).
@@ -199,7 +199,10 @@ static void report_all(const struct bench_opts *o, const char *b,
 		    "streaming, 8-byte slots, one at a time",
 		    m[M_SPSC_STREAM].ns, o->reps, NULL);
 
-	report_section("CPU per message, one thread (send, then take it back)");
+	snprintf(label, sizeof(label),
+		 "CPU per message, one thread (send %d, take them back)",
+		 URPC_ALONE_BATCH);
+	report_section(label);
 	snprintf(variant, sizeof(variant), "urpc-%s-alone", b);
 	report_time(variant, "msg_ns",
 		    urpc_light(&m[M_ALONE]) ?

@@ -20,7 +20,7 @@ enum urpc_kind {
 	URPC_SEND,		/* send, and mkchan_try_recv(), per message */
 	URPC_SEND_FULL,		/* the same, a full barrier per message */
 	URPC_SLEEP,		/* ping-pong, both receivers asleep */
-	URPC_ALONE,		/* one thread: send, then take in place */
+	URPC_ALONE,		/* one thread: send a batch, take it in place */
 	URPC_ALONE_FULL,	/* the same, a full barrier per message */
 };
 

@@ -7,7 +7,7 @@
  * the full barrier per message), streaming with mkchan_put() in batches
  * received in place in batches, or mkchan_send() and mkchan_try_recv()
  * per message, ping-pong with both receivers asleep, and one thread that
- * sends on one endpoint and takes the message in place from the other.
+ * sends on one endpoint and takes the messages in place from the other.
  * Every message carries a sequence number that the other side checks.
  */
 #include <errno.h>
@@ -377,8 +377,9 @@ static void stream_send(void *arg, int side, unsigned long n)
 }
 
 /*
- * Side 0 alone, on both endpoints: sends on endpoint 0, takes the message
- * in place from endpoint 1, as the polling ping-pong does.
+ * Side 0 alone, on both endpoints: sends URPC_ALONE_BATCH messages on
+ * endpoint 0, then takes them in place from endpoint 1, one at a time as
+ * the polling ping-pong does.
  */
 static void alone(void *arg, int side, unsigned long n)
 {
@@ -386,14 +387,19 @@ static void alone(void *arg, int side, unsigned long n)
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *tx = c->ep[0], *rx = c->ep[1];
 	uint64_t seq = c->side[0].seq, v;
+	unsigned long k, i;
 
 	if (side == 1)
 		return;
-	for (; n; n--) {
-		poll_send(tx, o, seq);
-		take_recv(rx, &v);
-		if (v != seq++)
-			fail("alone", 0);
+	for (; n; n -= k) {
+		k = n < URPC_ALONE_BATCH ? n : URPC_ALONE_BATCH;
+		for (i = 0; i < k; i++)
+			poll_send(tx, o, seq + i);
+		for (i = 0; i < k; i++) {
+			take_recv(rx, &v);
+			if (v != seq++)
+				fail("alone", 0);
+		}
 	}
 	c->side[0].seq = seq;
 }
