@@ -23,7 +23,6 @@
 
 struct lines {
 	const struct bench_opts *o;
-	bool ring;
 	struct {
 		uint64_t __aligned(128) n;
 	} side[2];			/* each side's private count */
@@ -81,21 +80,32 @@ static __always_inline void ring_side(struct lines *l, int side,
 	l->side[side].n = k;
 }
 
-static void pingpong(void *arg, int side, unsigned long n)
+/* One line: in one copy, the same in every round (it classes the rounds). */
+static void one_line(void *arg, int side, unsigned long n)
 {
-	struct lines *l = arg;
-
-	if (l->ring) {
-		if (side == 0)
-			ring_side(l, 0, n);
-		else
-			ring_side(l, 1, n);
-	} else if (side == 0) {
-		one_line_side(l, 0, n);
-	} else {
-		one_line_side(l, 1, n);
-	}
+	if (side == 0)
+		one_line_side(arg, 0, n);
+	else
+		one_line_side(arg, 1, n);
 }
+
+static __always_inline void ring_pingpong(void *arg, int side,
+					  unsigned long n)
+{
+	if (side == 0)
+		ring_side(arg, 0, n);
+	else
+		ring_side(arg, 1, n);
+}
+
+/* A new line each time: a target's reference, in copies as URPC's loops. */
+DEFINE_COPY(ring, ring_pingpong, 0)
+DEFINE_COPY(ring, ring_pingpong, 1)
+DEFINE_COPY(ring, ring_pingpong, 2)
+DEFINE_COPY(ring, ring_pingpong, 3)
+static const pair_fn ring_copies[MKBENCH_COPIES] = {
+	ring_copy0, ring_copy1, ring_copy2, ring_copy3,
+};
 
 void cacheline_open(const struct bench_opts *o, bool ring, struct meas *m)
 {
@@ -107,7 +117,10 @@ void cacheline_open(const struct bench_opts *o, bool ring, struct meas *m)
 	}
 	memset(l, 0, sizeof(*l));
 	l->o = o;
-	l->ring = ring;
-	meas_init(o, m, pingpong, l, o->iters / 10, o->iters, 2.0 * o->iters,
-		  free);
+	if (ring)
+		meas_init_copies(o, m, ring_copies, 2, l, o->iters / 10,
+				 o->iters, 2.0 * o->iters, free);
+	else
+		meas_init(o, m, one_line, l, o->iters / 10, o->iters,
+			  2.0 * o->iters, free);
 }

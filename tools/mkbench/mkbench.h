@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "libmkchan.h"
+#include "code_copies.h"
 
 #define MKBENCH_MAX_REPS	1000
 #define MKBENCH_MAX_CPUS	256	/* CPUs of one run (shootdown, counter) */
@@ -124,6 +125,9 @@ int pin_cpu(int cpu);
  */
 struct meas {
 	pair_fn fn;
+	const pair_fn *copies;	/* or MKBENCH_COPIES of them, in turn */
+	unsigned int turn;	/* ... turned as meas_init_copies() says */
+	unsigned int warmed;	/* the copies warmed up, a bit each */
 	void *arg;
 	unsigned long warm, n;	/* iterations: warm-up, one repetition */
 	double per;		/* operations in @n iterations */
@@ -135,7 +139,24 @@ struct meas {
 void meas_init(const struct bench_opts *o, struct meas *m, pair_fn fn,
 	       void *arg, unsigned long warm, unsigned long n, double per,
 	       void (*close)(void *arg));
-/* Repetition @r of @m, after the warm-up when @r is 0. */
+/*
+ * The same for a loop in MKBENCH_COPIES copies (code_copies.h).  With C
+ * for MKBENCH_COPIES, round r runs copy (r + r / C + r / C^2) % C of
+ * the row, with as many of the two quotients as @turn (0 to 2) says: rows
+ * of different @turn then meet in every pairing of their copies, within
+ * C^2 rounds for turns 0 and 1 and C^3 for 2 (URPC's rows take 0, the
+ * peer rings 1, the new line 2).
+ */
+void meas_init_copies(const struct bench_opts *o, struct meas *m,
+		      const pair_fn *copies, unsigned int turn, void *arg,
+		      unsigned long warm, unsigned long n, double per,
+		      void (*close)(void *arg));
+/* Which copy round @r of @m runs (0 for a row in one copy). */
+unsigned int meas_copy(const struct meas *m, unsigned int r);
+/*
+ * Repetition @r of @m, after the warm-up the first time it runs (each
+ * copy's first time, for a row in copies).
+ */
 void meas_run(const struct bench_opts *o, struct meas *m, unsigned int r);
 void meas_close(struct meas *m);
 

@@ -131,9 +131,37 @@ void meas_init(const struct bench_opts *o, struct meas *m, pair_fn fn,
 	}
 }
 
+void meas_init_copies(const struct bench_opts *o, struct meas *m,
+		      const pair_fn *copies, unsigned int turn, void *arg,
+		      unsigned long warm, unsigned long n, double per,
+		      void (*close)(void *arg))
+{
+	meas_init(o, m, copies[0], arg, warm, n, per, close);
+	m->copies = copies;
+	m->turn = turn;
+}
+
+unsigned int meas_copy(const struct meas *m, unsigned int r)
+{
+	unsigned int c = r;
+
+	if (!m->copies)
+		return 0;
+	if (m->turn >= 1)
+		c += r / MKBENCH_COPIES;
+	if (m->turn >= 2)
+		c += r / (MKBENCH_COPIES * MKBENCH_COPIES);
+	return c % MKBENCH_COPIES;
+}
+
 void meas_run(const struct bench_opts *o, struct meas *m, unsigned int r)
 {
-	pair_run(o, m->fn, m->arg, r ? 0 : m->warm, m->n, 1, m->per,
+	unsigned int c = meas_copy(m, r);
+	pair_fn fn = m->copies ? m->copies[c] : m->fn;
+	bool first = !(m->warmed & (1U << c));
+
+	m->warmed |= 1U << c;
+	pair_run(o, fn, m->arg, first ? m->warm : 0, m->n, 1, m->per,
 		 &m->ns[r]);
 }
 

@@ -294,7 +294,7 @@ static __always_inline void run_of(struct peer *p, enum peer_kind kind,
 }
 
 /* Each kind of ring and each side runs a loop of its own. */
-static void run(void *arg, int side, unsigned long n)
+static __always_inline void run(void *arg, int side, unsigned long n)
 {
 	struct peer *p = arg;
 
@@ -309,6 +309,14 @@ static void run(void *arg, int side, unsigned long n)
 		run_of(p, PEER_SPSC, 0, n);
 	}
 }
+
+DEFINE_COPY(run, run, 0)
+DEFINE_COPY(run, run, 1)
+DEFINE_COPY(run, run, 2)
+DEFINE_COPY(run, run, 3)
+static const pair_fn run_copies[MKBENCH_COPIES] = {
+	run_copy0, run_copy1, run_copy2, run_copy3,
+};
 
 static void peer_fail(const char *what)
 {
@@ -371,12 +379,13 @@ void peer_ring_open(const struct bench_opts *o, enum peer_kind kind,
 	/* The counts of URPC's rows (urpc.c), for the same message count. */
 	switch (use) {
 	case PEER_PINGPONG:
-		meas_init(o, m, run, p, o->iters / 10, o->iters,
-			  2.0 * o->iters, peer_free);
+		meas_init_copies(o, m, run_copies, 1, p, o->iters / 10,
+				 o->iters, 2.0 * o->iters, peer_free);
 		break;
 	case PEER_STREAM:
 	case PEER_ALONE:
-		meas_init(o, m, run, p, o->iters, n, n, peer_free);
+		meas_init_copies(o, m, run_copies, 1, p, o->iters, n, n,
+				 peer_free);
 		break;
 	}
 }

@@ -22,7 +22,11 @@
  *       whatever the lines do.
  *
  * The targets are judged per placement of the CPUs seen, on the rounds in
- * which the cache line was stable (urpc_verdict.c).
+ * which the cache line was stable (urpc_verdict.c).  The loops of every
+ * polling row but the one line's run in four copies at four offsets in the
+ * instruction cache lines, one copy a round in turn (code_copies.h), and
+ * each copy's median is printed: where a loop falls moves some rows more
+ * than the targets' margins.
  *
  * Channels come from libmkchan: over /dev/mkchan (mkchan_create() and
  * mkchan_map()) or over plain shared memory (mkchan_shm_create()), the
@@ -351,6 +355,121 @@ static void print_targets(const struct bench_env *env,
 	targets_print(rs, env, suspect, t, ARRAY_SIZE(t));
 }
 
+/* The placement with the most stable rounds; PLACES when none has one. */
+static enum place main_place(const struct urpc_rounds *rs)
+{
+	enum place p, best = PLACES;
+
+	for (p = 0; p < PLACES; p++)
+		if (rs->nstable[p] &&
+		    (best == PLACES || rs->nstable[p] > rs->nstable[best]))
+			best = p;
+	return best;
+}
+
+/*
+ * The rows whose loops run in copies (code_copies.h), each copy's median
+ * over the stable rounds of the placement seen most: how far where a loop
+ * falls in the instruction cache lines moves it, here.  @b: the backend.
+ */
+static void report_copies(const char *b, const struct urpc_rounds *rs,
+			  struct meas *m)
+{
+	static const struct {
+		const char *label, *variant;	/* "urpc-" b variant */
+		int idx;
+		bool urpc, rate;
+	} row[] = {
+		{ "a new line each time, ns", "cacheline-ring", M_RING,
+		  false, false },
+		{ "URPC ping-pong, ns", "-pingpong", M_PINGPONG, true, false },
+		{ "URPC put, M msgs/s", "-stream-put", M_PUT, true, true },
+		{ "URPC send, M msgs/s", "-stream-send", M_SEND, true, true },
+		{ "UMP-style ping-pong, ns", "peer-ump-pingpong",
+		  M_UMP_PINGPONG, false, false },
+		{ "UMP-style stream, M msgs/s", "peer-ump-stream",
+		  M_UMP_STREAM, false, true },
+		{ "SPSC ping-pong, ns", "peer-spsc-pingpong",
+		  M_SPSC_PINGPONG, false, false },
+		{ "SPSC stream, M msgs/s", "peer-spsc-stream", M_SPSC_STREAM,
+		  false, true },
+		{ "URPC alone, ns a message", "-alone", M_ALONE, true, false },
+		{ "UMP-style alone, ns", "peer-ump-alone", M_UMP_ALONE,
+		  false, false },
+		{ "SPSC alone, ns", "peer-spsc-alone", M_SPSC_ALONE,
+		  false, false },
+	};
+	double v[MKBENCH_COPIES][MKBENCH_MAX_REPS], med, lo, hi;
+	unsigned int i, r, c, k[MKBENCH_COPIES], least = rs->n;
+	enum place p = main_place(rs);
+	char batch[16], variant[48], metric[32];
+	const struct meas *x;
+
+	if (p == PLACES) {
+		printf("\n  code copies  no stable round: no copy's median\n");
+		return;
+	}
+	/* The fewest stable rounds of one copy of a row, any row's. */
+	for (i = 0; i < ARRAY_SIZE(row); i++) {
+		if (!m[row[i].idx].copies)
+			continue;
+		memset(k, 0, sizeof(k));
+		for (r = 0; r < rs->n; r++)
+			k[meas_copy(&m[row[i].idx], r)] +=
+				rs->place[r] == p && rs->stable[r];
+		for (c = 0; c < MKBENCH_COPIES; c++)
+			least = k[c] < least ? k[c] : least;
+	}
+	printf("\n  code copies  copy k of a loop has its code k x %d bytes past a\n"
+	       "               64-byte boundary, one copy a round in turn; each\n"
+	       "               copy's median over its stable rounds of %s\n"
+	       "               (%u at least):\n    %-28s",
+	       MKBENCH_COPY_STEP, place_name[p], least, "");
+	for (c = 0; c < MKBENCH_COPIES; c++)
+		printf("  copy %u", c);
+	printf("  max/min\n");
+	for (i = 0; i < ARRAY_SIZE(row); i++) {
+		x = &m[row[i].idx];
+		if (!x->copies)
+			continue;
+		/* the table's variant (report_all()) */
+		snprintf(batch, sizeof(batch), "%d", PUT_BATCH);
+		snprintf(variant, sizeof(variant), "%s%s%s%s",
+			 row[i].urpc ? "urpc-" : "", row[i].urpc ? b : "",
+			 row[i].variant, row[i].idx == M_PUT ? batch : "");
+		memset(k, 0, sizeof(k));
+		for (r = 0; r < rs->n; r++) {
+			if (rs->place[r] != p || !rs->stable[r])
+				continue;
+			c = meas_copy(x, r);
+			v[c][k[c]++] = x->ns[r];
+		}
+		printf("    %-28s", row[i].label);
+		lo = 0;
+		hi = 0;
+		for (c = 0; c < MKBENCH_COPIES; c++) {
+			if (!k[c]) {
+				printf("  %6s", "-");
+				continue;
+			}
+			med = sample_median(v[c], k[c]);
+			printf("  %6.1f", row[i].rate ? 1e3 / med : med);
+			lo = !lo || med < lo ? med : lo;
+			hi = med > hi ? med : hi;
+			snprintf(metric, sizeof(metric), "copy%u_%s", c,
+				 place_short[p]);
+			if (row[i].rate)
+				report_value(variant, metric, NULL, 1e9 / med,
+					     "msgs/s");
+			else
+				report_value(variant, metric, NULL, med, "ns");
+		}
+		if (lo)
+			printf("  %7.2f", hi / lo);
+		printf("\n");
+	}
+}
+
 /* The rows of the plot, in its order on the x axis. */
 static int plot_all(const struct bench_opts *o, const struct bench_env *env,
 		    const struct urpc_rounds *rs, struct meas *m)
@@ -426,6 +545,7 @@ int urpc_suite(const struct bench_opts *o)
 	rounds_classify(o, m[M_LINE].ns, m[M_LINE_END].ns, o->reps, &rs);
 	rounds_print(&rs);
 	suspect = steal_print(&steal);
+	report_copies(b, &rs, m);
 	print_targets(&env, &rs, suspect, m, futex_sleeps);
 	if (o->plot && plot_all(o, &env, &rs, m))
 		ret = 1;

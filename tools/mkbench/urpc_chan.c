@@ -269,10 +269,20 @@ static __always_inline void pingpong_of(struct chan *c, int side,
 	c->side[0].seq = seq;
 }
 
-static void pingpong_poll(void *arg, int side, unsigned long n)
+static __always_inline void pingpong_poll(void *arg, int side,
+					  unsigned long n)
 {
 	pingpong_of(arg, side, n, false);
 }
+
+DEFINE_COPY(pingpong_poll, pingpong_poll, 0)
+DEFINE_COPY(pingpong_poll, pingpong_poll, 1)
+DEFINE_COPY(pingpong_poll, pingpong_poll, 2)
+DEFINE_COPY(pingpong_poll, pingpong_poll, 3)
+static const pair_fn pingpong_poll_copies[MKBENCH_COPIES] = {
+	pingpong_poll_copy0, pingpong_poll_copy1,
+	pingpong_poll_copy2, pingpong_poll_copy3,
+};
 
 static void pingpong_sleep(void *arg, int side, unsigned long n)
 {
@@ -280,7 +290,7 @@ static void pingpong_sleep(void *arg, int side, unsigned long n)
 }
 
 /* Side 1 receives, copied out, and checks the sequence side 0 streams. */
-static void stream_receive(struct chan *c, unsigned long n)
+static __always_inline void stream_receive(struct chan *c, unsigned long n)
 {
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[1];
@@ -298,7 +308,7 @@ static void stream_receive(struct chan *c, unsigned long n)
  * Side 1 of stream_put(): up to PUT_BATCH messages at a time, in place
  * (mkchan_peek(): those there, from the head on).
  */
-static void stream_receive_batches(struct chan *c, unsigned long n)
+static __always_inline void stream_receive_batches(struct chan *c, unsigned long n)
 {
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[1];
@@ -330,7 +340,7 @@ static void stream_receive_batches(struct chan *c, unsigned long n)
 }
 
 /* Side 0 streams with mkchan_put(), one mkchan_flush() per PUT_BATCH. */
-static void stream_put(void *arg, int side, unsigned long n)
+static __always_inline void stream_put(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
 	const struct bench_opts *o = c->o;
@@ -359,8 +369,17 @@ static void stream_put(void *arg, int side, unsigned long n)
 	c->side[0].seq = seq;
 }
 
+DEFINE_COPY(stream_put, stream_put, 0)
+DEFINE_COPY(stream_put, stream_put, 1)
+DEFINE_COPY(stream_put, stream_put, 2)
+DEFINE_COPY(stream_put, stream_put, 3)
+static const pair_fn stream_put_copies[MKBENCH_COPIES] = {
+	stream_put_copy0, stream_put_copy1,
+	stream_put_copy2, stream_put_copy3,
+};
+
 /* Side 0 streams with mkchan_send(), a flush (and its barrier) each. */
-static void stream_send(void *arg, int side, unsigned long n)
+static __always_inline void stream_send(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
 	const struct bench_opts *o = c->o;
@@ -376,12 +395,21 @@ static void stream_send(void *arg, int side, unsigned long n)
 	c->side[0].seq = seq;
 }
 
+DEFINE_COPY(stream_send, stream_send, 0)
+DEFINE_COPY(stream_send, stream_send, 1)
+DEFINE_COPY(stream_send, stream_send, 2)
+DEFINE_COPY(stream_send, stream_send, 3)
+static const pair_fn stream_send_copies[MKBENCH_COPIES] = {
+	stream_send_copy0, stream_send_copy1,
+	stream_send_copy2, stream_send_copy3,
+};
+
 /*
  * Side 0 alone, on both endpoints: sends URPC_ALONE_BATCH messages on
  * endpoint 0, then takes them in place from endpoint 1, one at a time as
  * the polling ping-pong does.
  */
-static void alone(void *arg, int side, unsigned long n)
+static __always_inline void alone(void *arg, int side, unsigned long n)
 {
 	struct chan *c = arg;
 	const struct bench_opts *o = c->o;
@@ -404,6 +432,14 @@ static void alone(void *arg, int side, unsigned long n)
 	c->side[0].seq = seq;
 }
 
+DEFINE_COPY(alone, alone, 0)
+DEFINE_COPY(alone, alone, 1)
+DEFINE_COPY(alone, alone, 2)
+DEFINE_COPY(alone, alone, 3)
+static const pair_fn alone_copies[MKBENCH_COPIES] = {
+	alone_copy0, alone_copy1, alone_copy2, alone_copy3,
+};
+
 static void chan_free(void *arg)
 {
 	chan_close(arg);
@@ -418,15 +454,18 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 	switch (kind) {
 	case URPC_PINGPONG:
 	case URPC_PINGPONG_FULL:
-		meas_init(o, m, pingpong_poll, c, o->iters / 10, o->iters,
-			  2.0 * o->iters, chan_free);
+		meas_init_copies(o, m, pingpong_poll_copies, 0, c,
+				 o->iters / 10, o->iters, 2.0 * o->iters,
+				 chan_free);
 		break;
 	case URPC_PUT:
-		meas_init(o, m, stream_put, c, o->iters, n, n, chan_free);
+		meas_init_copies(o, m, stream_put_copies, 0, c, o->iters,
+				 n, n, chan_free);
 		break;
 	case URPC_SEND:
 	case URPC_SEND_FULL:
-		meas_init(o, m, stream_send, c, o->iters, n, n, chan_free);
+		meas_init_copies(o, m, stream_send_copies, 0, c, o->iters,
+				 n, n, chan_free);
 		break;
 	case URPC_SLEEP:
 		meas_init(o, m, pingpong_sleep, c, blocking / 10, blocking,
@@ -434,7 +473,8 @@ void urpc_open(const struct bench_opts *o, int backend, enum urpc_kind kind,
 		break;
 	case URPC_ALONE:
 	case URPC_ALONE_FULL:
-		meas_init(o, m, alone, c, o->iters, n, n, chan_free);
+		meas_init_copies(o, m, alone_copies, 0, c, o->iters, n, n,
+				 chan_free);
 		break;
 	}
 }
