@@ -129,6 +129,19 @@ static inline unsigned int mkc_hdr_type(__u64 hdr)
 }
 
 /*
+ * Whether @hdr, read from the slot of message @pos of a ring of @nslots,
+ * is what the slot held before message @pos was written: zero on the
+ * first lap (never written), else the message a lap before (its sequence
+ * number; the rest of its header is not looked at).  Never true of
+ * message @pos itself: mkc_seq(pos) is not zero on the first lap, and
+ * differs from mkc_seq(pos - nslots) after, since @nslots < 2^32.
+ */
+static inline bool mkc_hdr_prev(__u64 hdr, __u64 pos, __u32 nslots)
+{
+	return pos < nslots ? hdr == 0 : (__u32)hdr == mkc_seq(pos - nslots);
+}
+
+/*
  * Classify @hdr, read from the slot of message @pos of a ring of @nslots:
  * 1 when it is message @pos, 0 when the slot still holds the previous lap
  * (or was never written), -EBADMSG for anything else.
@@ -141,9 +154,7 @@ static inline int mkc_hdr_check(__u64 hdr, __u64 pos, __u32 nslots)
 			return -EBADMSG;
 		return 1;
 	}
-	if (pos < nslots ? hdr == 0 : (__u32)hdr == mkc_seq(pos - nslots))
-		return 0;
-	return -EBADMSG;
+	return mkc_hdr_prev(hdr, pos, nslots) ? 0 : -EBADMSG;
 }
 
 /**
@@ -311,6 +322,22 @@ static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 
 	*hdr = mkc_load_acquire(&rx->slots[head & mask].header);
 	return mkc_hdr_check(*hdr, head, mask + 1);
+}
+
+/*
+ * Whether the next slot still holds what it held before message @rx->head
+ * was written (mkc_hdr_prev()): true exactly when mkc_rx_peek() returns 0,
+ * as mkc_hdr_prev() is never true of the message due.  One load of the
+ * header, with acquire semantics, and that one test; for a receiver that
+ * spins, where mkc_rx_peek() first tells the message due from garbage.
+ */
+static inline bool mkc_rx_empty(const struct mkc_rx *rx)
+{
+	__u64 head = rx->head;
+	__u32 mask = rx->mask;
+	__u64 hdr = mkc_load_acquire(&rx->slots[head & mask].header);
+
+	return mkc_hdr_prev(hdr, head, mask + 1);
 }
 
 /*

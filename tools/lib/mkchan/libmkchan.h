@@ -370,9 +370,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
  */
 MKCHAN_STATIC __always_inline bool mkchan_ready(const struct mkchan_ep *ep)
 {
-	__u64 hdr;
-
-	return mkc_rx_peek(&ep->rx, &hdr) != 0;
+	return !mkc_rx_empty(&ep->rx);
 }
 
 /*

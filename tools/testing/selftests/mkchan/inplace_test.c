@@ -277,6 +277,117 @@ TEST_F(chan, ready_is_one_look)
 	EXPECT_EQ(-EPIPE, mkchan_peek(rx, &m, 1));
 }
 
+/*
+ * mkchan_ready() is true exactly when mkchan_peek() finds something, for
+ * each kind of header the next slot may hold, on the first lap (where an
+ * empty slot holds zero) and on the second (where it holds the message a
+ * lap before): the message due, the one a lap before, zero, and garbage,
+ * with and without reserved bits.  It tests less than mkchan_peek() does
+ * (the sequence number of a lap before alone), and must agree all the same.
+ */
+TEST_F(chan, ready_agrees_with_peek)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	const __u64 rsvd = 1ULL << 48;
+	struct mkchan_msg m;
+	__u64 pos, old, *slot, hdr[8];
+	unsigned int lap, i;
+	int ret;
+
+	ASSERT_NE(0, MKCHAN_HDR_RSVD_MASK & rsvd);
+	for (lap = 0; lap < 2; lap++) {
+		/* @pos, due next; its slot as the sender left it */
+		pos = (__u64)lap * NSLOTS;
+		slot = &tx->tx.slots[pos % NSLOTS].header;
+		old = *slot;
+		ASSERT_EQ(lap ? mkc_hdr(pos - NSLOTS, 1, 8) : 0, old);
+		hdr[0] = old;
+		hdr[1] = old | rsvd;
+		hdr[2] = 0;
+		hdr[3] = rsvd;
+		hdr[4] = mkc_hdr(pos, 1, 8);
+		hdr[5] = mkc_hdr(pos, 1, 8) | rsvd;
+		hdr[6] = 0xdeadbeef;
+		hdr[7] = mkc_hdr(pos + NSLOTS, 1, 8);
+		for (i = 0; i < ARRAY_SIZE(hdr); i++) {
+			*slot = hdr[i];
+			ret = mkchan_peek(rx, &m, 1);
+			EXPECT_EQ(ret != -EAGAIN, mkchan_ready(rx))
+				TH_LOG("lap %u, header %#llx: peek %d", lap,
+				       (unsigned long long)hdr[i], ret);
+		}
+		*slot = old;
+		if (lap)
+			break;
+		/* A lap of messages sent and taken: @pos's slot is reused. */
+		for (i = 0; i < NSLOTS; i++) {
+			__u64 v = i;
+
+			ASSERT_EQ(0, mkchan_send(tx, 1, &v, sizeof(v)));
+			ASSERT_EQ(1, mkchan_peek(rx, &m, 1));
+			ASSERT_EQ(0, mkchan_consume(rx, 1));
+		}
+	}
+}
+
+/*
+ * The same agreement without a channel, on the receiving side's state
+ * alone: rings of 1 to 4096 slots (every power of two; a channel has 64
+ * at least, the protocol header no such bound), the head at either end
+ * of the first and the second lap and around 2^32 messages (where the
+ * 32-bit sequence number wraps), and headers of the message due, of the
+ * one a lap before and a lap after, zero, and garbage, with and without
+ * reserved bits.
+ */
+TEST(ready_agrees_with_peek_at_any_lap)
+{
+	const __u64 rsvd = 1ULL << 48, big = 1ULL << 32;
+	static struct mkchan_slot slots[4096];
+	struct mkchan_ep ep;
+	__u64 head[10], hdr[10], got;
+	unsigned int i, j;
+	__u32 nslots;
+	int ret;
+
+	memset(&ep, 0, sizeof(ep));
+	for (nslots = 1; nslots <= ARRAY_SIZE(slots); nslots *= 2) {
+		head[0] = 0;
+		head[1] = nslots - 1;
+		head[2] = nslots;
+		head[3] = 2 * nslots - 1;
+		head[4] = big - 1;
+		head[5] = big;
+		head[6] = big + nslots - 1;
+		head[7] = big + nslots;
+		head[8] = 2 * big + 5;
+		head[9] = big - nslots;
+		for (i = 0; i < ARRAY_SIZE(head); i++) {
+			mkc_rx_init(&ep.rx, slots, NULL, NULL, nslots, head[i]);
+			hdr[0] = 0;
+			hdr[1] = rsvd;
+			hdr[2] = mkc_hdr(head[i], 1, 8);
+			hdr[3] = mkc_hdr(head[i], 1, 8) | rsvd;
+			hdr[4] = mkc_hdr(head[i] - nslots, 1, 8);
+			hdr[5] = mkc_hdr(head[i] - nslots, 1, 8) | rsvd;
+			hdr[6] = mkc_hdr(head[i] + nslots, 1, 8);
+			hdr[7] = 0xdeadbeef;
+			hdr[8] = (__u32)mkc_seq(head[i] - nslots) | big;
+			hdr[9] = mkc_hdr(head[i], 1, 0) |
+				 (__u64)(MKCHAN_PAYLOAD_MAX + 1) <<
+				 MKCHAN_HDR_LEN_SHIFT;
+			for (j = 0; j < ARRAY_SIZE(hdr); j++) {
+				slots[head[i] & (nslots - 1)].header = hdr[j];
+				ret = mkc_rx_peek(&ep.rx, &got);
+				ASSERT_EQ(ret != 0, mkchan_ready(&ep))
+					TH_LOG("%u slots, head %#llx, header %#llx: %d",
+					       nslots, (unsigned long long)head[i],
+					       (unsigned long long)hdr[j], ret);
+			}
+			slots[head[i] & (nslots - 1)].header = 0;
+		}
+	}
+}
+
 /* After the peer closed: what it sent, then -EPIPE; a wait does not sleep. */
 TEST_F(chan, peek_after_close)
 {
