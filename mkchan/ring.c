@@ -8,10 +8,20 @@
  * with user space, so every header and published position is read once
  * and checked; garbage breaks the channel (-EBADMSG), nothing else.
  */
+#include <linux/build_bug.h>
 #include <linux/sched.h>
 
 #include "internal.h"
 #include "trace.h"
+
+/*
+ * The header's layout that mkc_hdr_len_rsvd() takes: the type's 8 bits
+ * right above the length's, every bit above the type's reserved, and a
+ * payload whose length the length's 8 bits hold.
+ */
+static_assert(MKCHAN_HDR_TYPE_SHIFT - MKCHAN_HDR_LEN_SHIFT == 8);
+static_assert(MKCHAN_HDR_RSVD_MASK == ~0ULL << (MKCHAN_HDR_TYPE_SHIFT + 8));
+static_assert(MKCHAN_PAYLOAD_MAX < 256);
 
 /*
  * Wake the peer of @ep.  @events says why: EPOLLIN, a message for it on

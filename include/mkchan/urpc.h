@@ -142,19 +142,28 @@ static inline bool mkc_hdr_prev(__u64 hdr, __u64 pos, __u32 nslots)
 }
 
 /*
+ * The length bits of @hdr and, above them, its reserved bits, the type's
+ * between them masked out, shifted down: at most MKCHAN_PAYLOAD_MAX
+ * exactly when no reserved bit is set and the length fits the payload, so
+ * that the two are one test (mkchan/ring.c asserts the layout it takes).
+ */
+static inline __u32 mkc_hdr_len_rsvd(__u64 hdr)
+{
+	return (__u32)((hdr & (MKCHAN_HDR_RSVD_MASK |
+			       0xffULL << MKCHAN_HDR_LEN_SHIFT)) >>
+		       MKCHAN_HDR_LEN_SHIFT);
+}
+
+/*
  * Classify @hdr, read from the slot of message @pos of a ring of @nslots:
  * 1 when it is message @pos, 0 when the slot still holds the previous lap
  * (or was never written), -EBADMSG for anything else.
  */
 static inline int mkc_hdr_check(__u64 hdr, __u64 pos, __u32 nslots)
 {
-	if ((__u32)hdr == mkc_seq(pos)) {
-		if ((hdr & MKCHAN_HDR_RSVD_MASK) ||
-		    mkc_hdr_len(hdr) > MKCHAN_PAYLOAD_MAX)
-			return -EBADMSG;
-		return 1;
-	}
-	return mkc_hdr_prev(hdr, pos, nslots) ? 0 : -EBADMSG;
+	if ((__u32)hdr != mkc_seq(pos))
+		return mkc_hdr_prev(hdr, pos, nslots) ? 0 : -EBADMSG;
+	return mkc_hdr_len_rsvd(hdr) <= MKCHAN_PAYLOAD_MAX ? 1 : -EBADMSG;
 }
 
 /**

@@ -253,6 +253,30 @@ TEST(peek_touches_no_slot_past_the_next_missing)
 }
 
 /*
+ * The header check, one test for the reserved bits and the length
+ * (mkc_hdr_len_rsvd()): every length with every type, and each reserved
+ * bit alone; the sequence number right.
+ */
+TEST(hdr_check_rejects_reserved_bits_and_long_lengths)
+{
+	__u64 pos = 1234, hdr;
+	unsigned int len, type, bit;
+
+	for (len = 0; len < 256; len++)
+		for (type = 0; type < 256; type++) {
+			hdr = mkc_hdr(pos, type, len);
+			ASSERT_EQ(len <= MKCHAN_PAYLOAD_MAX ? 1 : -EBADMSG,
+				  mkc_hdr_check(hdr, pos, NSLOTS))
+				TH_LOG("len %u, type %u", len, type);
+		}
+	for (bit = 48; bit < 64; bit++) {
+		hdr = mkc_hdr(pos, 0xff, MKCHAN_PAYLOAD_MAX) | 1ULL << bit;
+		ASSERT_EQ(-EBADMSG, mkc_hdr_check(hdr, pos, NSLOTS))
+			TH_LOG("bit %u", bit);
+	}
+}
+
+/*
  * mkchan_ready(), a spinner's look: false on an empty ring, true once a
  * message (or garbage) is there, false after a close with nothing left
  * (mkchan_peek() says why).
