@@ -319,18 +319,35 @@ static inline void mkc_rx_init(struct mkc_rx *rx,
 }
 
 /*
+ * Look at message @k after the head (@k below the ring's slots) without
+ * consuming anything: its slot in *@slot, and its header, read once with
+ * acquire semantics, in *@hdr, classified as mkc_hdr_check() does: 1 when
+ * it is there, 0 when not yet, -EBADMSG.  What it needs of @rx is read
+ * before the acquire, after which the compiler would read it again; the
+ * caller reads the payload through *@slot.
+ */
+static inline int mkc_rx_look(const struct mkc_rx *rx, __u32 k, __u64 *hdr,
+			      const struct mkchan_slot **slot)
+{
+	__u64 pos = rx->head + k;
+	__u32 mask = rx->mask;
+	const struct mkchan_slot *s = &rx->slots[pos & mask];
+
+	*slot = s;
+	*hdr = mkc_load_acquire(&s->header);
+	return mkc_hdr_check(*hdr, pos, mask + 1);
+}
+
+/*
  * Look at the next message without consuming it: 1 when it is there (its
  * header in *@hdr), 0 when the ring is empty, -EBADMSG.  The header is
  * read once, with acquire semantics.
  */
 static inline int mkc_rx_peek(const struct mkc_rx *rx, __u64 *hdr)
 {
-	/* read before the acquire, or the compiler reads them again after */
-	__u64 head = rx->head;
-	__u32 mask = rx->mask;
+	const struct mkchan_slot *slot;
 
-	*hdr = mkc_load_acquire(&rx->slots[head & mask].header);
-	return mkc_hdr_check(*hdr, head, mask + 1);
+	return mkc_rx_look(rx, 0, hdr, &slot);
 }
 
 /*
@@ -347,30 +364,6 @@ static inline bool mkc_rx_empty(const struct mkc_rx *rx)
 	__u64 hdr = mkc_load_acquire(&rx->slots[head & mask].header);
 
 	return mkc_hdr_prev(hdr, head, mask + 1);
-}
-
-/*
- * Look at message @k after the head without consuming anything: as
- * mkc_rx_peek().  For a batch that found the @k messages before it
- * (mkchan_peek() in libmkchan.h looks past no missing message).
- */
-static inline int mkc_rx_peek_at(const struct mkc_rx *rx, __u32 k, __u64 *hdr)
-{
-	__u64 pos = rx->head + k;
-	__u32 mask = rx->mask;
-
-	*hdr = mkc_load_acquire(&rx->slots[pos & mask].header);
-	return mkc_hdr_check(*hdr, pos, mask + 1);
-}
-
-/*
- * The payload of message @k after the head, in its slot: valid until the
- * message is consumed, and as shared memory, rewritable by a hostile peer
- * while it is read.
- */
-static inline const void *mkc_rx_data_at(const struct mkc_rx *rx, __u32 k)
-{
-	return rx->slots[(rx->head + k) & rx->mask].data;
 }
 
 /*

@@ -339,25 +339,28 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 	 * one): nothing below moves the head, the slow path included.
 	 */
 	const struct mkc_rx rx = ep->rx;
+	const struct mkchan_slot *slot;
 	unsigned int i = 0;
-	__u64 hdr;
+	__u64 hdr, found;
 	int ret;
 
 	if (!max)
 		return -EINVAL;
 	if (max > 1 && max > ep->nslots)
 		max = ep->nslots;
-	ret = mkc_rx_peek(&rx, &hdr);
+	ret = mkc_rx_look(&rx, 0, &hdr, &slot);
 	if (__builtin_expect(ret != 1, 0)) {
-		ret = mkchan_recv_slow(ep, &hdr, ret);
+		/* its own variable: @hdr stays in a register */
+		ret = mkchan_recv_slow(ep, &found, ret);
 		if (ret < 0)
 			return ret;
+		hdr = found;
 	}
 	for (;;) {
-		msg[i].data = mkc_rx_data_at(&rx, i);
+		msg[i].data = slot->data;
 		msg[i].type = mkc_hdr_type(hdr);
 		msg[i].len = mkc_hdr_len(hdr);
-		if (++i == max || mkc_rx_peek_at(&rx, i, &hdr) != 1)
+		if (++i == max || mkc_rx_look(&rx, i, &hdr, &slot) != 1)
 			return (int)i;
 	}
 }
