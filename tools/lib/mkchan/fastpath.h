@@ -17,6 +17,8 @@ int mkchan_send(struct mkchan_ep *ep, unsigned int type,
 		const void *data, size_t len);
 int mkchan_peek(struct mkchan_ep *ep, struct mkchan_msg *msg,
 		unsigned int max);
+int mkchan_peek_at(struct mkchan_ep *ep, unsigned int k,
+		   struct mkchan_msg *msg);
 bool mkchan_ready(const struct mkchan_ep *ep);
 int mkchan_consume(struct mkchan_ep *ep, unsigned int n);
 int mkchan_try_recv(struct mkchan_ep *ep, unsigned int *type,

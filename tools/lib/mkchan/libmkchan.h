@@ -366,6 +366,47 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 }
 
 /*
+ * Look at message @k after the head in place, without consuming anything:
+ * 1 with it in *@msg; -EAGAIN when it has not come; -EPIPE when @k is 0,
+ * the message has not come and the peer closed; -EBADMSG when its slot
+ * holds garbage; -EINVAL when @k is not below the ring's slots.  A batch
+ * as mkchan_peek()'s without its array, for a receiver that uses each
+ * message where it lies: look at 0, 1, ... while they are there, then
+ * mkchan_consume() as many.  Each look is one acquire load of the header
+ * and its check, and says nothing of the messages before @k (each header
+ * is checked on its own): look at them in order, and stop at the first
+ * one missing, as mkchan_peek() does (why: Documentation/design.rst).  A
+ * look past the head (@k > 0) does not read the peer's status: it says
+ * -EAGAIN of a message that will not come, and the look at 0 once the
+ * head gets there says -EPIPE.
+ */
+MKCHAN_STATIC __always_inline int mkchan_peek_at(struct mkchan_ep *ep,
+						 unsigned int k,
+						 struct mkchan_msg *msg)
+{
+	const struct mkchan_slot *slot;
+	__u64 hdr, found;
+	int ret;
+
+	if (__builtin_expect(k > ep->rx.mask, 0))
+		return -EINVAL;
+	ret = mkc_rx_look(&ep->rx, k, &hdr, &slot);
+	if (__builtin_expect(ret != 1, 0)) {
+		if (k)
+			return ret ? ret : -EAGAIN;
+		/* as mkchan_peek() */
+		ret = mkchan_recv_slow(ep, &found, ret);
+		if (ret < 0)
+			return ret;
+		hdr = found;
+	}
+	msg->data = slot->data;
+	msg->type = mkc_hdr_type(hdr);
+	msg->len = mkc_hdr_len(hdr);
+	return 1;
+}
+
+/*
  * Whether mkchan_peek() would find something (a message, or garbage it
  * reports): one load of the next header, nothing else, for the loop of a
  * receiver that spins.  The peer's close is not looked at: a spinner also
@@ -377,8 +418,9 @@ MKCHAN_STATIC __always_inline bool mkchan_ready(const struct mkchan_ep *ep)
 }
 
 /*
- * Hand back the slots of the first @n messages mkchan_peek() found: 0, or
- * -errno when waking the sender failed (they are consumed all the same).
+ * Hand back the slots of the first @n messages mkchan_peek() or
+ * mkchan_peek_at() found: 0, or -errno when waking the sender failed (they
+ * are consumed all the same).
  */
 MKCHAN_STATIC __always_inline int mkchan_consume(struct mkchan_ep *ep,
 						 unsigned int n)

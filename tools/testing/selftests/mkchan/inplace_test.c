@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Receiving in place and in batches: mkchan_peek() and mkchan_consume() of
- * libmkchan, on both backends (/dev/mkchan mapped, and plain shared
- * memory).  Pointers into the slots, lengths and types, batches cut at
- * what is there and at the ring, laps, garbage in the middle of a batch,
- * the peer's close, and a sender asleep on a full ring woken by consume.
+ * Receiving in place and in batches: mkchan_peek(), mkchan_peek_at() and
+ * mkchan_consume() of libmkchan, on both backends (/dev/mkchan mapped, and
+ * plain shared memory).  Pointers into the slots, lengths and types,
+ * batches cut at what is there and at the ring, laps, garbage in the
+ * middle of a batch, the peer's close, and a sender asleep on a full ring
+ * woken by consume.
  * And the bound on how late a sender learns of a close, now that its
  * fast path reads the channel's status only when its credits run out.
  */
@@ -253,6 +254,98 @@ TEST(peek_touches_no_slot_past_the_next_missing)
 }
 
 /*
+ * mkchan_peek_at() looks at message k alone: the slot mkchan_peek() points
+ * into, -EAGAIN past the last one there, -EINVAL from the ring's size on,
+ * and the same messages a lap later and after a consume.
+ */
+TEST_F(chan, peek_at_looks_at_one_message)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m, batch[5];
+	__u64 sent = 0, got = 0;
+	unsigned int k, lap;
+
+	EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, 0, &m));
+	EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, 3, &m));
+	EXPECT_EQ(-EINVAL, mkchan_peek_at(rx, NSLOTS, &m));
+	EXPECT_EQ(-EINVAL, mkchan_peek_at(rx, ~0U, &m));
+	for (lap = 0; lap < 3; lap++) {
+		while (sent - got < NSLOTS)
+			ASSERT_EQ(0, send_seq(tx, sent++));
+		for (k = 0; k < NSLOTS; k++) {
+			ASSERT_EQ(1, mkchan_peek_at(rx, k, &m))
+				TH_LOG("lap %u, message %u", lap, k);
+			ASSERT_TRUE(is_seq(&m, got + k))
+				TH_LOG("lap %u, message %u", lap, k);
+		}
+		EXPECT_EQ(-EINVAL, mkchan_peek_at(rx, NSLOTS, &m));
+		ASSERT_EQ(5, mkchan_peek(rx, batch, 5));
+		for (k = 0; k < 5; k++) {
+			ASSERT_EQ(1, mkchan_peek_at(rx, k, &m));
+			EXPECT_EQ(batch[k].data, m.data);
+		}
+		/* Consume all but 3, and take those at 0 to 2. */
+		ASSERT_EQ(0, mkchan_consume(rx, NSLOTS - 3));
+		got += NSLOTS - 3;
+		for (k = 0; k < 3; k++) {
+			ASSERT_EQ(1, mkchan_peek_at(rx, k, &m));
+			EXPECT_TRUE(is_seq(&m, got + k));
+		}
+		EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, 3, &m));
+		EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, NSLOTS - 1, &m));
+	}
+}
+
+/*
+ * Each look checks its own header: garbage at k is -EBADMSG at k, and
+ * the messages on either side of it are there.
+ */
+TEST_F(chan, peek_at_garbage)
+{
+	struct mkchan_ep *tx = &self->ep[0], *rx = &self->ep[1];
+	struct mkchan_msg m;
+	__u64 seq;
+
+	for (seq = 0; seq < 4; seq++)
+		ASSERT_EQ(0, send_seq(tx, seq));
+	tx->tx.slots[2].header |= 1ULL << 63;	/* a reserved bit */
+	EXPECT_EQ(-EBADMSG, mkchan_peek_at(rx, 2, &m));
+	ASSERT_EQ(1, mkchan_peek_at(rx, 1, &m));
+	EXPECT_TRUE(is_seq(&m, 1));
+	ASSERT_EQ(1, mkchan_peek_at(rx, 3, &m));
+	EXPECT_TRUE(is_seq(&m, 3));
+	/* Not a message of this lap nor of the last. */
+	tx->tx.slots[5].header = mkc_hdr(5 + NSLOTS, 0, 8);
+	EXPECT_EQ(-EBADMSG, mkchan_peek_at(rx, 5, &m));
+	ASSERT_EQ(0, mkchan_consume(rx, 2));
+	EXPECT_EQ(-EBADMSG, mkchan_peek_at(rx, 0, &m));
+	close_ep(self->ep, self->fd, 0);
+	EXPECT_EQ(-EBADMSG, mkchan_peek_at(rx, 0, &m));
+}
+
+/*
+ * After the peer's close, what it sent is there; past it, a look beyond
+ * the head says -EAGAIN and the look at the head -EPIPE.
+ */
+TEST_F(chan, peek_at_after_close)
+{
+	struct mkchan_ep *rx = &self->ep[1];
+	struct mkchan_msg m;
+	__u64 seq;
+
+	for (seq = 0; seq < 2; seq++)
+		ASSERT_EQ(0, send_seq(&self->ep[0], seq));
+	close_ep(self->ep, self->fd, 0);
+	ASSERT_EQ(1, mkchan_peek_at(rx, 1, &m));
+	EXPECT_TRUE(is_seq(&m, 1));
+	EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, 2, &m));
+	ASSERT_EQ(1, mkchan_peek_at(rx, 0, &m));
+	ASSERT_EQ(0, mkchan_consume(rx, 2));
+	EXPECT_EQ(-EPIPE, mkchan_peek_at(rx, 0, &m));
+	EXPECT_EQ(-EAGAIN, mkchan_peek_at(rx, 1, &m));
+}
+
+/*
  * The header check, one test for the reserved bits and the length
  * (mkc_hdr_len_rsvd()): every length with every type, and each reserved
  * bit alone; the sequence number right.
@@ -458,14 +551,34 @@ TEST_F(chan, send_after_close_is_bounded)
 }
 
 /*
+ * Up to @max messages with mkchan_peek_at(), one at a time from 0 while
+ * they are there, as mkchan_peek() returns them.
+ */
+static int peek_each_at(struct mkchan_ep *ep, struct mkchan_msg *m,
+			unsigned int max)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < max; k++) {
+		ret = mkchan_peek_at(ep, k, &m[k]);
+		if (ret < 0)
+			return k ? (int)k : ret;
+	}
+	return (int)k;
+}
+
+/*
  * Two processes: the child sends STREAM_MSGS messages, sleeping when the
  * ring is full; the parent takes them in batches of every size from 1 to
- * 17, in place, sleeping when it is empty.  Each pauses now and then so
- * that the other goes to sleep.  Every message arrives, in order, byte for
- * byte, and each side slept, to be woken by the other's send or consume.
+ * 17, in place (mkchan_peek(), or @at mkchan_peek_at()), sleeping when it
+ * is empty.  Each pauses now and then so that the other goes to sleep.
+ * Every message arrives, in order, byte for byte, and each side slept, to
+ * be woken by the other's send or consume.
  */
 static void stream_in_batches(struct __test_metadata *_metadata,
-			      struct mkchan_ep ep[2], int fd[2], bool light)
+			      struct mkchan_ep ep[2], int fd[2], bool light,
+			      bool at)
 {
 	struct mkchan_ep *rx = &ep[1];
 	struct mkchan_msg m[17];
@@ -503,7 +616,7 @@ static void stream_in_batches(struct __test_metadata *_metadata,
 		_exit(tx->sleeps ? 0 : 4);
 	}
 	while (got < STREAM_MSGS) {
-		n = mkchan_peek(rx, m, max);
+		n = at ? peek_each_at(rx, m, max) : mkchan_peek(rx, m, max);
 		if (n == -EAGAIN) {
 			ASSERT_GT(last + STALL_SECS * 1000000000ULL, now_ns())
 				TH_LOG("no message for %d s at %llu", STALL_SECS,
@@ -532,13 +645,19 @@ static void stream_in_batches(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(chan, stream_in_batches, 120)
 {
-	stream_in_batches(_metadata, self->ep, self->fd, false);
+	stream_in_batches(_metadata, self->ep, self->fd, false, false);
 }
 
 /* The same with light senders on both sides. */
 TEST_F_TIMEOUT(chan, stream_in_batches_light, 120)
 {
-	stream_in_batches(_metadata, self->ep, self->fd, true);
+	stream_in_batches(_metadata, self->ep, self->fd, true, false);
+}
+
+/* The same, light, taken with mkchan_peek_at(). */
+TEST_F_TIMEOUT(chan, stream_peek_at_light, 120)
+{
+	stream_in_batches(_metadata, self->ep, self->fd, true, true);
 }
 
 TEST_HARNESS_MAIN
