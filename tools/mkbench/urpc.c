@@ -168,7 +168,7 @@ static void report_all(const struct bench_opts *o, const char *b,
 		    m[M_PINGPONG_FULL].ns, o->reps, NULL);
 	snprintf(variant, sizeof(variant), "urpc-%s-stream-put%d", b,
 		 PUT_BATCH);
-	snprintf(label, sizeof(label), "streaming, put x%d, peek x%d",
+	snprintf(label, sizeof(label), "streaming, put x%d, peek_at x%d",
 		 PUT_BATCH, PUT_BATCH);
 	report_rate(variant, "rate", label, m[M_PUT].ns, o->reps, NULL);
 	snprintf(variant, sizeof(variant), "urpc-%s-stream-send", b);

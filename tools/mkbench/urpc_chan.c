@@ -305,31 +305,37 @@ static __always_inline void stream_receive(struct chan *c, unsigned long n)
 }
 
 /*
- * Side 1 of stream_put(): up to PUT_BATCH messages at a time, in place
- * (mkchan_peek(): those there, from the head on).
+ * Side 1 of stream_put(): up to PUT_BATCH messages at a time, each used
+ * in place where it lies (mkchan_peek_at() 0, 1, ... while they are
+ * there), then consumed together.
  */
-static __always_inline void stream_receive_batches(struct chan *c, unsigned long n)
+static __always_inline void stream_receive_batches(struct chan *c,
+						   unsigned long n)
 {
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[1];
 	uint64_t seq = c->side[1].seq, v;
-	struct mkchan_msg m[PUT_BATCH];
-	int got, i, ret;
+	struct mkchan_msg m;
+	unsigned int got, max;
+	int ret;
 
 	while (n) {
-		got = mkchan_peek(ep, m, n < PUT_BATCH ? n : PUT_BATCH);
-		if (got == -EAGAIN) {
-			bench_relax(o);
-			continue;
-		}
-		if (got < 0)
-			fail("mkchan_peek", got);
-		for (i = 0; i < got; i++) {
-			if (m[i].len != sizeof(v))
+		max = n < PUT_BATCH ? n : PUT_BATCH;
+		for (got = 0; got < max; got++) {
+			ret = mkchan_peek_at(ep, got, &m);
+			if (ret == -EAGAIN)
+				break;
+			if (ret < 0)
+				fail("mkchan_peek_at", ret);
+			if (m.len != sizeof(v))
 				fail("stream", 0);
-			memcpy(&v, m[i].data, sizeof(v));
+			memcpy(&v, m.data, sizeof(v));
 			if (v != seq++)
 				fail("stream", 0);
+		}
+		if (!got) {
+			bench_relax(o);
+			continue;
 		}
 		ret = mkchan_consume(ep, got);
 		if (ret)
