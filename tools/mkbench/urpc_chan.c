@@ -168,36 +168,35 @@ static __always_inline void poll_send(struct mkchan_ep *ep,
 }
 
 /*
- * Take the 8-byte message that is there, in place: mkchan_peek(), then
- * mkchan_consume().
+ * Wait for the 8-byte message at the head and take its payload where it
+ * lies: spin on mkchan_ready(), one load, then mkchan_peek() of one.  A
+ * peer's close is not looked at while spinning (mkchan_ready() does not):
+ * mkbench's sides close only after the run.  The message stays in its
+ * slot until consume_one().
  */
-static __always_inline void take_recv(struct mkchan_ep *ep, uint64_t *v)
+static __always_inline void poll_take(struct mkchan_ep *ep,
+				      const struct bench_opts *o, uint64_t *v)
 {
 	struct mkchan_msg m;
 	int ret;
 
+	while (!mkchan_ready(ep))
+		bench_relax(o);
 	ret = mkchan_peek(ep, &m, 1);
 	if (ret < 0)
 		fail("mkchan_peek", ret);
 	if (m.len != sizeof(*v))
 		fail("receive", 0);
 	memcpy(v, m.data, sizeof(*v));
-	ret = mkchan_consume(ep, 1);
-	if (ret)
-		fail("mkchan_consume", ret);
 }
 
-/*
- * Receive an 8-byte message in place: spin on mkchan_ready(), one load,
- * then take it.  A peer's close is not looked at while spinning
- * (mkchan_ready() does not): mkbench's sides close only after the run.
- */
-static __always_inline void poll_recv(struct mkchan_ep *ep,
-				      const struct bench_opts *o, uint64_t *v)
+/* Hand back the slot of the message poll_take() took. */
+static __always_inline void consume_one(struct mkchan_ep *ep)
 {
-	while (!mkchan_ready(ep))
-		bench_relax(o);
-	take_recv(ep, v);
+	int ret = mkchan_consume(ep, 1);
+
+	if (ret)
+		fail("mkchan_consume", ret);
 }
 
 /* Receive an 8-byte message, copied out: mkchan_try_recv() until one is. */
@@ -237,35 +236,47 @@ static void sleep_recv(struct mkchan_ep *ep, uint64_t *v)
 /*
  * Side 0 sends its sequence number, side 1 sends it back: each message
  * received in place while polling, or, @sleep, asleep.  @sleep is a
- * constant: each row has its own loop.
+ * constant: each row has its own loop.  Polling, a side answers before
+ * it hands the slot back (side 0 hands back the answer after its next
+ * send): the reply, not the bookkeeping, is what the peer waits for.
  */
 static __always_inline void pingpong_of(struct chan *c, int side,
 					unsigned long n, bool sleep)
 {
 	const struct bench_opts *o = c->o;
 	struct mkchan_ep *ep = c->ep[side];
+	bool taken = false;
 	uint64_t seq, v;
 
 	if (side == 1) {
 		for (; n; n--) {
-			if (sleep)
+			if (sleep) {
 				sleep_recv(ep, &v);
-			else
-				poll_recv(ep, o, &v);
+				poll_send(ep, o, v);
+				continue;
+			}
+			poll_take(ep, o, &v);
 			poll_send(ep, o, v);
+			consume_one(ep);
 		}
 		return;
 	}
 	seq = c->side[0].seq;
 	for (; n; n--) {
 		poll_send(ep, o, seq);
-		if (sleep)
+		if (sleep) {
 			sleep_recv(ep, &v);
-		else
-			poll_recv(ep, o, &v);
+		} else {
+			if (taken)
+				consume_one(ep);
+			poll_take(ep, o, &v);
+			taken = true;
+		}
 		if (v != seq++)
 			fail("ping-pong", 0);
 	}
+	if (taken)
+		consume_one(ep);
 	c->side[0].seq = seq;
 }
 
@@ -430,7 +441,8 @@ static __always_inline void alone(void *arg, int side, unsigned long n)
 		for (i = 0; i < k; i++)
 			poll_send(tx, o, seq + i);
 		for (i = 0; i < k; i++) {
-			take_recv(rx, &v);
+			poll_take(rx, o, &v);
+			consume_one(rx);
 			if (v != seq++)
 				fail("alone", 0);
 		}
