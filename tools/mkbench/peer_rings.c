@@ -23,13 +23,14 @@
  * (consumer).
  *
  * Ping-pong: a ring each way, side 0 sends its sequence number and checks
- * what comes back, side 1 sends back what it receives; one-way = round
- * trip / 2.  Streaming: side 0 sends its sequence number as fast as the
- * ring takes it, side 1 receives and checks every one; ns per message.
- * Alone: side 0 sends URPC_ALONE_BATCH messages and takes them back from
- * the same ring, side 1 does nothing; ns per message, the CPU time a
- * message costs the two sides together with no line ever moving between
- * cores.
+ * what comes back, side 1 sends back what it receives, each answering
+ * before it hands the message back, as URPC's ping-pong does; one-way =
+ * round trip / 2.  Streaming: side 0 sends its sequence number as fast as
+ * the ring takes it, side 1 receives and checks every one; ns per
+ * message.  Alone: side 0 sends URPC_ALONE_BATCH messages and takes them
+ * back from the same ring, side 1 does nothing; ns per message, the CPU
+ * time a message costs the two sides together with no line ever moving
+ * between cores.
  *
  * The rings live where URPC's do: in a memfd that each side maps for
  * itself, as two processes would, both rings in each view (a stream or
@@ -118,19 +119,26 @@ static __always_inline void ump_send(const struct bench_opts *o,
 	r->tx.pos = pos + 1;
 }
 
-static __always_inline uint64_t ump_recv(const struct bench_opts *o,
-					 struct ump_ring *r)
+/*
+ * Wait for message @pos, the receiver's next (read before, so that the
+ * acquire does not make the compiler read it again), and read it.
+ */
+static __always_inline uint64_t ump_peek(const struct bench_opts *o,
+					 struct ump_ring *r, uint64_t pos)
 {
-	uint64_t pos = r->rx.pos, v;
 	struct ump_line *l = &r->line[pos % SLOTS];
 
 	while (load_acquire(&l->flag) != pos + 1)
 		bench_relax(o);
-	v = l->payload;
+	return l->payload;
+}
+
+/* Hand back message @pos, which ump_peek() read. */
+static __always_inline void ump_consume(struct ump_ring *r, uint64_t pos)
+{
 	r->rx.pos = ++pos;
 	if (pos % UMP_ACK_EVERY == 0)
 		store_release(&r->acked, pos);
-	return v;
 }
 
 static __always_inline void spsc_push(const struct bench_opts *o,
@@ -148,20 +156,23 @@ static __always_inline void spsc_push(const struct bench_opts *o,
 	r->prod.head = head + 1;
 }
 
-static __always_inline uint64_t spsc_pop(const struct bench_opts *o,
-					 struct spsc_ring *r)
+/* Wait for value @tail, the consumer's next, and read it; as ump_peek(). */
+static __always_inline uint64_t spsc_peek(const struct bench_opts *o,
+					  struct spsc_ring *r, uint64_t tail)
 {
-	uint64_t tail = r->cons.tail, v;
-
 	while (tail == r->cons.head) {
 		r->cons.head = load_acquire(&r->head);
 		if (tail == r->cons.head)
 			bench_relax(o);
 	}
-	v = r->slot[tail % SLOTS];
+	return r->slot[tail % SLOTS];
+}
+
+/* Hand back value @tail, which spsc_peek() read. */
+static __always_inline void spsc_consume(struct spsc_ring *r, uint64_t tail)
+{
 	store_release(&r->tail, tail + 1);
 	r->cons.tail = tail + 1;
-	return v;
 }
 
 /* Ring @r (from side r to side !r) as side @side sees it. */
@@ -181,13 +192,43 @@ static __always_inline void ring_send(const struct bench_opts *o,
 		spsc_push(o, ring, v);
 }
 
+/* The position of the next message @ring, a ring of @kind, receives. */
+static __always_inline uint64_t ring_pos(enum peer_kind kind, void *ring)
+{
+	if (kind == PEER_UMP)
+		return ((struct ump_ring *)ring)->rx.pos;
+	return ((struct spsc_ring *)ring)->cons.tail;
+}
+
+/* Wait for message @pos of @ring, the next, and read it. */
+static __always_inline uint64_t ring_peek(const struct bench_opts *o,
+					  enum peer_kind kind, void *ring,
+					  uint64_t pos)
+{
+	if (kind == PEER_UMP)
+		return ump_peek(o, ring, pos);
+	return spsc_peek(o, ring, pos);
+}
+
+/* Hand back message @pos, which ring_peek() read. */
+static __always_inline void ring_consume(enum peer_kind kind, void *ring,
+					 uint64_t pos)
+{
+	if (kind == PEER_UMP)
+		ump_consume(ring, pos);
+	else
+		spsc_consume(ring, pos);
+}
+
 /* Receive from @ring, a ring of @kind. */
 static __always_inline uint64_t ring_recv(const struct bench_opts *o,
 					  enum peer_kind kind, void *ring)
 {
-	if (kind == PEER_UMP)
-		return ump_recv(o, ring);
-	return spsc_pop(o, ring);
+	uint64_t pos = ring_pos(kind, ring);
+	uint64_t v = ring_peek(o, kind, ring, pos);
+
+	ring_consume(kind, ring, pos);
+	return v;
 }
 
 static void bad_sequence(const char *what, uint64_t got, uint64_t want)
@@ -204,26 +245,40 @@ static void bad_sequence(const char *what, uint64_t got, uint64_t want)
  * repetition.
  */
 
-/* Side 0 sends its sequence number, side 1 sends it back. */
+/*
+ * Side 0 sends its sequence number, side 1 sends it back; each side
+ * answers before it hands the message back (side 0 after its next send),
+ * as URPC's ping-pong does.
+ */
 static __always_inline void pingpong_of(struct peer *p, enum peer_kind kind,
 					int side, unsigned long n)
 {
 	const struct bench_opts *o = p->o;
-	uint64_t seq = p->side[0].seq, v;
+	uint64_t seq = p->side[0].seq, v, pos;
 	void *out = ring_of(p, side, side), *in = ring_of(p, side, !side);
+	bool taken = false;
 
 	if (side == 1) {
-		for (; n; n--)
-			ring_send(o, kind, out, ring_recv(o, kind, in));
+		for (; n; n--) {
+			pos = ring_pos(kind, in);
+			ring_send(o, kind, out, ring_peek(o, kind, in, pos));
+			ring_consume(kind, in, pos);
+		}
 		return;
 	}
+	pos = ring_pos(kind, in);
 	for (; n; n--) {
 		ring_send(o, kind, out, seq);
-		v = ring_recv(o, kind, in);
+		if (taken)
+			ring_consume(kind, in, pos++);
+		v = ring_peek(o, kind, in, pos);
+		taken = true;
 		if (v != seq)
 			bad_sequence("ping-pong", v, seq);
 		seq++;
 	}
+	if (taken)
+		ring_consume(kind, in, pos);
 	p->side[0].seq = seq;
 }
 
