@@ -316,6 +316,19 @@ struct mkchan_msg {
 };
 
 /*
+ * Fill in @msg from the slot of a message found and its header @hdr; the
+ * library's own, not part of its interface.
+ */
+static __always_inline void mkc_msg_of(struct mkchan_msg *msg,
+				       const struct mkchan_slot *slot,
+				       __u64 hdr)
+{
+	msg->data = slot->data;
+	msg->type = mkc_hdr_type(hdr);
+	msg->len = mkc_hdr_len(hdr);
+}
+
+/*
  * Look at up to @max (at least 1) of the next messages in place, without
  * consuming them: how many are there (1 to @max, filled in @msg[]), or
  * -EAGAIN (none), -EPIPE (none, and the peer closed), -EBADMSG (the next
@@ -357,9 +370,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek(struct mkchan_ep *ep,
 		hdr = found;
 	}
 	for (;;) {
-		msg[i].data = slot->data;
-		msg[i].type = mkc_hdr_type(hdr);
-		msg[i].len = mkc_hdr_len(hdr);
+		mkc_msg_of(&msg[i], slot, hdr);
 		if (++i == max || mkc_rx_look(&rx, i, &hdr, &slot) != 1)
 			return (int)i;
 	}
@@ -400,9 +411,7 @@ MKCHAN_STATIC __always_inline int mkchan_peek_at(struct mkchan_ep *ep,
 			return ret;
 		hdr = found;
 	}
-	msg->data = slot->data;
-	msg->type = mkc_hdr_type(hdr);
-	msg->len = mkc_hdr_len(hdr);
+	mkc_msg_of(msg, slot, hdr);
 	return 1;
 }
 
