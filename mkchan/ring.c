@@ -15,10 +15,13 @@
 #include "trace.h"
 
 /*
- * The header's layout that mkc_hdr_len_rsvd() takes: the type's 8 bits
- * right above the length's, every bit above the type's reserved, and a
- * payload whose length the length's 8 bits hold.
+ * The header's layout that mkc_hdr_len_rsvd() takes: the length's 8 bits
+ * right above the 32 of the sequence (the casts to __u32 in it and in
+ * mkc_hdr_check() take that too), the type's 8 bits right above the
+ * length's, every bit above the type's reserved, and a payload whose
+ * length the length's 8 bits hold.
  */
+static_assert(MKCHAN_HDR_LEN_SHIFT == 32);
 static_assert(MKCHAN_HDR_TYPE_SHIFT - MKCHAN_HDR_LEN_SHIFT == 8);
 static_assert(MKCHAN_HDR_RSVD_MASK == ~0ULL << (MKCHAN_HDR_TYPE_SHIFT + 8));
 static_assert(MKCHAN_PAYLOAD_MAX < 256);

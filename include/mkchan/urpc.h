@@ -142,10 +142,10 @@ static inline bool mkc_hdr_prev(__u64 hdr, __u64 pos, __u32 nslots)
 }
 
 /*
- * The length bits of @hdr and, above them, its reserved bits, the type's
- * between them masked out, shifted down: at most MKCHAN_PAYLOAD_MAX
- * exactly when no reserved bit is set and the length fits the payload, so
- * that the two are one test (mkchan/ring.c asserts the layout it takes).
+ * The length field of @hdr with the reserved bits above it, the type's
+ * bits between them cleared, shifted down: at most MKCHAN_PAYLOAD_MAX
+ * exactly when no reserved bit is set and the length fits a slot, so that
+ * the two are one test (mkchan/ring.c asserts the layout it takes).
  */
 static inline __u32 mkc_hdr_len_rsvd(__u64 hdr)
 {
