@@ -90,8 +90,9 @@ help:
 	@echo "                  KCSAN reports, panics and hangs"
 	@echo "make check-rseq-mutants  show that counter_rseq_test fails wrong"
 	@echo "                  restartable sequences (on this machine, no guest)"
-	@echo "make check-mkbench mkbench's rules for its verdicts, on made-up rounds"
-	@echo "                  (on this machine; make check runs it before the guest)"
+	@echo "make check-mkbench mkbench's rules for its verdicts, on made-up rounds,"
+	@echo "                  and its progress into a file (on this machine; make"
+	@echo "                  check runs it before the guest)"
 	@echo "make check-all    make check on every supported kernel: KSERIES 6.1 and 6.12,"
 	@echo "                  each stock, rt, debug and kcsan"
 	@echo "Variables: KSERIES=6.12|6.1 KFLAVOUR=stock|rt|debug|kcsan KDIR= BUILD=build"
@@ -401,12 +402,14 @@ install-check:
 
 check: install-check check-mkbench
 
-# mkbench's rules for its verdicts, on made-up rounds (no guest); the
-# compiler first, as install-check, for a bare machine and make -j.
+# mkbench's rules for its verdicts, on made-up rounds (no guest), then its
+# progress into a file, from a short run on this machine; the compiler
+# first, as install-check, for a bare machine and make -j.
 check-mkbench:
 	$(VM)/deps.sh build
-	$(MAKE) --no-print-directory $(VERDICT_TEST)
+	$(MAKE) --no-print-directory $(VERDICT_TEST) $(MKBENCH)
 	$(VERDICT_TEST)
+	$(SRC)/tools/testing/mkbench/progress_test.sh $(MKBENCH)
 
 # DKMS: against KDIR's kernel (on this machine, Debian's of KFLAVOUR).
 dkms-install: modules

@@ -44,6 +44,7 @@
 #define NSLOTS		URPC_NSLOTS
 #define PUT_BATCH	URPC_PUT_BATCH
 #define PROGRESS_NS	2000000000ULL	/* say how far a run is, after 2 s */
+#define PROGRESS_LOG_NS	10000000000ULL	/* then every 10 s, into a file */
 
 /* Every measurement of the suite, in the order of a round. */
 enum {
@@ -85,26 +86,44 @@ static void print_header(const struct bench_opts *o,
 	fflush(stdout);
 }
 
+/* What progress() has said of a run, and when it says it next. */
+struct progress {
+	uint64_t next;		/* now_ns() from which it says it again */
+	bool tty;		/* stderr is a terminal */
+	bool shown;		/* it has said something */
+};
+
+static void progress_begin(struct progress *p, uint64_t t0)
+{
+	p->next = t0 + PROGRESS_NS;
+	p->tty = isatty(STDERR_FILENO);
+	p->shown = false;
+}
+
 /*
  * On stderr, so that the table and the CSV stay clean: from PROGRESS_NS
  * into the run on, the round about to run (@r < o->reps), over itself on
- * a terminal, a line each otherwise; @r == o->reps: the run is over.
+ * a terminal each round, otherwise a line every PROGRESS_LOG_NS (a log
+ * gets a few lines, not one a round); @r == o->reps: the run is over.
  */
-static void progress(const struct bench_opts *o, unsigned int r,
-		     uint64_t t0, bool *shown)
+static void progress(const struct bench_opts *o, struct progress *p,
+		     unsigned int r)
 {
-	bool tty = isatty(STDERR_FILENO);
+	uint64_t now;
 
 	if (r == o->reps) {
-		if (*shown && tty)
+		if (p->shown && p->tty)
 			fprintf(stderr, "\r%40s\r", "");
 		return;
 	}
-	if (now_ns() - t0 < PROGRESS_NS)
+	now = now_ns();
+	if (now < p->next)
 		return;
-	*shown = true;
-	fprintf(stderr, "%smkbench urpc: round %u/%u%s", tty ? "\r" : "",
-		r + 1, o->reps, tty ? " " : "\n");
+	p->shown = true;
+	if (!p->tty)
+		p->next = now + PROGRESS_LOG_NS;
+	fprintf(stderr, "%smkbench urpc: round %u/%u%s", p->tty ? "\r" : "",
+		r + 1, o->reps, p->tty ? " " : "\n");
 }
 
 /* Open every measurement; a row that cannot be measured says why. */
@@ -507,7 +526,8 @@ int urpc_suite(const struct bench_opts *o)
 	struct urpc_rounds rs;
 	struct bench_env env;
 	struct steal steal;
-	bool shown = false, suspect;
+	struct progress prog;
+	bool suspect;
 	unsigned int r;
 	int backend, k, ret = 0;
 	const char *b;
@@ -521,8 +541,9 @@ int urpc_suite(const struct bench_opts *o)
 
 	open_all(o, backend, m, msgring_why, sizeof(msgring_why));
 	steal_begin(o, &steal);
+	progress_begin(&prog, steal.t0);
 	for (r = 0; r < o->reps; r++) {
-		progress(o, r, steal.t0, &shown);
+		progress(o, &prog, r);
 		for (k = 0; k < M_COUNT; k++)
 			if (m[k].fn)
 				meas_run(o, &m[k], r);
@@ -534,7 +555,7 @@ int urpc_suite(const struct bench_opts *o)
 		msgs0 = msgs;
 	}
 	steal_end(&steal);
-	progress(o, r, steal.t0, &shown);
+	progress(o, &prog, r);
 
 	report_begin("urpc", o);
 	report_all(o, b, m, futex_sleeps, msgring_why);
