@@ -22,7 +22,8 @@
  * exactly.  They are not themselves among the counters they count.
  *
  * And under /sys/kernel/debug/mkrep/users, a line "uid spaces pages" for
- * each user holding a space: what counts against its limits.
+ * each user holding a space: what counts against its limits.  The
+ * selftests' hooks in the same directory are test_hooks.c's.
  */
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -99,6 +100,7 @@ void mkrep_debugfs_init(void)
 			    &mkrep_objects_fops);
 	debugfs_create_file("users", 0400, mkrep_debugfs_root, NULL,
 			    &mkrep_users_fops);
+	mkrep_test_hooks_init(mkrep_debugfs_root);
 }
 
 void mkrep_debugfs_exit(void)

@@ -10,6 +10,7 @@
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mkrep.h>
@@ -225,6 +226,19 @@ int mkrep_objects_init(void);
 void mkrep_objects_exit(void);
 void mkrep_debugfs_init(void);
 void mkrep_debugfs_exit(void);
+
+/* test_hooks.c: the selftests' hooks, in mkrep's debugfs directory. */
+DECLARE_STATIC_KEY_FALSE(mkrep_test_hooks_armed);
+void mkrep_test_hooks_init(struct dentry *root);
+u64 mkrep_gather_test_sleep(void);
+
+/* The nanoseconds gather_delay_ms holds the gathering: 0 unless armed. */
+static inline u64 mkrep_gather_test_delay(void)
+{
+	if (static_branch_unlikely(&mkrep_test_hooks_armed))
+		return mkrep_gather_test_sleep();
+	return 0;
+}
 
 /* A zeroed page of a space, on @node, charged to the active memcg. */
 static inline struct page *mkrep_page_alloc(int node)

@@ -178,6 +178,7 @@ static void mkrep_gather(struct mkrep_gather *g, const struct cpumask *mask)
 	bool left;
 
 	mkrep_apply_own(g);
+	g->deadline += mkrep_gather_test_delay();
 	spin_until = ktime_get_ns() + MKREP_SPIN_NS;
 	for (;;) {
 		left = false;

@@ -99,10 +99,12 @@ kcsan_on
 [ -n "${MKERNEL_INJECT:-}" ] && sleep 5
 result $rc "load modules"
 
-# The modules' parameters as loaded: a test program that leaves one
-# changed fails, and the programs after it get the value back.
+# The modules' parameters as loaded, and mkrep's test hooks in debugfs
+# (mkrep/test_hooks.c): a test program that leaves one changed fails, and
+# the programs after it get the value back.
 params=/tmp/mkernel-params.$$
-for f in /sys/module/mkchan/parameters/* /sys/module/mkrep/parameters/*; do
+for f in /sys/module/mkchan/parameters/* /sys/module/mkrep/parameters/* \
+	/sys/kernel/debug/mkrep/gather_delay_ms; do
 	[ -r "$f" ] && printf '%s %s\n' "$f" "$(cat "$f")"
 done >"$params"
 params_restore() {
