@@ -291,9 +291,16 @@ int mkrep_hotplug_init(void);
 void mkrep_hotplug_exit(void);
 
 /* msg.c */
+
+/* Who posts a request to a member (the mkrep_post event says it). */
+enum mkrep_post_kind {
+	MKREP_POST_ASK,		/* the initiator, asking it */
+	MKREP_POST_FORWARD,	/* passed on for its tree node's leader */
+};
+
 void mkrep_lead(struct mkrep_member *t, u64 op_id);
 bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req,
-		bool forward);
+		enum mkrep_post_kind kind);
 unsigned int mkrep_forward(struct mkrep_member *m, const struct mkrep_req *req);
 bool mkrep_apply(struct mkrep_member *m, const struct mkrep_req *req,
 		 enum mkrep_path path);

@@ -47,7 +47,7 @@ void mkrep_lead(struct mkrep_member *t, u64 op_id)
  * mkrep_post() - tell a member that a request waits for it
  * @t: the member
  * @req: the request
- * @forward: passed on to @t for its node's leader (the trace says so)
+ * @kind: who posts (the trace says so)
  *
  * Nothing is posted to a member that applied the request already (an
  * initiator may have applied it for the member meanwhile): its waiting
@@ -56,7 +56,7 @@ void mkrep_lead(struct mkrep_member *t, u64 op_id)
  * Return: whether it posted.
  */
 bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req,
-		bool forward)
+		enum mkrep_post_kind kind)
 {
 	struct mkrep_space *s = t->space;
 	bool posted = false;
@@ -72,7 +72,8 @@ bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req,
 	if (!posted)
 		return false;
 	atomic64_inc(&s->messages);
-	trace_mkrep_post(req->op_id, raw_smp_processor_id(), t->cpu, forward);
+	trace_mkrep_post(req->op_id, raw_smp_processor_id(), t->cpu,
+			 kind == MKREP_POST_FORWARD);
 	/* Full barrier, then a look: pairs with poll_wait() in poll(). */
 	if (wq_has_sleeper(&t->wq)) {
 		wake_up_poll(&t->wq, EPOLLIN | EPOLLRDNORM);
@@ -114,7 +115,7 @@ unsigned int mkrep_forward(struct mkrep_member *m, const struct mkrep_req *req)
 		t = rcu_dereference(s->member[cpu]);
 		if (t && t != m && READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE &&
 		    cpumask_test_cpu(cpu, s->wait))
-			posted += mkrep_post(t, req, true);
+			posted += mkrep_post(t, req, MKREP_POST_FORWARD);
 	}
 	rcu_read_unlock();
 	return posted;

@@ -160,7 +160,7 @@ static void mkrep_ask(struct mkrep_gather *g, struct mkrep_member *t,
 	if (lead)
 		mkrep_lead(t, g->req.op_id);
 	if (mkrep_mm_running(t))
-		mkrep_post(t, &g->req, false);
+		mkrep_post(t, &g->req, MKREP_POST_ASK);
 }
 
 /*
