@@ -139,6 +139,9 @@ struct mkrep_member {
  * @req_lock: @req
  * @wait: the members the operation in flight still waits for, under
  *	@op_lock
+ * @unposted: the members the initiator asked while their mm ran nowhere,
+ *	and so did not post to; posted to if found running before the
+ *	bound (op.c); under @op_lock
  * @pages: the pages the space owns, under @op_lock: the record of the
  *	allocator, not a replica (no fault ever reads it)
  * @prot: the protection of each page, under @op_lock: what a joining
@@ -178,6 +181,7 @@ struct mkrep_space {
 	struct mkrep_req req;
 	spinlock_t req_lock;	/* @req */
 	cpumask_var_t wait;
+	cpumask_var_t unposted;
 	struct page **pages;
 	u8 *prot;
 	unsigned long mapped;
@@ -292,10 +296,11 @@ void mkrep_hotplug_exit(void);
 
 /* msg.c */
 
-/* Who posts a request to a member (the mkrep_post event says it). */
+/* Who posts a request to a member, and when (the mkrep_post event). */
 enum mkrep_post_kind {
 	MKREP_POST_ASK,		/* the initiator, asking it */
 	MKREP_POST_FORWARD,	/* passed on for its tree node's leader */
+	MKREP_POST_LATE,	/* the initiator, at a look of its gathering */
 };
 
 void mkrep_lead(struct mkrep_member *t, u64 op_id);

@@ -47,7 +47,7 @@ void mkrep_lead(struct mkrep_member *t, u64 op_id)
  * mkrep_post() - tell a member that a request waits for it
  * @t: the member
  * @req: the request
- * @kind: who posts (the trace says so)
+ * @kind: who posts, and when (the trace says so)
  *
  * Nothing is posted to a member that applied the request already (an
  * initiator may have applied it for the member meanwhile): its waiting
@@ -73,7 +73,7 @@ bool mkrep_post(struct mkrep_member *t, const struct mkrep_req *req,
 		return false;
 	atomic64_inc(&s->messages);
 	trace_mkrep_post(req->op_id, raw_smp_processor_id(), t->cpu,
-			 kind == MKREP_POST_FORWARD);
+			 kind == MKREP_POST_FORWARD, kind == MKREP_POST_LATE);
 	/* Full barrier, then a look: pairs with poll_wait() in poll(). */
 	if (wq_has_sleeper(&t->wq)) {
 		wake_up_poll(&t->wq, EPOLLIN | EPOLLRDNORM);

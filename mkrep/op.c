@@ -20,6 +20,12 @@
  * nobody's cooperation, and is never interrupted once started: there is
  * no half-done operation to recover.  The initiator spins for the first
  * 50us of its gathering, then sleeps between its looks.
+ *
+ * A member whose mm ran nowhere when it was asked is not posted to: the
+ * gathering applies for it.  If it runs again by the time the gathering
+ * looks at it, it is posted to then, so that it may still answer by
+ * message; waiting for it without a post could only end in the fallback,
+ * or as not running if a later look caught it off its CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -128,6 +134,7 @@ static bool mkrep_check(struct mkrep_gather *g, struct mkrep_member *t)
 	struct mkrep_space *s = g->s;
 	bool running;
 
+	lockdep_assert_held(&s->op_lock);
 	if (mkrep_done(t, g->req.op_id)) {
 		g->op->by_message++;
 		atomic64_inc(&s->by_message);
@@ -141,8 +148,14 @@ static bool mkrep_check(struct mkrep_gather *g, struct mkrep_member *t)
 	 */
 	running = READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE &&
 		  mkrep_mm_running(t);
-	if (running && ktime_get_ns() < g->deadline)
+	if (running && ktime_get_ns() < g->deadline) {
+		/* Asked while it ran nowhere: it can only answer a post. */
+		if (cpumask_test_cpu(t->cpu, s->unposted)) {
+			__cpumask_clear_cpu(t->cpu, s->unposted);
+			mkrep_post(t, &g->req, MKREP_POST_LATE);
+		}
 		return true;
+	}
 	mkrep_take_over(g, t, running);
 	return false;
 }
@@ -151,16 +164,19 @@ static bool mkrep_check(struct mkrep_gather *g, struct mkrep_member *t)
  * Ask a member: a post if its address space runs somewhere.  One that runs
  * nowhere is not posted to (nobody would read it, and a poll() sleeper
  * would be woken for nothing): the gathering applies for it, once every
- * request is out and the initiator's own replica is done.  @lead: it
- * leads its node.
+ * request is out and the initiator's own replica is done, or posts to it
+ * if it runs by then (mkrep_check()).  @lead: it leads its node.
  */
 static void mkrep_ask(struct mkrep_gather *g, struct mkrep_member *t,
 		      bool lead)
 {
+	lockdep_assert_held(&g->s->op_lock);
 	if (lead)
 		mkrep_lead(t, g->req.op_id);
 	if (mkrep_mm_running(t))
 		mkrep_post(t, &g->req, MKREP_POST_ASK);
+	else
+		__cpumask_set_cpu(t->cpu, g->s->unposted);
 }
 
 /*
@@ -376,6 +392,7 @@ static int mkrep_run_op(struct mkrep_member *me, struct mkrep_op *op)
 	spin_unlock(&s->req_lock);
 
 	cpumask_clear(s->wait);
+	cpumask_clear(s->unposted);
 	for_each_possible_cpu(cpu) {
 		t = mkrep_slot(s, cpu);
 		if (t && t != me && READ_ONCE(t->state) == MKREP_MEMBER_ACTIVE)

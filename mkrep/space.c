@@ -245,6 +245,7 @@ static void mkrep_space_free(struct mkrep_space *s)
 		mem_cgroup_put(s->memcg);
 	if (s->charged)
 		mkrep_user_uncharge(s->owner, s->npages);
+	free_cpumask_var(s->unposted);
 	free_cpumask_var(s->wait);
 	kvfree(s->victims);
 	kvfree(s->prot);
@@ -330,14 +331,15 @@ long mkrep_space_create(void __user *arg)
 	s->victims = kvcalloc(s->npages, sizeof(*s->victims), MKREP_GFP);
 	s->member = kcalloc(nr_cpu_ids, sizeof(*s->member), MKREP_GFP);
 	if (!s->pages || !s->prot || !s->victims || !s->member ||
-	    !zalloc_cpumask_var(&s->wait, MKREP_GFP)) {
+	    !zalloc_cpumask_var(&s->wait, MKREP_GFP) ||
+	    !zalloc_cpumask_var(&s->unposted, MKREP_GFP)) {
 		mkrep_space_free(s);
 		return -ENOMEM;
 	}
 	s->bytes = sizeof(*s) + s->npages * (sizeof(*s->pages) +
 		   sizeof(*s->prot) + sizeof(*s->victims)) +
 		   nr_cpu_ids * sizeof(*s->member) +
-		   (IS_ENABLED(CONFIG_CPUMASK_OFFSTACK) ? cpumask_size() : 0);
+		   (IS_ENABLED(CONFIG_CPUMASK_OFFSTACK) ? 2 * cpumask_size() : 0);
 	mkrep_objects_add(MKREP_OBJ_BYTES, s->bytes);
 	/* Pages are charged to the creator, whoever maps them. */
 	s->memcg = get_mem_cgroup_from_mm(current->mm);

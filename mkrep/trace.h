@@ -17,25 +17,30 @@
 /*
  * The CPU @from posted the request of @op_id to the member on @to;
  * @forward: passed on for a tree node's leader (by the leader, or by the
- * initiator for it), not asked by the initiator itself.
+ * initiator for it), not asked by the initiator itself; @late: by the
+ * initiator at a look of its gathering, the member's process having run
+ * nowhere when it was asked, and running by then.
  */
 TRACE_EVENT(mkrep_post,
-	TP_PROTO(u64 op_id, unsigned int from, unsigned int to, bool forward),
-	TP_ARGS(op_id, from, to, forward),
+	TP_PROTO(u64 op_id, unsigned int from, unsigned int to, bool forward,
+		 bool late),
+	TP_ARGS(op_id, from, to, forward, late),
 	TP_STRUCT__entry(
 		__field(u64, op_id)
 		__field(unsigned int, from)
 		__field(unsigned int, to)
 		__field(bool, forward)
+		__field(bool, late)
 	),
 	TP_fast_assign(
 		__entry->op_id = op_id;
 		__entry->from = from;
 		__entry->to = to;
 		__entry->forward = forward;
+		__entry->late = late;
 	),
-	TP_printk("op=%llu from=%u to=%u forward=%d", __entry->op_id,
-		  __entry->from, __entry->to, __entry->forward)
+	TP_printk("op=%llu from=%u to=%u forward=%d late=%d", __entry->op_id,
+		  __entry->from, __entry->to, __entry->forward, __entry->late)
 );
 
 /*

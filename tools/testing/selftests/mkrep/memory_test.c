@@ -5,7 +5,7 @@
  * - the kernel memory a space and its members take, as their memory
  *   cgroup is charged for it (memory.stat's "kernel": slab, large
  *   kmalloc, vmalloc, page tables), follows design.rst's formula
- *   S(P, n) = 512 + 17 P + 8 C + C/8 + n (192 + 8 P + PAGE_SIZE + 1100)
+ *   S(P, n) = 512 + 17 P + 8 C + 16 ceil(C/64) + n (192 + 8 P + PAGE_SIZE + 1100)
  *   at the guest's sizes, and every member costs what the first did;
  * - a user holds at most max_spaces_per_user spaces whose lengths add
  *   up to at most max_pages_per_user pages: past either, EDQUOT, and
@@ -387,7 +387,7 @@ static void formula_helper(const char *cgroup, int cpu, int sock, long npages)
 }
 
 /*
- * S(P, n) = 512 + 17 P + 8 C + C/8 + n (192 + 8 P + PAGE_SIZE + 1100),
+ * S(P, n) = 512 + 17 P + 8 C + 16 ceil(C/64) + n (192 + 8 P + PAGE_SIZE + 1100),
  * the formula of design.rst, against what the memory cgroup of the
  * space's creator and members is charged: a space of 4096 pages made by
  * a helper process, then one of 65536 (the slope: 17 bytes a page within
@@ -448,7 +448,7 @@ TEST_F_TIMEOUT(cg, formula, 120)
 	fd = mk_recv_fd(socks[0][0], 0);
 	ASSERT_LE(0, fd);
 	k1 = cg_kernel(self->cgroup);
-	space = 512 + 17 * p + 8 * c + (c + 63) / 64 * 8;
+	space = 512 + 17 * p + 8 * c + 2 * ((c + 63) / 64 * 8);
 	member = m0 + 8 * p + page_size + kobj;
 	TH_LOG("C = %ld, P = %ld: the space %ld bytes (formula %ld)%s",
 	       c, p, k1 - k0, space, lockdep ? "; lockdep: not checked" : "");

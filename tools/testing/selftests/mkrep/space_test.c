@@ -39,6 +39,9 @@
 #define PEEK_BOUND	200000000ULL	/* 200 ms: a busy member peeks first */
 #define MS		1000000ULL
 
+/* The selftests' hook of mkrep/test_hooks.c. */
+#define GATHER_DELAY	"/sys/kernel/debug/mkrep/gather_delay_ms"
+
 static long page_size;
 
 /* A space, its members and what the test changed around them. */
@@ -101,6 +104,8 @@ static void env_setup(struct __test_metadata *_metadata, struct env *e,
 			e->cpus[e->n++] = i;
 	ASSERT_LE(2, e->n) TH_LOG("needs two CPUs");
 	ASSERT_EQ(0, mkm_init(&e->set));
+	/* A test killed before its teardown may have left it armed. */
+	mk_write_str(GATHER_DELAY, "0");
 	/* The test shares the initiator's CPU, never a busy member's. */
 	ASSERT_EQ(0, mk_pin_cpu(e->cpus[0]));
 	ret = respace(e, strategy, MSG_BOUND, MKM_EVENT_LOOP);
@@ -119,6 +124,8 @@ static void env_teardown(struct __test_metadata *_metadata, struct env *e)
 	 * soon will: a member file closed while another's release reaped
 	 * leaves its reaping, and the space, to a work item.
 	 */
+	/* A test that stopped before its operation took the delay. */
+	mk_write_str(GATHER_DELAY, "0");
 	EXPECT_EQ(0, mk_objects_settle("mkrep", "spaces", 0, 5000));
 	EXPECT_EQ(0, mk_objects_settle("mkrep", "members", 0, 5000));
 	EXPECT_EQ(0, mk_mkrep_count("pages"));
@@ -297,9 +304,10 @@ static long trace_num(const char *line, const char *key)
 
 /*
  * For operation @op_id of the initiator on @cpu: the lines (from 1) of
- * its first and last mkrep_post, its second one, and its mkrep_apply
- * with path "self"; 0 where there is none.  @first_to: the CPU the first
- * post went to.
+ * its first and last mkrep_post asking a member (not forward=1, nor the
+ * gathering's late=1), its second one, and its mkrep_apply with path
+ * "self"; 0 where there is none.  @first_to: the CPU the first post went
+ * to.
  */
 static void trace_lines(const char *buf, long op_id, long cpu, int *first,
 			long *first_to, int *second, int *last, int *self)
@@ -317,10 +325,15 @@ static void trace_lines(const char *buf, long op_id, long cpu, int *first,
 		memcpy(tmp, p, len);
 		tmp[len] = '\0';
 		ev = strstr(tmp, "mkrep_post: ");
-		/* The initiator's own posts, not those passed on (tree). */
+		/*
+		 * The initiator's own asks, not the posts passed on (tree)
+		 * nor those of its gathering to a member that ran nowhere
+		 * when asked.
+		 */
 		if (ev && trace_num(ev, "op=") == op_id &&
 		    trace_num(ev, " from=") == cpu &&
-		    trace_num(ev, " forward=") == 0) {
+		    trace_num(ev, " forward=") == 0 &&
+		    trace_num(ev, " late=") == 0) {
 			if (!*first) {
 				*first = line;
 				*first_to = trace_num(ev, " to=");
@@ -344,7 +357,9 @@ static void trace_lines(const char *buf, long op_id, long cpu, int *first,
  * initiator's CPU, which records them in order.  With unicast, it applies
  * once it asked the first member (the lowest CPU), before the second: a
  * post to the first member comes before the apply, every other post
- * after it (a first member whose process ran nowhere was not posted to).
+ * after it (a first member whose process ran nowhere was not posted to
+ * when asked; the gathering's post to it, if it ran by its look, says
+ * late=1 and is not one of these).
  */
 TEST_F(space, initiator_sends_before_it_applies)
 {
@@ -687,6 +702,173 @@ TEST_F(space, busy_members_fall_back)
 	EXPECT_LT(0, fallback) TH_LOG("no busy member fell back");
 }
 
+/* gather_delay_ms, as a number; -1 if it cannot be read. */
+static long gather_delay(void)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(GATHER_DELAY, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * The gathering's posts (late=1) of operation @op_id in the trace @buf;
+ * -1 if one member got two (each member is posted to once at most).
+ */
+static int late_posts(const char *buf, long op_id)
+{
+	bool seen[CPU_SETSIZE] = { false };
+	const char *p = buf;
+	long to;
+	int n = 0;
+
+	while ((p = strstr(p, "mkrep_post: "))) {
+		if (trace_num(p, "op=") == op_id &&
+		    trace_num(p, " late=") == 1) {
+			to = trace_num(p, " to=");
+			if (to < 0 || to >= CPU_SETSIZE || seen[to])
+				return -1;
+			seen[to] = true;
+			n++;
+		}
+		p++;
+	}
+	return n;
+}
+
+/*
+ * One try of member_running_again_is_posted, on a new space: its
+ * operation (the space's first) in m[0].op, the trace in @buf, what was
+ * posted before the gathering's first look in *@early.  0, or -1 if a
+ * step failed (logged).
+ */
+static int late_try(struct __test_metadata *_metadata, struct env *e,
+		    char *buf, size_t len, uint64_t *early)
+{
+	struct mkrep_space_info before, mid;
+	struct mkm_member *m;
+	long record_cmd, got;
+	int i, ms, ret = 0;
+
+	if (respace(e, e->strategy, MSG_BOUND, MKM_EVENT_LOOP)) {
+		TH_LOG("no new space and members");
+		return -1;
+	}
+	m = e->m;
+	for (i = 1; i < e->n; i++) {
+		if (mkm_set_mode(&e->set, i, MKM_BLOCKED)) {
+			TH_LOG("member %d did not block", i);
+			return -1;
+		}
+	}
+	if (space_info(e->fd, &before) ||
+	    mk_write_str(GATHER_DELAY, "2000") || gather_delay() != 2000) {
+		TH_LOG("no space info, or gather_delay_ms not set");
+		return -1;
+	}
+	record_cmd = mk_trace_start("mkrep");
+	if (record_cmd < 0) {
+		TH_LOG("tracing: %s", strerror(-record_cmd));
+		return -1;
+	}
+	mkm_op_post(&m[0], MKREP_OP_MAP, MKREP_PROT_READ, 0, 1);
+	for (ms = 0; ms < 10000 && gather_delay() > 0; ms++)
+		usleep(1000);
+	if (gather_delay() || space_info(e->fd, &mid)) {
+		TH_LOG("the operation never gathered");
+		ret = -1;
+	} else {
+		*early = mid.messages - before.messages;
+	}
+	/* The asks are over: the members run before the first look. */
+	for (i = 1; i < e->n; i++) {
+		if (mkm_set_mode(&e->set, i, MKM_EVENT_LOOP)) {
+			TH_LOG("member %d did not start its event loop", i);
+			ret = -1;
+		}
+	}
+	if (mkm_wait(&m[0], 10000)) {
+		TH_LOG("the operation did not end");
+		ret = -1;
+	}
+	/* Tracing off again before anything may fail. */
+	mk_trace_stop("mkrep", record_cmd);
+	got = mk_read_all(MK_TRACING "/trace", buf, len);
+	if (got <= 0 || got >= (long)len - 1) {
+		TH_LOG("no trace, or it did not fit");
+		ret = -1;
+	}
+	return ret;
+}
+
+/*
+ * A member asked while its process ran nowhere is not posted to; if it
+ * runs again by the gathering's look, it is posted to then (late=1 in
+ * the trace, once) and answers by message, rather than being waited
+ * for, never posted to, until the bound's fallback takes it over.  The
+ * members but the initiator are blocked (not running) when the
+ * operation asks them (with unicast, the first one only: the others are
+ * asked after it was gathered); gather_delay_ms holds the initiator
+ * between its asks and its first look, and reads 0 once the initiator
+ * took it: nothing was posted by then, and the test puts them in their
+ * event loops.  Before the fix no member blocked when asked was ever
+ * posted to: each was taken over by the fallback at the bound, or as
+ * not running by a look that caught it off its CPU (with unicast, the
+ * members asked after the first, asked while running, could answer).
+ *
+ * A member off its CPU at the first look is rightly taken over as not
+ * running, and gets no post: only one answer by message is required,
+ * and a try in which every member that could get a late post was taken
+ * over so, with no fallback, is made again (three tries at most).
+ */
+TEST_F_TIMEOUT(space, member_running_again_is_posted, 120)
+{
+	const size_t len = 4 << 20;
+	struct env *e = &self->e;
+	struct mkm_member *m = e->m;
+	int i, tries, late = 0;
+	uint64_t early = 0;
+	char *buf;
+
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(-EINVAL, mk_write_str(GATHER_DELAY, "10001"));
+	ASSERT_EQ(0, gather_delay());
+	for (tries = 0; tries < 3; tries++) {
+		ASSERT_EQ(0, late_try(_metadata, e, buf, len, &early));
+		m = e->m;
+		late = late_posts(buf, 1);
+		TH_LOG("try %d: %u members: %u by message, %u not running, %u fallback",
+		       tries, m[0].op.members, m[0].op.by_message,
+		       m[0].op.not_running, m[0].op.fallback);
+		TH_LOG("try %d: %u posted, %d of them late; %.1f ms", tries,
+		       m[0].op.posted, late, m[0].op_ns / 1e6);
+		if (late || m[0].op.fallback || !m[0].op.not_running)
+			break;
+	}
+	ASSERT_SUM(&m[0].op);
+	EXPECT_EQ(0, early) TH_LOG("a member blocked when asked was posted to");
+	EXPECT_LE(1, late) TH_LOG("no late post, or one member two");
+	EXPECT_GE(m[0].op.members, m[0].op.posted);
+	EXPECT_EQ(0, m[0].op.fallback);
+	EXPECT_EQ(0, m[0].op.removed);
+	EXPECT_LE(1, m[0].op.by_message);
+	/* The delay does not count against the bound. */
+	EXPECT_GT(2000 * MS + MSG_BOUND * 9 / 10, m[0].op_ns);
+	for (i = 1; i < e->n; i++)
+		EXPECT_EQ(0, mkm_read(&m[i], 0)) TH_LOG("member %d", i);
+	free(buf);
+}
+
 /* mkrep_mm_running() looks at this many threads of a process, no more. */
 #define RUNNING_MAX_THREADS	64
 
@@ -858,8 +1040,9 @@ TEST_F(space, members_killed_mid_stream)
  * back at the bound for member 1, asked before the kill, and so for
  * member 3, asked after the deadline.  Why member 1 never answered is
  * not known: a starved vCPU, or a member not running when it was asked
- * and running again at the first look, which mkrep_ask() does not post
- * to and mkrep_check() then waits for (suspected, not shown).  Neither
+ * and running again at the first look, which was then never posted to
+ * and waited for (suspected, not shown; such a member is posted to at
+ * the look since, see member_running_again_is_posted).  Neither
  * is the kill's doing, so a try that falls back while the victim was
  * reaped far within the bound and counted once, removed or not running,
  * is made again, within the five tries.  A kill that never ended the
